@@ -1,0 +1,53 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11:
+#   make book   build the site into _build/html (creates .venv and installs the pinned requirements first)
+#   make test   run every test (unit, exercises, nbval over every notebook, the -W build, headless chromium)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BOOK_DEPS := $(VENV)/.book-deps
+TEST_DEPS := $(VENV)/.test-deps
+LIBRARY := $(shell find book -name '*.py')
+JB_BUILD := $(BIN)/jupyter-book build -W -n --keep-going .
+
+.PHONY: book test lab bench clean browser vendor
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(BOOK_DEPS): requirements.txt constraints.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -r requirements.txt -c constraints.txt
+	touch $@
+
+$(TEST_DEPS): $(BOOK_DEPS)
+	$(BIN)/python -m pip install -q -e '.[test]' -c constraints.txt
+	touch $@
+
+# The build caches executed notebooks by their code; outputs also depend on the library, so drop the cache when
+# book/ changes.
+_build/.library-stamp: $(LIBRARY)
+	rm -rf _build/.jupyter_cache
+	mkdir -p _build && touch $@
+
+book: $(BOOK_DEPS) _build/.library-stamp
+	$(JB_BUILD)
+	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
+
+browser:
+	@bash scripts/ensure-chromium.sh
+
+test: $(TEST_DEPS) _build/.library-stamp browser
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+lab: $(BOOK_DEPS)
+	$(BIN)/jupyter lab chapters/ exercises/
+
+bench: $(TEST_DEPS) _build/.library-stamp
+	$(BIN)/python benchmarks/run.py
+
+vendor:
+	bash scripts/vendor.sh
+
+clean:
+	rm -rf _build test-artifacts .pytest_cache
+	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +

@@ -1,0 +1,62 @@
+"""Argument checks shared by the public functions: each failure is one sentence naming the argument."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+
+def require_callable(name: str, value: Any) -> Callable:
+    """Return ``value`` if it can be called, else raise ``TypeError``.
+
+    >>> require_callable("f", 3)
+    Traceback (most recent call last):
+    ...
+    TypeError: f must be a callable (a function of x), got int
+    """
+    if not callable(value):
+        raise TypeError(f"{name} must be a callable (a function of x), got {type(value).__name__}")
+    return value
+
+
+def require_positive(name: str, value: Any) -> float:
+    """Return ``value`` as a float if it is a finite number > 0, else raise ``ValueError``.
+
+    >>> require_positive("lr", -0.1)
+    Traceback (most recent call last):
+    ...
+    ValueError: lr must be a positive number, got -0.1
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
+
+
+def require_choice(name: str, value: Any, choices: Sequence[str]) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise ``ValueError``."""
+    if value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {options}, got {value!r}")
+    return value
+
+
+def require_finite_array(name: str, value: Any, ndim: int | None = None) -> np.ndarray:
+    """Return ``value`` as a float array if every entry is a finite real number (and it has ``ndim`` axes).
+
+    >>> require_finite_array("x", [1.0, float("nan")])
+    Traceback (most recent call last):
+    ...
+    ValueError: x must contain only finite real numbers, got [1.0, nan]
+    """
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number or an array of real numbers, got {type(value).__name__}") from None
+    if ndim is not None and array.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D array, got shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must contain only finite real numbers, got {value!r}")
+    return array

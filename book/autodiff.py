@@ -1,0 +1,351 @@
+"""Reverse-mode automatic differentiation: a Tensor remembers how it was computed, and backward() replays it.
+
+Every operation returns a new Tensor that keeps, for each input, a rule taking the gradient of the output to the
+gradient of that input (a vector–Jacobian product, written as a closure). ``backward()`` lists the graph so that
+every tensor comes after its inputs, then walks the list from the output back to the leaves, applying the rules
+and summing what each tensor receives. A rule may return its gradient in the broadcast shape of the output; the
+walk sums it back to the input's shape with ``unbroadcast``. Plain numbers and numpy arrays mixed into an
+operation are constants: no rule is kept for them, so no work is spent on their gradients. Every operation is
+built with ``node``, which is also how a new one is added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from book._validate import require_callable, require_finite_array, require_positive
+from book.calculus import default_step
+
+__all__ = ["Tensor", "node", "unbroadcast", "grad", "check_grad"]
+
+Rule = Callable[[np.ndarray], np.ndarray]
+
+
+def _real_array(name: str, value: ArrayLike) -> np.ndarray:
+    """``value`` as a float64 array, without a copy if it already is one; complex, text and objects are refused."""
+    try:
+        array = np.asarray(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number or a rectangular array of numbers") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be real numbers (float or int), got dtype {array.dtype}")
+    return array.astype(np.float64, copy=False)
+
+
+class Tensor:
+    """A float64 array (``.data``, wrapped without a copy) that records the operations applied to it.
+
+    >>> x = Tensor([1.0, 2.0])
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    array([2., 4.])
+    """
+
+    __slots__ = ("data", "grad", "_edges")
+    __array_ufunc__ = None  # makes numpy hand `array * tensor` to Tensor.__rmul__
+
+    def __init__(self, data: ArrayLike) -> None:
+        self.data = _real_array("Tensor data", data)
+        self.grad: np.ndarray | None = None
+        self._edges: list[tuple[Tensor, Rule]] = []
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    def __repr__(self) -> str:
+        return f"Tensor({np.array2string(self.data, separator=', ', prefix='Tensor(')})"
+
+    def backward(self, grad: ArrayLike | None = None) -> None:
+        """Set ``.grad`` of this tensor and of every tensor it was computed from to d(self)/d(that tensor).
+
+        ``grad`` is the gradient of some scalar with respect to ``self``; it may be omitted when ``self`` is a scalar.
+        """
+        order = _topological_order(self)
+        for tensor in order:
+            tensor.grad = None
+        self.grad = self._output_gradient(grad)
+        for tensor in reversed(order):
+            for parent, rule in tensor._edges:
+                contribution = unbroadcast(rule(tensor.grad), parent.data.shape)
+                total = contribution if parent.grad is None else parent.grad + contribution
+                parent.grad = np.asarray(total)  # numpy turns 0-d results into scalars
+
+    def _output_gradient(self, grad: ArrayLike | None) -> np.ndarray:
+        if grad is None:
+            if self.data.size != 1:
+                raise ValueError(
+                    f"backward() needs an explicit output gradient for a non-scalar tensor of shape {self.shape}; "
+                    "call .sum() first or pass grad=..."
+                )
+            return np.ones(self.shape)
+        seed = require_finite_array("grad", grad)
+        if seed.shape != self.shape:
+            raise ValueError(f"grad must have the shape {self.shape} of the tensor, got shape {seed.shape}")
+        return seed.copy()
+
+    def __add__(self, other: Tensor | ArrayLike) -> Tensor:
+        return _add(self, other)
+
+    def __radd__(self, other: ArrayLike) -> Tensor:
+        return _add(other, self)
+
+    def __sub__(self, other: Tensor | ArrayLike) -> Tensor:
+        return _sub(self, other)
+
+    def __rsub__(self, other: ArrayLike) -> Tensor:
+        return _sub(other, self)
+
+    def __mul__(self, other: Tensor | ArrayLike) -> Tensor:
+        return _mul(self, other)
+
+    def __rmul__(self, other: ArrayLike) -> Tensor:
+        return _mul(other, self)
+
+    def __truediv__(self, other: Tensor | ArrayLike) -> Tensor:
+        return _div(self, other)
+
+    def __rtruediv__(self, other: ArrayLike) -> Tensor:
+        return _div(other, self)
+
+    def __pow__(self, other: Tensor | ArrayLike) -> Tensor:
+        return _pow(self, other)
+
+    def __rpow__(self, other: ArrayLike) -> Tensor:
+        return _pow(other, self)
+
+    def __matmul__(self, other: Tensor | ArrayLike) -> Tensor:
+        return _matmul(self, other)
+
+    def __rmatmul__(self, other: ArrayLike) -> Tensor:
+        return _matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return node(-self.data, (self, lambda g: -g))
+
+    def __getitem__(self, index: int | slice | tuple | list | np.ndarray) -> Tensor:
+        x = self.data
+
+        def rule(g: np.ndarray) -> np.ndarray:
+            full = np.zeros_like(x)
+            np.add.at(full, index, g)
+            return full
+
+        return node(x[index], (self, rule))
+
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Sum over ``axis`` (every axis by default), as ``np.sum``."""
+        x = self.data
+
+        def rule(g: np.ndarray) -> np.ndarray:
+            return np.broadcast_to(g if keepdims or axis is None else np.expand_dims(g, axis), x.shape)
+
+        return node(x.sum(axis=axis, keepdims=keepdims), (self, rule))
+
+    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Mean over ``axis`` (every axis by default), as ``np.mean``."""
+        total = self.sum(axis, keepdims)
+        return total * (total.data.size / self.data.size)
+
+    def exp(self) -> Tensor:
+        """eˣ elementwise."""
+        out = np.exp(self.data)
+        return node(out, (self, lambda g: g * out))
+
+    def log(self) -> Tensor:
+        """Natural logarithm elementwise."""
+        x = self.data
+        return node(np.log(x), (self, lambda g: g / x))
+
+    def tanh(self) -> Tensor:
+        """Hyperbolic tangent elementwise; its derivative is 1 − tanh²."""
+        out = np.tanh(self.data)
+        return node(out, (self, lambda g: g * (1 - out**2)))
+
+    def sigmoid(self) -> Tensor:
+        """σ(x) = 1 / (1 + e⁻ˣ) elementwise, computed as (1 + tanh(x/2)) / 2 so that it never overflows."""
+        out = 0.5 * (1 + np.tanh(0.5 * self.data))
+        return node(out, (self, lambda g: g * out * (1 - out)))
+
+    def relu(self) -> Tensor:
+        """max(x, 0) elementwise; its derivative is taken as 0 at x = 0."""
+        x = self.data
+        return node(np.maximum(x, 0.0), (self, lambda g: g * (x > 0)))
+
+    def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:
+        """The same numbers in a new shape, as ``np.ndarray.reshape``."""
+        x = self.data
+        return node(x.reshape(*shape), (self, lambda g: np.reshape(g, x.shape)))
+
+    @property
+    def T(self) -> Tensor:
+        """The transpose (axes reversed)."""
+        return node(self.data.T, (self, lambda g: np.transpose(g)))
+
+
+def node(value: ArrayLike, *edges: tuple[Tensor | ArrayLike, Rule]) -> Tensor:
+    """A Tensor holding ``value`` with one (input, rule) pair per input; each rule maps d/d(output) to d/d(input).
+
+    >>> x = Tensor(3.0)
+    >>> y = node(x.data**2, (x, lambda g: g * 2 * x.data))
+    >>> y.backward()
+    >>> x.grad
+    array(6.)
+    """
+    out = Tensor.__new__(Tensor)
+    out.data = np.asarray(value, dtype=np.float64)
+    out.grad = None
+    out._edges = [(parent, rule) for parent, rule in edges if isinstance(parent, Tensor)]
+    return out
+
+
+def _topological_order(root: Tensor) -> list[Tensor]:
+    """Every tensor ``root`` was computed from, each listed after all of its inputs (iterative depth-first search)."""
+    order, visited, stack = [], set(), [(root, False)]
+    while stack:
+        tensor, inputs_listed = stack.pop()
+        if inputs_listed:
+            order.append(tensor)
+        elif tensor not in visited:
+            visited.add(tensor)
+            stack.append((tensor, True))
+            stack.extend((parent, False) for parent, _ in tensor._edges)
+    return order
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` over the axes that broadcasting added or stretched, so that it has ``shape`` again.
+
+    >>> unbroadcast(np.ones((3, 4)), (4,))
+    array([3., 3., 3., 3.])
+    """
+    if grad.shape == shape:
+        return grad
+    added = grad.ndim - len(shape)
+    stretched = tuple(added + axis for axis, size in enumerate(shape) if size == 1)
+    return grad.sum(axis=tuple(range(added)) + stretched).reshape(shape)
+
+
+def _data(value: Tensor | ArrayLike) -> np.ndarray:
+    return value.data if isinstance(value, Tensor) else _real_array("operand", value)
+
+
+def _add(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
+    return node(_data(a) + _data(b), (a, lambda g: g), (b, lambda g: g))
+
+
+def _sub(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
+    return node(_data(a) - _data(b), (a, lambda g: g), (b, lambda g: -g))
+
+
+def _mul(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
+    x, y = _data(a), _data(b)
+    return node(x * y, (a, lambda g: g * y), (b, lambda g: g * x))
+
+
+def _div(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
+    x, y = _data(a), _data(b)
+    out = x / y
+    return node(out, (a, lambda g: g / y), (b, lambda g: -g * out / y))
+
+
+def _pow(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
+    x, y = _data(a), _data(b)
+    out = x**y
+    return node(
+        out,
+        (a, lambda g: g * y * x ** (y - 1)),
+        (b, lambda g: g * out * np.log(np.where(x == 0, 1.0, x))),
+    )
+
+
+def _matmul(a: Tensor | ArrayLike, b: Tensor | ArrayLike) -> Tensor:
+    x, y = _data(a), _data(b)
+    if not (x.ndim in (1, 2) and y.ndim in (1, 2)):
+        raise ValueError(f"matmul needs 1-D or 2-D operands, got shapes {x.shape} @ {y.shape}")
+    if x.shape[-1] != y.shape[0]:
+        raise ValueError(
+            f"cannot matmul shapes {x.shape} @ {y.shape}: inner dimensions {x.shape[-1]} and {y.shape[0]} differ"
+        )
+    rows, columns = x.reshape(-1, x.shape[-1]), y.reshape(y.shape[0], -1)
+
+    def as_matrix(g: np.ndarray) -> np.ndarray:
+        return np.reshape(g, (rows.shape[0], columns.shape[1]))
+
+    return node(
+        np.matmul(x, y),
+        (a, lambda g: np.matmul(as_matrix(g), columns.T).reshape(x.shape)),
+        (b, lambda g: np.matmul(rows.T, as_matrix(g)).reshape(y.shape)),
+    )
+
+
+def _scalar_output(f: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
+    value = f(x)
+    if not isinstance(value, Tensor):
+        raise TypeError(f"f must return a Tensor computed from its argument, got {type(value).__name__}")
+    if value.data.size != 1:
+        raise ValueError(f"f must return a scalar Tensor, got a Tensor of shape {value.shape}")
+    return value
+
+
+def grad(f: Callable[[Tensor], Tensor]) -> Callable[[np.ndarray], np.ndarray]:
+    """The function x ↦ ∇f(x) of a scalar-valued ``f`` written with Tensor operations.
+
+    >>> grad(lambda x: (x * x).sum())(np.array([1.0, 2.0]))
+    array([2., 4.])
+    """
+    require_callable("f", f)
+
+    def gradient(x: np.ndarray) -> np.ndarray:
+        point = Tensor(require_finite_array("x", x))
+        _scalar_output(f, point).backward()
+        return np.zeros_like(point.data) if point.grad is None else np.array(point.grad)
+
+    return gradient
+
+
+def check_grad(
+    f: Callable[[Tensor], Tensor],
+    x: np.ndarray,
+    *,
+    eps: float | None = None,
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    directions: int = 5,
+    seed: int = 0,
+) -> float:
+    """Compare reverse-mode ∇f(x)·v with (f(x+εv) − f(x−εv)) / 2ε along random unit v; return the worst relative error.
+
+    >>> check_grad(lambda x: (x.exp() * x).sum(), np.array([0.5, -1.0])) < 1e-8
+    True
+    """
+    require_callable("f", f)
+    point = require_finite_array("x", x)
+    if isinstance(directions, bool) or not isinstance(directions, int) or directions < 1:
+        raise ValueError(f"directions must be a positive integer, got {directions!r}")
+    largest = np.max(np.abs(point), initial=0.0)
+    step = float(default_step(largest, "central")) if eps is None else require_positive("eps", eps)
+    gradient = grad(f)(point)
+    rng = np.random.default_rng(seed)
+    worst = 0.0
+    for k in range(directions):
+        v = rng.standard_normal(point.shape)
+        v /= np.linalg.norm(v)
+        reverse = float(np.sum(gradient * v))
+        ahead, behind = (_scalar_output(f, Tensor(point + shift * v)).data.item() for shift in (step, -step))
+        central = (ahead - behind) / (2 * step)
+        error = abs(reverse - central) / max(abs(reverse), abs(central), np.finfo(float).tiny)
+        if abs(reverse - central) > atol + rtol * abs(central):
+            raise AssertionError(
+                f"direction {k}: reverse mode gives {reverse:.12g} but central differences give {central:.12g} "
+                f"(relative error {error:.1e})"
+            )
+        worst = max(worst, error)
+    return worst

@@ -1,0 +1,185 @@
+"""Numerical derivatives by finite differences: the yardstick every other gradient in the book is checked against.
+
+Default steps follow the error analysis of Chapter 1. A one-sided difference has truncation error ~ h·|f''|/2 and
+rounding error ~ ε|f|/h, balanced at h ~ √ε; a central difference has truncation error ~ h²|f'''|/6, balanced at
+h ~ ε^(1/3). Both scale with |x| so that x + h differs from x in the same leading digits whatever the magnitude.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from book._validate import require_callable, require_choice, require_finite_array, require_positive
+
+EPS = float(np.finfo(float).eps)
+METHODS = ("forward", "backward", "central")
+
+__all__ = [
+    "EPS",
+    "METHODS",
+    "default_step",
+    "derivative",
+    "second_derivative",
+    "gradient",
+    "hessian",
+    "jacobian",
+    "directional_derivative",
+    "difference_errors",
+    "optimal_step",
+]
+
+
+def default_step(x: np.ndarray | float, method: str = "central") -> np.ndarray:
+    """Step h balancing truncation and rounding error: √ε·max(1,|x|) one-sided, ε^(1/3)·max(1,|x|) central.
+
+    >>> float(default_step(0.0, "forward"))  # √ε
+    1.4901161193847656e-08
+    """
+    require_choice("method", method, METHODS + ("second",))
+    power = {"forward": 1 / 2, "backward": 1 / 2, "central": 1 / 3, "second": 1 / 4}[method]
+    return EPS**power * np.maximum(1.0, np.abs(np.asarray(x, dtype=float)))
+
+
+def _step(x: np.ndarray, h: float | None, method: str) -> np.ndarray | float:
+    return default_step(x, method) if h is None else require_positive("h", h)
+
+
+def _as_float(value: np.ndarray, x: np.ndarray | float) -> np.ndarray | float:
+    return float(value) if np.ndim(x) == 0 else value
+
+
+def derivative(
+    f: Callable, x: float | np.ndarray, h: float | None = None, method: str = "central"
+) -> float | np.ndarray:
+    """f'(x) by a forward, backward or central difference; ``x`` a float or an array of points (f vectorised).
+
+    >>> round(derivative(np.sin, 0.0), 10)
+    1.0
+    """
+    require_callable("f", f)
+    require_choice("method", method, METHODS)
+    points = require_finite_array("x", x)
+    step = _step(points, h, method)
+    if method == "forward":
+        value = (np.asarray(f(points + step)) - np.asarray(f(points))) / step
+    elif method == "backward":
+        value = (np.asarray(f(points)) - np.asarray(f(points - step))) / step
+    else:
+        value = (np.asarray(f(points + step)) - np.asarray(f(points - step))) / (2 * step)
+    return _as_float(value, x)
+
+
+def second_derivative(f: Callable, x: float | np.ndarray, h: float | None = None) -> float | np.ndarray:
+    """f''(x) by the central difference (f(x+h) − 2f(x) + f(x−h)) / h², default h = ε^(1/4)·max(1,|x|).
+
+    >>> round(second_derivative(np.exp, 0.0), 6)
+    1.0
+    """
+    require_callable("f", f)
+    points = require_finite_array("x", x)
+    step = _step(points, h, "second")
+    value = (np.asarray(f(points + step)) - 2 * np.asarray(f(points)) + np.asarray(f(points - step))) / step**2
+    return _as_float(value, x)
+
+
+def _point(x: np.ndarray) -> np.ndarray:
+    return require_finite_array("x", x, ndim=1)
+
+
+def jacobian(f: Callable, x: np.ndarray, h: float | None = None) -> np.ndarray:
+    """The m×n matrix J[i, j] = ∂fᵢ/∂xⱼ of f: ℝⁿ → ℝᵐ by central differences (rows are outputs).
+
+    >>> jacobian(lambda v: np.array([v[0] * v[1], v[0] + v[1]]), np.array([1.0, 2.0])).round(8)
+    array([[2., 1.],
+           [1., 1.]])
+    """
+    require_callable("f", f)
+    point = _point(x)
+    steps = _step(point, h, "central") * np.ones_like(point)
+    columns = []
+    for j, step in enumerate(steps):
+        shift = np.zeros_like(point)
+        shift[j] = step
+        columns.append((np.atleast_1d(f(point + shift)) - np.atleast_1d(f(point - shift))) / (2 * step))
+    return np.stack(columns, axis=-1).astype(float)
+
+
+def gradient(f: Callable, x: np.ndarray, h: float | None = None) -> np.ndarray:
+    """∇f(x) of a scalar f: ℝⁿ → ℝ by central differences, shaped like ``x``.
+
+    >>> gradient(lambda v: v[0] ** 2 + v[1] ** 2, np.array([1.0, 1.0])).round(8)
+    array([2., 2.])
+    """
+    return jacobian(f, x, h)[0]
+
+
+def hessian(f: Callable, x: np.ndarray, h: float | None = None) -> np.ndarray:
+    """The n×n matrix of second partial derivatives of a scalar f, symmetrised, by central differences.
+
+    >>> hessian(lambda v: v[0] ** 2 + 3 * v[0] * v[1], np.array([1.0, 2.0])).round(5)
+    array([[2., 3.],
+           [3., 0.]])
+    """
+    require_callable("f", f)
+    point = _point(x)
+    step = default_step(point, "second").max() if h is None else require_positive("h", h)
+    n = point.size
+    basis = np.eye(n) * step
+    result = np.empty((n, n))
+    for i in range(n):
+        for j in range(i, n):
+            ei, ej = basis[i], basis[j]
+            value = (f(point + ei + ej) - f(point + ei - ej) - f(point - ei + ej) + f(point - ei - ej)) / (4 * step**2)
+            result[i, j] = result[j, i] = float(value)
+    return result
+
+
+def directional_derivative(f: Callable, x: np.ndarray, v: np.ndarray, h: float | None = None) -> float:
+    """D_v f(x) = d/dt f(x + t v) at t = 0 (equals ∇f(x)·v), by a central difference along ``v``.
+
+    >>> round(directional_derivative(lambda p: p[0] ** 2 + p[1] ** 2, np.array([1.0, 1.0]), np.array([1.0, 0.0])), 8)
+    2.0
+    """
+    require_callable("f", f)
+    point = _point(x)
+    direction = require_finite_array("v", v, ndim=1)
+    if direction.shape != point.shape:
+        raise ValueError(f"v must have the same shape as x {point.shape}, got {direction.shape}")
+    return float(derivative(lambda t: f(point + t * direction), 0.0, h))
+
+
+def difference_errors(
+    f: Callable, df: Callable, x: float, steps: np.ndarray, method: str = "central"
+) -> np.ndarray:
+    """|D_h f(x) − f'(x)| for every h in ``steps``: the error curve of a finite difference (f vectorised).
+
+    >>> difference_errors(np.exp, np.exp, 1.0, np.array([1e-1, 1e-2]), "forward").round(4)
+    array([0.1406, 0.0136])
+    """
+    require_callable("df", df)
+    require_finite_array("x", x, ndim=0)
+    hs = require_finite_array("steps", steps, ndim=1)
+    if np.any(hs <= 0):
+        raise ValueError(f"steps must all be positive, got minimum {hs.min()!r}")
+    estimates = np.array([derivative(f, float(x), float(h), method) for h in hs])
+    return np.abs(estimates - df(x))
+
+
+def optimal_step(method: str, f_value: float, higher_derivative: float) -> float:
+    """The h minimising the model error bound: 2√(ε|f|/|f''|) one-sided, (3ε|f|/|f'''|)^(1/3) central.
+
+    ``higher_derivative`` is f'' for forward/backward and f''' for central. For f = exp at x = 1:
+
+    >>> f"{optimal_step('forward', np.e, np.e):.2e}", f"{optimal_step('central', np.e, np.e):.2e}"
+    ('2.98e-08', '8.73e-06')
+    """
+    require_choice("method", method, METHODS)
+    bound = float(require_finite_array("higher_derivative", higher_derivative, ndim=0))
+    if bound == 0:
+        raise ValueError("higher_derivative must be non-zero (without truncation error no step is optimal), got 0")
+    scale = abs(float(require_finite_array("f_value", f_value, ndim=0))) / abs(bound)
+    if method == "central":
+        return float((3 * EPS * scale) ** (1 / 3))
+    return float(2 * np.sqrt(EPS * scale))

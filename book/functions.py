@@ -1,0 +1,359 @@
+"""Test objectives with exact value, gradient and Hessian: the landscapes every optimizer in the book runs on.
+
+Every objective takes a point of shape ``(d,)`` or a batch of points of shape ``(..., d)``:
+
+* ``value(x)`` returns an array of shape ``(...)``, and a Python ``float`` for a single point of shape ``(d,)``;
+* ``grad(x)`` returns shape ``(..., d)``;
+* ``hessian(x)`` returns shape ``(..., d, d)``.
+
+All three are vectorised, so a leading axis of 1 000 starting points costs one numpy call, not a Python loop.
+Calling an objective, ``f(x)``, is the same as ``f.value(x)``; ``f.dim`` is d.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from book._validate import require_finite_array
+
+__all__ = ["Objective", "Quadratic", "Rosenbrock", "Himmelblau", "LeastSquares", "LogisticRegression"]
+
+SYMMETRY_RTOL = 1e-10
+
+
+def _require_real(name: str, value: Any, nonnegative: bool = False) -> float:
+    """Return ``value`` as a float if it is a finite real number (and >= 0 if asked), else raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite real number, got {value!r}")
+    if nonnegative and value < 0:
+        raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+    return float(value)
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    """A read-only copy of ``array``, so an objective cannot be changed after it is built."""
+    array = np.array(array, dtype=float)
+    array.setflags(write=False)
+    return array
+
+
+def _design_matrix(X: Any) -> np.ndarray:
+    """``X`` as a finite n×d float matrix with at least one row and one column."""
+    matrix = require_finite_array("X", X, ndim=2)
+    if 0 in matrix.shape:
+        raise ValueError(f"X must have at least one row and one column, got shape {matrix.shape}")
+    return _frozen(matrix)
+
+
+def _targets(y: Any, rows: int) -> np.ndarray:
+    """``y`` as a finite vector with one entry per row of X."""
+    targets = require_finite_array("y", y)
+    if targets.shape != (rows,):
+        raise ValueError(f"y must be a 1-D array with one entry per row of X ({rows}), got shape {targets.shape}")
+    return targets
+
+
+def _scalar(value: np.ndarray) -> np.ndarray | float:
+    """A Python float for a 0-d result (a single point), the array otherwise."""
+    return float(value) if np.ndim(value) == 0 else value
+
+
+class Objective:
+    """Base of the objectives: ``value``, ``grad`` and ``hessian`` on points shaped ``(..., dim)``."""
+
+    dim: int
+    argument: ClassVar[str] = "x"  # the name error messages give the point
+
+    def value(self, x: np.ndarray) -> np.ndarray | float:
+        """f(x), shape ``(...)``; a float for a single point."""
+        raise NotImplementedError
+
+    def grad(self, x: np.ndarray) -> np.ndarray:
+        """∇f(x), shape ``(..., dim)``."""
+        raise NotImplementedError
+
+    def hessian(self, x: np.ndarray) -> np.ndarray:
+        """∇²f(x), shape ``(..., dim, dim)``."""
+        raise NotImplementedError
+
+    def __call__(self, x: np.ndarray) -> np.ndarray | float:
+        """Same as ``value(x)``."""
+        return self.value(x)
+
+    def _points(self, x: Any) -> np.ndarray:
+        """``x`` as a finite float array whose last axis has length ``dim``."""
+        points = require_finite_array(self.argument, x)
+        if points.ndim == 0 or points.shape[-1] != self.dim:
+            raise ValueError(f"{self.argument} must have last dimension {self.dim}, got shape {points.shape}")
+        return points
+
+
+class Quadratic(Objective):
+    """f(x) = ½ xᵀAx + bᵀx + c with A symmetric: the model problem whose curvature is the same everywhere.
+
+    >>> f = Quadratic(np.diag([1.0, 10.0]), b=[-1.0, 0.0])
+    >>> f.L, f.mu, f.condition_number
+    (10.0, 1.0, 10.0)
+    >>> f.minimizer
+    array([1., 0.])
+    >>> f(np.array([1.0, 0.0]))
+    -0.5
+    >>> f.grad(np.array([[0.0, 0.0], [1.0, 1.0]]))
+    array([[-1.,  0.],
+           [ 0., 10.]])
+    """
+
+    def __init__(self, A: Any, b: Any = None, c: float = 0.0) -> None:
+        matrix = require_finite_array("A", A)
+        if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or matrix.size == 0:
+            raise ValueError(f"A must be a symmetric square matrix, got shape {matrix.shape}")
+        asymmetry = float(np.max(np.abs(matrix - matrix.T)))
+        if asymmetry > SYMMETRY_RTOL * max(1.0, float(np.max(np.abs(matrix)))):
+            raise ValueError(f"A must be a symmetric matrix, got max |A - Aᵀ| = {asymmetry:.3g}")
+        self.dim = matrix.shape[0]
+        self.A = _frozen((matrix + matrix.T) / 2)
+        if b is None:
+            self.b = _frozen(np.zeros(self.dim))
+        else:
+            vector = require_finite_array("b", b)
+            if vector.shape != (self.dim,):
+                message = f"b must be a 1-D array of length {self.dim} (the size of A), got shape {vector.shape}"
+                raise ValueError(message)
+            self.b = _frozen(vector)
+        self.c = _require_real("c", c)
+        self.eigenvalues = _frozen(np.linalg.eigvalsh(self.A))
+
+    def __repr__(self) -> str:
+        return f"Quadratic(dim={self.dim}, L={self.L:.4g}, mu={self.mu:.4g})"
+
+    @property
+    def L(self) -> float:
+        """Largest eigenvalue of A: the smoothness constant, ‖∇f(x) − ∇f(y)‖ ≤ L‖x − y‖."""
+        return float(self.eigenvalues[-1])
+
+    @property
+    def mu(self) -> float:
+        """Smallest eigenvalue of A: the strong-convexity constant when it is positive."""
+        return float(self.eigenvalues[0])
+
+    @property
+    def condition_number(self) -> float:
+        """κ = L / mu, and ``inf`` when mu <= 0 (A not positive definite: no unique minimiser)."""
+        return self.L / self.mu if self.mu > 0 else float("inf")
+
+    @property
+    def minimizer(self) -> np.ndarray:
+        """The unique minimiser x* solving A x = −b; raises ``ValueError`` unless A is positive definite."""
+        if self.mu <= 0:
+            raise ValueError(f"A must be positive definite for a unique minimizer, got smallest eigenvalue {self.mu:g}")
+        return np.linalg.solve(self.A, -self.b) + 0.0  # + 0.0 turns -0 into 0
+
+    def value(self, x: np.ndarray) -> np.ndarray | float:
+        """½ xᵀAx + bᵀx + c, shape ``(...)``; a float for a single point."""
+        points = self._points(x)
+        return _scalar(0.5 * np.einsum("...i,ij,...j->...", points, self.A, points) + points @ self.b + self.c)
+
+    def grad(self, x: np.ndarray) -> np.ndarray:
+        """A x + b, shape ``(..., d)``."""
+        return self._points(x) @ self.A + self.b
+
+    def hessian(self, x: np.ndarray) -> np.ndarray:
+        """A, repeated over the batch: shape ``(..., d, d)``."""
+        points = self._points(x)
+        return np.broadcast_to(self.A, points.shape + (self.dim,)).copy()
+
+
+@dataclass(frozen=True)
+class Rosenbrock(Objective):
+    """f(x, y) = (a − x)² + b (y − x²)²: a curved narrow valley with its minimum 0 at (a, a²).
+
+    >>> f = Rosenbrock()
+    >>> f.grad(np.array([1.0, 1.0]))
+    array([0., 0.])
+    >>> f(np.array([[1.0, 1.0], [0.0, 0.0]]))
+    array([0., 1.])
+    >>> f.hessian(np.array([1.0, 1.0]))
+    array([[ 802., -400.],
+           [-400.,  200.]])
+    """
+
+    a: float = 1.0
+    b: float = 100.0
+    dim: ClassVar[int] = 2
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "a", _require_real("a", self.a))
+        object.__setattr__(self, "b", _require_real("b", self.b))
+
+    @property
+    def minimizer(self) -> np.ndarray:
+        """The global minimiser (a, a²), where f = 0."""
+        return np.array([self.a, self.a**2])
+
+    def value(self, x: np.ndarray) -> np.ndarray | float:
+        """(a − x)² + b (y − x²)², shape ``(...)``; a float for a single point."""
+        points = self._points(x)
+        u, v = points[..., 0], points[..., 1]
+        return _scalar((self.a - u) ** 2 + self.b * (v - u**2) ** 2)
+
+    def grad(self, x: np.ndarray) -> np.ndarray:
+        """(2(x − a) − 4b x (y − x²), 2b (y − x²)), shape ``(..., 2)``."""
+        points = self._points(x)
+        u, v = points[..., 0], points[..., 1]
+        valley = v - u**2
+        return np.stack([2 * (u - self.a) - 4 * self.b * u * valley, 2 * self.b * valley], axis=-1)
+
+    def hessian(self, x: np.ndarray) -> np.ndarray:
+        """[[2 − 4b y + 12b x², −4b x], [−4b x, 2b]], shape ``(..., 2, 2)``."""
+        points = self._points(x)
+        u, v = points[..., 0], points[..., 1]
+        xx = 2 - 4 * self.b * v + 12 * self.b * u**2
+        xy = -4 * self.b * u
+        yy = np.full_like(u, 2 * self.b)
+        return np.stack([np.stack([xx, xy], axis=-1), np.stack([xy, yy], axis=-1)], axis=-2)
+
+
+@dataclass(frozen=True)
+class Himmelblau(Objective):
+    """f(x, y) = (x² + y − 11)² + (x + y² − 7)²: four global minima (f = 0), a maximum and four saddles.
+
+    >>> Himmelblau()(np.array([3.0, 2.0]))
+    0.0
+    """
+
+    dim: ClassVar[int] = 2
+
+    @property
+    def minimizers(self) -> np.ndarray:
+        """The four global minimisers, shape (4, 2): (3, 2) exactly, the others to machine precision."""
+        return np.array(
+            [
+                [3.0, 2.0],
+                [-2.805118086952745, 3.131312518250573],
+                [-3.779310253377747, -3.2831859912861696],
+                [3.5844283403304917, -1.8481265269644036],
+            ]
+        )
+
+    def value(self, x: np.ndarray) -> np.ndarray | float:
+        """(x² + y − 11)² + (x + y² − 7)², shape ``(...)``; a float for a single point."""
+        points = self._points(x)
+        u, v = points[..., 0], points[..., 1]
+        return _scalar((u**2 + v - 11) ** 2 + (u + v**2 - 7) ** 2)
+
+    def grad(self, x: np.ndarray) -> np.ndarray:
+        """(4x p + 2q, 2p + 4y q) with p = x² + y − 11, q = x + y² − 7; shape ``(..., 2)``."""
+        points = self._points(x)
+        u, v = points[..., 0], points[..., 1]
+        p, q = u**2 + v - 11, u + v**2 - 7
+        return np.stack([4 * u * p + 2 * q, 2 * p + 4 * v * q], axis=-1)
+
+    def hessian(self, x: np.ndarray) -> np.ndarray:
+        """[[12x² + 4y − 42, 4x + 4y], [4x + 4y, 12y² + 4x − 26]], shape ``(..., 2, 2)``."""
+        points = self._points(x)
+        u, v = points[..., 0], points[..., 1]
+        xx = 12 * u**2 + 4 * v - 42
+        xy = 4 * u + 4 * v
+        yy = 12 * v**2 + 4 * u - 26
+        return np.stack([np.stack([xx, xy], axis=-1), np.stack([xy, yy], axis=-1)], axis=-2)
+
+
+class LeastSquares(Objective):
+    """f(w) = (1/2n) ‖X w − y‖² for an n×d design matrix X: linear regression's mean squared error, halved.
+
+    >>> f = LeastSquares([[1.0, 0.0], [0.0, 2.0]], [1.0, 2.0])
+    >>> f.minimizer
+    array([1., 1.])
+    >>> f(np.zeros(2))
+    1.25
+    """
+
+    argument: ClassVar[str] = "w"
+
+    def __init__(self, X: Any, y: Any) -> None:
+        self.X = _design_matrix(X)
+        self.y = _frozen(_targets(y, self.X.shape[0]))
+        self.n, self.dim = self.X.shape
+        gram = self.X.T @ self.X / self.n
+        self.gram = _frozen((gram + gram.T) / 2)
+
+    def __repr__(self) -> str:
+        return f"LeastSquares(n={self.n}, dim={self.dim})"
+
+    @property
+    def minimizer(self) -> np.ndarray:
+        """A minimiser from ``np.linalg.lstsq`` (the one of least norm when XᵀX is singular)."""
+        return np.linalg.lstsq(self.X, self.y, rcond=None)[0]
+
+    def _residuals(self, w: Any) -> np.ndarray:
+        """X w − y for every point, shape ``(..., n)``."""
+        return self._points(w) @ self.X.T - self.y
+
+    def value(self, w: np.ndarray) -> np.ndarray | float:
+        """‖X w − y‖² / (2n), shape ``(...)``; a float for a single point."""
+        residuals = self._residuals(w)
+        return _scalar(np.sum(residuals**2, axis=-1) / (2 * self.n))
+
+    def grad(self, w: np.ndarray) -> np.ndarray:
+        """Xᵀ(X w − y) / n, shape ``(..., d)``."""
+        return self._residuals(w) @ self.X / self.n
+
+    def hessian(self, w: np.ndarray) -> np.ndarray:
+        """XᵀX / n, repeated over the batch: shape ``(..., d, d)``."""
+        points = self._points(w)
+        return np.broadcast_to(self.gram, points.shape + (self.dim,)).copy()
+
+
+def _log_sigmoid(z: np.ndarray) -> np.ndarray:
+    """log σ(z) = −log(1 + e^(−z)), without overflow for large |z|."""
+    return -np.logaddexp(0.0, -z)
+
+
+class LogisticRegression(Objective):
+    """f(w) = mean of log(1 + e^z) − y z over samples, z = X w, plus (l2/2)‖w‖²; labels y in {0, 1}.
+
+    >>> f = LogisticRegression([[1.0], [-1.0]], [1, 0])
+    >>> round(f(np.zeros(1)), 6)  # log 2
+    0.693147
+    """
+
+    argument: ClassVar[str] = "w"
+
+    def __init__(self, X: Any, y: Any, l2: float = 0.0) -> None:
+        self.X = _design_matrix(X)
+        labels = _targets(y, self.X.shape[0])
+        if not np.all((labels == 0) | (labels == 1)):
+            raise ValueError(f"y must contain only 0/1 labels, got values {np.unique(labels).tolist()}")
+        self.y = _frozen(labels)
+        self.l2 = _require_real("l2", l2, nonnegative=True)
+        self.n, self.dim = self.X.shape
+
+    def __repr__(self) -> str:
+        return f"LogisticRegression(n={self.n}, dim={self.dim}, l2={self.l2:g})"
+
+    def value(self, w: np.ndarray) -> np.ndarray | float:
+        """Mean cross-entropy plus (l2/2)‖w‖², via log(1 + e^z) = logaddexp(0, z); shape ``(...)``."""
+        points = self._points(w)
+        z = points @ self.X.T
+        loss = np.mean(np.logaddexp(0.0, z) - self.y * z, axis=-1)
+        return _scalar(loss + 0.5 * self.l2 * np.sum(points**2, axis=-1))
+
+    def grad(self, w: np.ndarray) -> np.ndarray:
+        """Xᵀ(σ(X w) − y) / n + l2 w, shape ``(..., d)``."""
+        points = self._points(w)
+        probabilities = np.exp(_log_sigmoid(points @ self.X.T))
+        return (probabilities - self.y) @ self.X / self.n + self.l2 * points
+
+    def hessian(self, w: np.ndarray) -> np.ndarray:
+        """Xᵀ diag(σ(1 − σ)) X / n + l2 I with σ = σ(X w), shape ``(..., d, d)``."""
+        points = self._points(w)
+        z = points @ self.X.T
+        weights = np.exp(_log_sigmoid(z) + _log_sigmoid(-z))  # σ(z)·σ(−z) = σ(z)(1 − σ(z))
+        curvature = (self.X.T * weights[..., None, :]) @ self.X / self.n
+        return (curvature + np.swapaxes(curvature, -1, -2)) / 2 + self.l2 * np.eye(self.dim)
