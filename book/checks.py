@@ -86,6 +86,8 @@ class Mistake:
 
 
 def _describe(value: Any) -> str:
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = float(value)
     if isinstance(value, np.ndarray):
         if value.size <= 6:
             return np.array2string(value, precision=6)
@@ -163,7 +165,7 @@ def check_function(
             answer = _call(learner, case)
         except NotImplementedError:
             return not_attempted()
-        except Exception as error:  # the learner's code may raise anything; report it in one line
+        except (Exception, SystemExit) as error:  # the learner's code may raise anything; report it in one line
             detail = str(error).splitlines()[0] if str(error) else ""
             return wrong(f"For {case.label} your function raised {type(error).__name__}{': ' + detail if detail else ''}.")
         expected = np.asarray(_call(reference, case), dtype=float)

@@ -11,11 +11,11 @@ figure) and swaps the PNG bytes in the image. When only data moved (same axes, l
 data artists are drawn again over a cached background: that is what keeps an update near 30 ms here.
 
 Static path (the site build): when the environment variable ``BOOK_STATIC_FRAMES`` is ``1`` (the build sets it, see
-``_ext/static_frames.py``), every frame of the grid is rendered while the notebook executes, capped at
+``_ext/offline.py``), every frame of the grid is rendered while the notebook executes, capped at
 :data:`MAX_FRAMES`. The cell's output then also carries a small self-contained ``text/html`` block: the frames as
 data URIs, native ``<input type="range">`` controls (keyboard-accessible), the current values as text, and a few
-lines of inline JavaScript that swap the ``<img>`` source. No CDN and no kernel are involved; the site's
-configuration ranks ``text/html`` above the widget view so the static block is what readers of the site see.
+lines of inline JavaScript that swap the ``<img>`` source. No CDN and no kernel are involved, and no widget is
+created, so the page carries no widget state.
 
 ``figure_fn`` takes the slider parameters as keywords plus either ``ax`` (one ``Axes`` to draw on) or ``fig`` (the
 whole ``Figure``, for several panels). The first line of its docstring is the figure's alt text.
@@ -32,9 +32,9 @@ import json
 import math
 import numbers
 import os
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import ipywidgets as widgets
@@ -60,6 +60,7 @@ __all__ = [
 ]
 
 MAX_FRAMES = 400
+_ids = itertools.count(1)
 STATIC_ENV = "BOOK_STATIC_FRAMES"
 Value = float | str
 SliderSpec = tuple[float, float, float] | Sequence[Value]
@@ -266,6 +267,10 @@ class Explorable:
     def __post_init__(self) -> None:
         self.initial = {name: _initial(self.figure_fn, name, values) for name, values in self.grid.items()}
         self.renderer = FrameRenderer(self.figure_fn, self.initial)
+
+    @cached_property
+    def widget(self) -> widgets.VBox:
+        """The live view: one slider per parameter over an image, built on first use (never on the static site)."""
         self.sliders = {
             name: widgets.SelectionSlider(
                 options=[(format_value(v), v) for v in values],
@@ -281,15 +286,18 @@ class Explorable:
         for slider in self.sliders.values():
             slider.observe(self._redraw, names="value")
         self._redraw()
-        self.widget = widgets.VBox([*self.sliders.values(), self.image])
+        return widgets.VBox([*self.sliders.values(), self.image])
 
     @property
     def params(self) -> dict[str, Value]:
-        """The parameter values the sliders show now."""
+        """The parameter values the sliders show now (the initial ones before the live view exists)."""
+        if "widget" not in self.__dict__:
+            return dict(self.initial)
         return {name: slider.value for name, slider in self.sliders.items()}
 
     def set(self, **params: Value) -> bytes:
         """Move sliders as a reader would (values must lie on the grid); return the PNG now shown."""
+        self.widget  # noqa: B018 - build the live view if needed
         for name, value in params.items():
             if name not in self.sliders:
                 raise ValueError(f"{name} is not a slider of this figure; sliders are {', '.join(self.sliders)}")
@@ -316,7 +324,7 @@ class Explorable:
         """Self-contained HTML + JS that switches between the precomputed frames (no kernel, no network)."""
         if not self.frames:
             self.render_frames()
-        uid = f"explore-{uuid.uuid4().hex[:8]}"
+        uid = f"explore-{self.figure_fn.__name__}-{next(_ids)}"
         start = self.frame_index(self.params)
         data = {
             "values": [[format_value(v) for v in values] for values in self.grid.values()],
@@ -336,10 +344,9 @@ class Explorable:
         )
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
-        bundle = self.widget._repr_mimebundle_(**kwargs)
         if os.environ.get(STATIC_ENV) == "1":
-            bundle["text/html"] = self.static_html()
-        return bundle
+            return {"text/plain": f"<explorable {self.figure_fn.__name__}>", "text/html": self.static_html()}
+        return self.widget._repr_mimebundle_(**kwargs)
 
 
 def _range_control(uid: str, i: int, name: str, values: tuple[Value, ...], position: int) -> str:

@@ -1,0 +1,184 @@
+"""The built site: a warning-free build, no CDN anywhere, and Chapter 1 checked in headless chromium (math
+typeset, static sliders that move by keyboard and mouse, no console errors, no request leaving 127.0.0.1)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import IN_CI, ROOT
+
+HTML = ROOT / "_build" / "html"
+ARTIFACTS = ROOT / "test-artifacts"
+CDN = re.compile(r"cdn\.|unpkg|jsdelivr|cdnjs|googleapis")
+CHROMIUM = shutil.which("chromium")
+CHAPTER_PAGES = sorted(f"chapters/{p.stem}.html" for p in (ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+EXERCISE_PAGES = sorted(f"exercises/{p.stem}.html" for p in (ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def site() -> Path:
+    """Build the book exactly as `make book` does (warnings are errors) and return the HTML folder."""
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    result = subprocess.run(
+        [str(jupyter_book), "build", "-W", "-n", "--keep-going", "."], cwd=ROOT, capture_output=True, text=True
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-4000:]
+    assert "build succeeded" in log
+    assert not re.search(r"WARNING: (?!.*Kernel is running over TCP)", log), log[-4000:]
+    return HTML
+
+
+def test_build_has_every_page(site):
+    for page in ("index.html", "intro.html", "how-to-use.html", *CHAPTER_PAGES, *EXERCISE_PAGES):
+        assert (site / page).exists(), page
+
+
+def test_no_page_refers_to_a_cdn(site):
+    offenders = {str(p.relative_to(site)): CDN.findall(p.read_text()) for p in site.rglob("*.html")}
+    assert {page: hits for page, hits in offenders.items() if hits} == {}
+
+
+def test_vendored_scripts_are_served_locally(site):
+    page = (site / "chapters" / "01_derivatives.html").read_text()
+    assert "_static/mathjax/tex-mml-chtml.js" in page
+    assert (site / "_static" / "mathjax" / "tex-mml-chtml.js").exists()
+    assert (site / "_static" / "requirejs" / "require.js").exists()
+    assert (site / "_static" / "html-manager" / "embed-amd.js").exists()
+
+
+@pytest.mark.parametrize("chapter", CHAPTER_PAGES)
+def test_chapter_page_has_static_sliders(site, chapter):
+    minimum = 3 if chapter.startswith("chapters/01") else 2
+    assert (site / chapter).read_text().count('class="explore"') >= minimum
+
+
+@pytest.mark.parametrize("exercises", EXERCISE_PAGES)
+def test_exercise_page_has_feedback_and_solution_dropdowns(site, exercises):
+    page = (site / exercises).read_text()
+    assert page.count("solution dropdown") >= 5
+    assert page.count("Not attempted yet.") >= 5
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        message = "chromium is not installed: run `make test` as root or `sudo apt-get install chromium`"
+        if IN_CI:
+            pytest.fail(f"browser tests must run in CI, but {message}")
+        pytest.skip(f"BROWSER TESTS SKIPPED: {message}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.requests, page.errors = [], []
+    page.on("request", lambda request: page.requests.append(request.url))
+    page.on("console", lambda message: page.errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def _open(page, server, path):
+    page.goto(f"{server}/{path}", wait_until="networkidle")
+    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+    page.evaluate("() => MathJax.startup.promise")
+
+
+def _assert_local_and_clean(page, server):
+    foreign = [url for url in page.requests if not url.startswith(server) and not url.startswith("data:")]
+    assert foreign == [], foreign
+    assert page.errors == [], page.errors
+
+
+@pytest.mark.parametrize("chapter", CHAPTER_PAGES)
+def test_math_is_typeset(page, server, chapter):
+    _open(page, server, chapter)
+    assert page.locator("mjx-container").count() > 40
+    text = page.locator("article").inner_text()
+    assert "\\frac" not in text and "$$" not in text and "\\lim" not in text
+    _assert_local_and_clean(page, server)
+
+
+@pytest.mark.parametrize("chapter", CHAPTER_PAGES)
+def test_static_sliders_move_by_keyboard_and_mouse(page, server, chapter):
+    _open(page, server, chapter)
+    ARTIFACTS.mkdir(exist_ok=True)
+    name = Path(chapter).stem
+    explorables = page.locator(".explore")
+    assert explorables.count() >= 2
+    for i in range(explorables.count()):
+        figure = explorables.nth(i)
+        figure.scroll_into_view_if_needed()
+        img, sliders = figure.locator("img.explore-frame"), figure.locator("input[type=range]")
+        assert img.evaluate("im => im.complete && im.naturalWidth > 300")
+        for j in range(sliders.count()):
+            slider, shown = sliders.nth(j), figure.locator("output").nth(j)
+            before_src, before_text = img.get_attribute("src"), shown.inner_text()
+            slider.focus()
+            key = "ArrowLeft" if slider.input_value() == slider.get_attribute("max") else "ArrowRight"
+            page.keyboard.press(key)
+            assert img.get_attribute("src") != before_src, f"figure {i} slider {j}: keyboard did not change the frame"
+            assert shown.inner_text() != before_text
+            assert slider.get_attribute("aria-valuetext") == shown.inner_text()
+            box = slider.bounding_box()
+            after_key_src = img.get_attribute("src")
+            page.mouse.click(box["x"] + 3, box["y"] + box["height"] / 2)  # the far left: the first value
+            assert slider.input_value() == "0"
+            if after_key_src != img.get_attribute("src"):
+                continue
+            page.mouse.click(box["x"] + box["width"] - 3, box["y"] + box["height"] / 2)
+            assert img.get_attribute("src") != after_key_src, f"figure {i} slider {j}: the mouse did not change the frame"
+        figure.screenshot(path=str(ARTIFACTS / f"{name}-explore-{i}.png"))
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+    _assert_local_and_clean(page, server)
+
+
+@pytest.mark.parametrize("exercises", EXERCISE_PAGES)
+def test_exercise_page_shows_feedback_and_collapsed_solutions(page, server, exercises):
+    _open(page, server, exercises)
+    feedback = page.locator(".check-result")
+    assert feedback.count() >= 5
+    assert feedback.first.inner_text().strip().endswith("Not attempted yet.")
+    solution = page.locator("div.solution.dropdown").first
+    assert solution.count() == 1
+    assert not solution.locator("pre").first.is_visible()  # collapsed until the reader opens it
+    solution.locator("button.toggle-button").click()
+    assert solution.locator("pre").first.is_visible()
+    page.screenshot(path=str(ARTIFACTS / f"exercises-{Path(exercises).stem}.png"))
+    _assert_local_and_clean(page, server)
