@@ -121,21 +121,25 @@ def encode_png(rgba: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def _titles(ax: Axes) -> list[Artist]:
+    return [ax.title, ax._left_title, ax._right_title]
+
+
 def _static_artists(ax: Axes) -> list[Artist]:
-    return [ax.patch, *ax.spines.values(), ax.xaxis, ax.yaxis, ax.title, ax._left_title, ax._right_title]
+    return [ax.patch, *ax.spines.values(), ax.xaxis, ax.yaxis, *_titles(ax)]
 
 
 def _redrawn_artists(ax: Axes) -> list[Artist]:
     """The artists to draw over the background, in the order ``Axes.draw`` uses: every data artist, and every
     other artist stacked above the lowest of them (so a spine over a line stays over it)."""
     static = _static_artists(ax)
-    titles = static[-3:]  # above the axes, outside the data area: they stay in the background
+    background_only = [ax.patch, *_titles(ax)]  # titles sit above the axes, outside the data: never overdrawn
     children = sorted(ax.get_children(), key=lambda a: a.get_zorder())
     dynamic = [a for a in children if not any(a is s for s in static)]
     if not dynamic:
         return []
     lowest = min(a.get_zorder() for a in dynamic)
-    return [a for a in children if a.get_zorder() >= lowest and not any(a is s for s in (ax.patch, *titles))]
+    return [a for a in children if a.get_zorder() >= lowest and not any(a is s for s in background_only)]
 
 
 def _layout_key(figure: Figure) -> tuple | None:
@@ -154,7 +158,7 @@ def _layout_key(figure: Figure) -> tuple | None:
                 ax.get_yscale(),
                 ax.get_xlabel(),
                 ax.get_ylabel(),
-                tuple(t.get_text() for t in (ax.title, ax._left_title, ax._right_title)),
+                tuple(t.get_text() for t in _titles(ax)),
                 tuple(ticks[0]),
                 tuple(ticks[1]),
                 tuple(ax.xaxis.get_major_formatter().format_ticks(ticks[0])),

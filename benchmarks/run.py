@@ -1,0 +1,123 @@
+"""`make bench`: build times, test time, live slider latency, page weight and the autodiff ratio.
+
+Writes benchmarks/RESULTS.md with the date and the machine. Not part of the tests: the numbers depend on the
+machine and on what else runs on it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import bench_autodiff  # noqa: E402
+
+from book.explore import explore  # noqa: E402
+from book.figures import ch01  # noqa: E402
+
+CHAPTER1_EXPLORABLES = {
+    "secant → tangent": (ch01.tangent_figure, {"x0": (-2.0, 2.0, 0.5), "h": [-1.5, -1.0, -0.5, -0.1, 0.1, 0.5, 1.0, 1.5]}),
+    "error vs h": (ch01.error_figure, {"function": ["exp", "sin", "x³"], "x0": [0.0, 0.5, 1.0, 2.0, 5.0]}),
+    "descent step": (ch01.descent_figure, {"w0": (-1.0, 5.0, 0.5), "lr": [0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]}),
+}
+
+
+def timed(command: list[str], **kwargs) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, **kwargs)
+    return time.perf_counter() - start
+
+
+def build_times() -> dict[str, float]:
+    """A clean build (empty cache) and a cached rebuild, into a scratch folder so _build/ is left alone."""
+    jupyter_book = str(Path(sys.executable).parent / "jupyter-book")
+    with tempfile.TemporaryDirectory() as scratch:
+        command = [jupyter_book, "build", "-W", "-n", "--keep-going", ".", "--path-output", scratch]
+        clean = timed(command)
+        cached = timed(command)
+    return {"clean build (s)": clean, "cached rebuild (s)": cached}
+
+
+def test_time() -> dict[str, float]:
+    """The whole test suite as `make test` runs it."""
+    return {"make test, pytest -n 2 (s)": timed([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile", "-q"])}
+
+
+def slider_latency(updates: int = 60) -> dict[str, float]:
+    """Median and p95 of live slider updates: a value change to new PNG bytes in the image widget."""
+    results = {}
+    for name, (figure_fn, sliders) in CHAPTER1_EXPLORABLES.items():
+        e = explore(figure_fn, **sliders)
+        first = next(iter(e.grid))
+        values = e.grid[first]
+        sequence = [values[i % len(values)] for i in range(1, updates + 1)]
+        times = []
+        for value in sequence:
+            start = time.perf_counter()
+            e.set(**{first: value})
+            times.append(1000 * (time.perf_counter() - start))
+        results[f"{name}: median (ms)"] = statistics.median(times)
+        results[f"{name}: p95 (ms)"] = float(np.percentile(times, 95))
+    return results
+
+
+def page_weight() -> dict[str, float]:
+    """Bytes of the built Chapter 1 page and of the images it loads (needs `make book` first)."""
+    page = ROOT / "_build" / "html" / "chapters" / "01_derivatives.html"
+    if not page.exists():
+        return {}
+    html = page.read_text()
+    images = sum((page.parent / src).stat().st_size for src in re.findall(r'<img[^>]+src="(\.\./_images/[^"]+)"', html))
+    frames = len(re.findall(r'"[A-Za-z0-9+/=]{500,}"', html))
+    return {
+        "Chapter 1 HTML (MB)": page.stat().st_size / 1e6,
+        "Chapter 1 static figures (MB)": images / 1e6,
+        "Chapter 1 slider frames embedded": frames,
+    }
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, Python {platform.python_version()}"
+
+
+def main() -> None:
+    sections = {
+        "Live slider latency, Chapter 1 (60 updates each)": slider_latency(),
+        "Static page weight": page_weight(),
+        "Autodiff: gradient of a 2-layer MLP loss (batch 256, 256 hidden)": bench_autodiff.run(),
+        "Build": build_times(),
+        "Tests": {} if "--no-tests" in sys.argv else test_time(),
+    }
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {datetime.date.today().isoformat()} on {machine()} by `make bench`.",
+        "",
+    ]
+    for title, figures in sections.items():
+        if not figures:
+            continue
+        lines += [f"## {title}", "", "| measure | value |", "|---|---|"]
+        lines += [f"| {name} | {value:.3g} |" for name, value in figures.items()]
+        lines.append("")
+    (ROOT / "benchmarks" / "RESULTS.md").write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
