@@ -91,3 +91,11 @@ def test_learning_rate_threshold_is_two_over_curvature():
         for _ in range(3000):
             w = w - lr * derivative(ch01.loss, w)
         assert (abs(w - w_best) < 1e-3) is converges
+
+
+def test_a_vanishing_error_term_beats_the_order():
+    h = 1e-3
+    forward_sin = abs(np.sin(h) / h - 1)  # sin''(0) = 0: the error is h²/6, not h/2
+    assert forward_sin == pytest.approx(h**2 / 6, rel=1e-3)
+    central_cube = abs(((1 + h) ** 3 - (1 - h) ** 3) / (2 * h) - 3)  # f''' = 6: exactly h²
+    assert central_cube == pytest.approx(h**2, rel=1e-6)
