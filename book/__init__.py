@@ -1,5 +1,7 @@
 """The Python library behind *Calculus for AI: gradients and optimisation*.
 
-One idea per module: ``calculus`` (numerical derivatives), ``explore`` (live and static slider figures),
-``plotting`` (the figure style), ``checks`` (exercise checkers) and ``exercises`` (one checker module per chapter).
+One idea per module: ``calculus`` (numerical derivatives), ``autodiff`` (reverse-mode automatic differentiation),
+``functions`` (the test objectives with exact gradients), ``explore`` (live and static slider figures),
+``plotting`` (the figure style), ``checks`` (exercise checkers); ``exercises`` holds one checker module per chapter
+and ``figures`` one module of figure functions per chapter.
 """
