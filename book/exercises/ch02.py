@@ -1,0 +1,289 @@
+"""Checkers for Chapter 2's exercises (partial derivatives and the gradient): ``check.numerical_gradient(...)``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from book.checks import Case, Mistake, Result, check_function, close_to
+from book.functions import LogisticRegression
+
+
+def _fixed(values) -> np.ndarray:
+    """A read-only float array: a learner's function that changes its input in place fails loudly, not silently."""
+    array = np.array(values, dtype=float)
+    array.setflags(write=False)
+    return array
+
+
+def _himmelblau(v):
+    return (v[0] ** 2 + v[1] - 11) ** 2 + (v[0] + v[1] ** 2 - 7) ** 2
+
+
+def _mixed(v):
+    return v[0] * v[1] ** 2 + np.sin(v[2]) * v[0]
+
+
+def _unit(i: int, n: int, h: float) -> np.ndarray:
+    step = np.zeros(n)
+    step[i] = h
+    return step
+
+
+def _central_partial(f: Callable, x: np.ndarray, i: int, h: float = 1e-5) -> float:
+    e = _unit(i, len(x), h)
+    return (f(x + e) - f(x - e)) / (2 * h)
+
+
+def _forward_partial(f: Callable, x: np.ndarray, i: int, h: float = 1e-5) -> float:
+    e = _unit(i, len(x), h)
+    return (f(x + e) - f(x)) / h
+
+
+PARTIAL_CASES = [
+    Case((_himmelblau, _fixed([1.0, 1.0]), 0), "f = Himmelblau, x = [1, 1], i = 0"),
+    Case((_himmelblau, _fixed([1.0, 1.0]), 1), "f = Himmelblau, x = [1, 1], i = 1"),
+    Case((_mixed, _fixed([1.0, 2.0, 0.5]), 2, 1e-4), "f(x) = x₀x₁² + x₀ sin x₂, x = [1, 2, 0.5], i = 2, h = 1e-4"),
+]
+
+
+def partial_derivative(learner: Callable) -> Result:
+    """Exercise 2.1: ∂f/∂xᵢ by a central difference along coordinate i only."""
+    return check_function(
+        learner,
+        _central_partial,
+        PARTIAL_CASES,
+        mistakes=[
+            Mistake(_forward_partial, "that is a forward difference; use the central one, (f(x + h·eᵢ) − f(x − h·eᵢ)) / (2h)."),
+            Mistake(
+                lambda f, x, i, h=1e-5: (f(x + h) - f(x - h)) / (2 * h),
+                "you moved every coordinate at once (x + h adds h to all of them); a partial derivative moves only x[i].",
+            ),
+            Mistake(
+                lambda f, x, i, h=1e-5: _central_partial(f, x, i, h) * 2,
+                "the two points x ± h·eᵢ are 2h apart: divide by 2h, not h.",
+            ),
+            Mistake(
+                lambda f, x, i, h=1e-5: _central_partial(f, x, (i + 1) % len(x), h),
+                "you differentiated along the wrong coordinate; Python counts from 0, so i = 0 is x₀.",
+            ),
+        ],
+        hint="copy x, add h to entry i for one point and subtract h for the other, and divide the difference of f by 2h.",
+        compare=close_to(rtol=1e-8, atol=1e-10),
+        name="partial_derivative",
+    )
+
+
+def _central_gradient(f: Callable, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    return np.array([_central_partial(f, x, i, h) for i in range(len(x))])
+
+
+def numerical_gradient(learner: Callable) -> Result:
+    """Exercise 2.2: the full gradient by central differences, an array shaped like x."""
+    return check_function(
+        learner,
+        _central_gradient,
+        [
+            Case((_himmelblau, _fixed([1.0, 1.0])), "f = Himmelblau, x = [1, 1]"),
+            Case((_mixed, _fixed([1.0, 2.0, 0.5])), "f(x) = x₀x₁² + x₀ sin x₂, x = [1, 2, 0.5]"),
+            Case((_himmelblau, _fixed([-2.0, 3.5]), 1e-4), "f = Himmelblau, x = [-2, 3.5], h = 1e-4"),
+        ],
+        mistakes=[
+            Mistake(
+                lambda f, x, h=1e-5: np.array([_forward_partial(f, x, i, h) for i in range(len(x))]),
+                "those are forward differences; use central ones, (f(x + h·eᵢ) − f(x − h·eᵢ)) / (2h), for every i.",
+            ),
+            Mistake(lambda f, x, h=1e-5: 2 * _central_gradient(f, x, h), "the two points x ± h·eᵢ are 2h apart: divide by 2h."),
+            Mistake(lambda f, x, h=1e-5: -_central_gradient(f, x, h), "the sign is flipped: subtract f(x − h·eᵢ) from f(x + h·eᵢ)."),
+        ],
+        hint="loop over the coordinates i, take the central difference along eᵢ, and return the partial derivatives as one array shaped like x.",
+        compare=close_to(rtol=1e-8, atol=1e-10),
+        name="numerical_gradient",
+    )
+
+
+DIRECTION_CASES = [
+    Case((_fixed([3.0, 4.0]), _fixed([1.0, 0.0])), "g = [3, 4], u = [1, 0]"),
+    Case((_fixed([-46.0, -38.0]), _fixed([1.0, 1.0])), "g = [-46, -38], u = [1, 1]"),
+    Case((_fixed([1.0, 2.0, 2.0]), _fixed([2.0, 0.0, 1.0])), "g = [1, 2, 2], u = [2, 0, 1]"),
+]
+
+
+def directional_derivative(learner: Callable) -> Result:
+    """Exercise 2.3: the slope g·u/‖u‖ along the unit vector in the direction of u, given the gradient g."""
+    return check_function(
+        learner,
+        lambda g, u: float(g @ u / np.linalg.norm(u)),
+        DIRECTION_CASES,
+        mistakes=[
+            Mistake(lambda g, u: float(g @ u), "u is not a unit vector here: divide by its length ‖u‖ first, so the slope is per unit of distance."),
+            Mistake(lambda g, u: float(g @ u / np.linalg.norm(g)), "normalise the direction u, not the gradient g: D_u f = g · u / ‖u‖."),
+            Mistake(lambda g, u: float(g @ u / (u @ u)), "you divided by ‖u‖²; divide by ‖u‖ = np.linalg.norm(u) once."),
+        ],
+        hint="the directional derivative along the unit vector u/‖u‖ is the dot product g · u / ‖u‖.",
+        compare=close_to(rtol=1e-10, atol=1e-12),
+        name="directional_derivative",
+    )
+
+
+def steepest_descent_direction(learner: Callable) -> Result:
+    """Exercise 2.4: the unit vector of steepest descent, −g/‖g‖."""
+    return check_function(
+        learner,
+        lambda g: -g / np.linalg.norm(g),
+        [
+            Case((_fixed([2.0, 2.0]),), "g = [2, 2]"),
+            Case((_fixed([-46.0, -38.0]),), "g = [-46, -38]"),
+            Case((_fixed([3.0, 0.0, -4.0]),), "g = [3, 0, -4]"),
+        ],
+        mistakes=[
+            Mistake(lambda g: g / np.linalg.norm(g), "that is the steepest *ascent* direction; descent goes against the gradient: −g/‖g‖."),
+            Mistake(lambda g: -g, "a direction is a unit vector: divide −g by its length ‖g‖ = np.linalg.norm(g)."),
+            Mistake(lambda g: -g / (g @ g), "you divided by ‖g‖²; divide by ‖g‖ once so that the result has length 1."),
+            Mistake(lambda g: -g / np.sum(np.abs(g)), "divide by the Euclidean length ‖g‖ = √(Σ gᵢ²), not by the sum of |gᵢ|."),
+        ],
+        hint="return −g divided by its Euclidean length, np.linalg.norm(g).",
+        compare=close_to(rtol=1e-10, atol=1e-12),
+        name="steepest_descent_direction",
+    )
+
+
+def _quadratic_gradient(A: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return 0.5 * (A + A.T) @ x + b
+
+
+def quadratic_gradient(learner: Callable) -> Result:
+    """Exercise 2.5: the gradient of ½ xᵀAx + bᵀx for any square A, ½(A + Aᵀ)x + b (= Ax + b when A is symmetric)."""
+    return check_function(
+        learner,
+        _quadratic_gradient,
+        [
+            Case((_fixed([[2.0, 1.0], [1.0, 3.0]]), _fixed([1.0, -1.0]), _fixed([1.0, 2.0])), "symmetric A = [[2, 1], [1, 3]], b = [1, -1], x = [1, 2]"),
+            Case((_fixed([[1.0, 4.0], [0.0, 2.0]]), _fixed([0.5, 0.0]), _fixed([1.0, -1.0])), "A = [[1, 4], [0, 2]] (not symmetric), b = [0.5, 0], x = [1, -1]"),
+            Case(
+                (_fixed([[3.0, 1.0, 0.0], [-1.0, 2.0, 5.0], [2.0, 0.0, 1.0]]), _fixed([1.0, 2.0, 3.0]), _fixed([0.5, -1.0, 2.0])),
+                "A = [[3, 1, 0], [-1, 2, 5], [2, 0, 1]], b = [1, 2, 3], x = [0.5, -1, 2]",
+            ),
+        ],
+        mistakes=[
+            Mistake(lambda A, b, x: (A + A.T) @ x + b, "you dropped the ½: the gradient of xᵀAx is (A + Aᵀ)x, and the ½ in front halves it (for symmetric A, Ax + b, not 2Ax + b)."),
+            Mistake(lambda A, b, x: A @ x + b, "Ax + b holds only for symmetric A. In general xᵀAx = Σᵢⱼ xᵢAᵢⱼxⱼ has gradient (A + Aᵀ)x, so the answer is ½(A + Aᵀ)x + b."),
+            Mistake(lambda A, b, x: A.T @ x + b, "Aᵀx (or x @ A) is only half the story: xᵢ appears in row i and in column i of A, so the gradient is ½(A + Aᵀ)x + b."),
+            Mistake(lambda A, b, x: 0.5 * (A + A.T) @ x - b, "check the sign of b: the gradient of bᵀx is +b."),
+            Mistake(lambda A, b, x: A @ x - b, "check the sign of b (the gradient of bᵀx is +b), and use ½(A + Aᵀ)x in case A is not symmetric."),
+            Mistake(lambda A, b, x: 0.5 * (A + A.T) @ x, "don't forget the linear term: the gradient of bᵀx is b."),
+        ],
+        hint="write xᵀAx = Σᵢⱼ xᵢAᵢⱼxⱼ and differentiate with respect to x_k: you get (Ax)_k + (Aᵀx)_k.",
+        compare=close_to(rtol=1e-10, atol=1e-12),
+        name="quadratic_gradient",
+    )
+
+
+def _condition_number(H: np.ndarray) -> float:
+    eigenvalues = np.linalg.eigvalsh(H)
+    return float(eigenvalues[-1] / eigenvalues[0])
+
+
+def condition_number(learner: Callable) -> Result:
+    """Exercise 2.6: κ = λ_max / λ_min of a symmetric positive definite Hessian."""
+    return check_function(
+        learner,
+        _condition_number,
+        [
+            Case((_fixed([[2.0, 1.0], [1.0, 2.0]]),), "H = [[2, 1], [1, 2]]"),
+            Case((_fixed([[802.0, -400.0], [-400.0, 200.0]]),), "H = [[802, -400], [-400, 200]] (Rosenbrock at its minimum)"),
+            Case((_fixed([[4.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 2.0]]),), "H = [[4, 1, 0], [1, 3, 1], [0, 1, 2]]"),
+        ],
+        mistakes=[
+            Mistake(lambda H: 1 / _condition_number(H), "that is λ_min / λ_max; the condition number is the largest eigenvalue over the smallest, so κ ≥ 1."),
+            Mistake(lambda H: float(np.max(np.diag(H)) / np.min(np.diag(H))), "the diagonal entries are not the eigenvalues (unless H is diagonal); use np.linalg.eigvalsh(H)."),
+            Mistake(lambda H: float(np.sqrt(_condition_number(H))), "that is √κ, the ratio of the axes of the level ellipses; κ itself is λ_max / λ_min."),
+            Mistake(lambda H: float(np.ptp(np.linalg.eigvalsh(H))), "κ is a ratio of eigenvalues, λ_max / λ_min, not their difference."),
+        ],
+        hint="compute the eigenvalues with np.linalg.eigvalsh(H) (sorted, smallest first) and divide the largest by the smallest.",
+        compare=close_to(rtol=1e-9, atol=1e-12),
+        name="condition_number",
+    )
+
+
+def _polar(p):
+    return np.array([p[0] * np.cos(p[1]), p[0] * np.sin(p[1])])
+
+
+def _three_outputs(v):
+    return np.array([v[0] * v[1], v[0] + v[1] ** 2, np.sin(v[0])])
+
+
+def _two_outputs(v):
+    return np.array([v[0] * v[1] * v[2], np.exp(v[0]) - v[2]])
+
+
+def _jacobian(f: Callable, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    return np.stack([(f(x + _unit(j, len(x), h)) - f(x - _unit(j, len(x), h))) / (2 * h) for j in range(len(x))], axis=1)
+
+
+def numerical_jacobian(learner: Callable) -> Result:
+    """Exercise 2.7 (challenge): the m×n Jacobian J[i, j] = ∂fᵢ/∂xⱼ by central differences (rows are outputs)."""
+    return check_function(
+        learner,
+        _jacobian,
+        [
+            Case((_polar, _fixed([2.0, np.pi / 6])), "f = polar to Cartesian, x = [2, π/6]"),
+            Case((_three_outputs, _fixed([1.0, 2.0])), "f(x) = [x₀x₁, x₀ + x₁², sin x₀], x = [1, 2]"),
+            Case((_two_outputs, _fixed([0.5, 1.0, -1.0]), 1e-4), "f(x) = [x₀x₁x₂, exp(x₀) − x₂], x = [0.5, 1, -1], h = 1e-4"),
+        ],
+        mistakes=[
+            Mistake(
+                lambda f, x, h=1e-5: _jacobian(f, x, h).T,
+                "your matrix is transposed: rows are outputs, J[i, j] = ∂fᵢ/∂xⱼ, so the derivative along xⱼ is column j (np.stack(columns, axis=1)).",
+            ),
+            Mistake(
+                lambda f, x, h=1e-5: np.stack([(f(x + _unit(j, len(x), h)) - f(x)) / h for j in range(len(x))], axis=1),
+                "those are forward differences; use central ones, (f(x + h·eⱼ) − f(x − h·eⱼ)) / (2h).",
+            ),
+        ],
+        hint="for each input j, the central difference of the whole output vector along eⱼ is column j of J.",
+        compare=close_to(rtol=1e-8, atol=1e-10),
+        name="numerical_jacobian",
+    )
+
+
+def _sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def _logistic_gradient(w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return LogisticRegression(X, y).grad(w)
+
+
+_rng = np.random.default_rng(2)
+_X_BIG = _fixed(_rng.standard_normal((20, 3)))
+_Y_BIG = _fixed(_rng.random(20) < _sigmoid(_X_BIG @ np.array([1.0, -2.0, 0.5])))
+_X_SMALL = _fixed([[1.0, 2.0], [1.0, -1.0], [1.0, 0.5], [1.0, -2.0]])
+_Y_SMALL = _fixed([1.0, 0.0, 1.0, 0.0])
+
+
+def logistic_gradient(learner: Callable) -> Result:
+    """Exercise 2.8 (challenge): the gradient Xᵀ(σ(Xw) − y)/n of the mean logistic loss."""
+    return check_function(
+        learner,
+        _logistic_gradient,
+        [
+            Case((_fixed([0.5, -1.0]), _X_SMALL, _Y_SMALL), "w = [0.5, -1], X 4×2 = [[1, 2], [1, -1], [1, 0.5], [1, -2]], y = [1, 0, 1, 0]"),
+            Case((_fixed([0.0, 0.0]), _X_SMALL, _Y_SMALL), "w = [0, 0] and the same X, y"),
+            Case((_fixed([0.3, 0.1, -0.2]), _X_BIG, _Y_BIG), "w = [0.3, 0.1, -0.2], X 20×3 and y from np.random.default_rng(2)"),
+        ],
+        mistakes=[
+            Mistake(lambda w, X, y: X.T @ (_sigmoid(X @ w) - y), "the loss is a mean over the n samples: divide by n = len(y)."),
+            Mistake(lambda w, X, y: X.T @ (y - _sigmoid(X @ w)) / len(y), "the sign is flipped: d/dz [log(1 + eᶻ) − y z] = σ(z) − y, not y − σ(z)."),
+            Mistake(lambda w, X, y: X.T @ (X @ w - y) / len(y), "apply the sigmoid: the prediction is σ(Xw), not Xw (that is least squares' gradient)."),
+            Mistake(
+                lambda w, X, y: X.T @ ((_sigmoid(X @ w) - y) * _sigmoid(X @ w) * (1 - _sigmoid(X @ w))) / len(y),
+                "no σ(1 − σ) factor: for the logistic loss it cancels, and ∂loss/∂z is just σ(z) − y.",
+            ),
+        ],
+        hint="with z = Xw, ∂loss/∂zᵢ = (σ(zᵢ) − yᵢ)/n, and the chain rule through z = Xw gives Xᵀ(σ(Xw) − y)/n.",
+        compare=close_to(rtol=1e-9, atol=1e-12),
+        name="logistic_gradient",
+    )

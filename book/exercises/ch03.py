@@ -1,0 +1,353 @@
+"""Checkers for Chapter 3's exercises (chain rule, backpropagation, autodiff): ``check.unbroadcast(unbroadcast)``.
+
+Every reference answer is computed with ``book.autodiff``, so an exercise is checked against the engine the
+chapter builds, not against a second hand-written formula.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from book.autodiff import Tensor, node
+from book.checks import Case, Mistake, Result, check_function, close_to, correct
+
+TIGHT = close_to(rtol=1e-9, atol=1e-12)
+
+
+def _sigmoid(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))
+
+
+def _autodiff_derivative(f: Callable[[Tensor], Tensor], x) -> np.ndarray:
+    """Elementwise derivative of an elementwise ``f`` by reverse mode (backward with a gradient of ones)."""
+    point = Tensor(x)
+    out = f(point)
+    out.backward(np.ones(out.shape))
+    return point.grad
+
+
+# --- Exercise 1: the chain rule -------------------------------------------------------------------------------
+
+
+def _sin(t: Tensor) -> Tensor:
+    """sin as a Tensor operation (the engine has none): value sin x, rule g·cos x."""
+    return node(np.sin(t.data), (t, lambda g: g * np.cos(t.data)))
+
+
+def _sin_of_square(t: Tensor) -> Tensor:
+    return _sin(t * t)
+
+
+def chain_rule_derivative(learner: Callable) -> Result:
+    """Exercise 3.1: d/dx sin(x²) = cos(x²)·2x, vectorised."""
+    return check_function(
+        learner,
+        lambda x: _autodiff_derivative(_sin_of_square, x),
+        [
+            Case((1.2,), "x = 1.2"),
+            Case((np.linspace(-2.0, 2.0, 9),), "x = np.linspace(-2, 2, 9)"),
+        ],
+        mistakes=[
+            Mistake(lambda x: np.cos(np.asarray(x) ** 2), "you differentiated the outer function only: multiply by the inner derivative, d(x²)/dx = 2x."),
+            Mistake(lambda x: 2 * np.asarray(x) * np.cos(x), "evaluate the outer derivative at the inner value: cos(x²), not cos(x)."),
+            Mistake(lambda x: np.cos(2 * np.asarray(x)), "cos(2x) plugs the inner derivative into the outer function; the chain rule multiplies: cos(x²) · 2x."),
+            Mistake(lambda x: 2 * np.asarray(x) * np.sin(np.asarray(x) ** 2), "the derivative of sin is cos: cos(x²) · 2x."),
+        ],
+        hint="with y = x², dz/dx = dz/dy · dy/dx = cos(y) · 2x.",
+        compare=TIGHT,
+        name="chain_rule_derivative",
+    )
+
+
+# --- Exercise 2: the backward rule of a product ---------------------------------------------------------------
+
+
+def _multiply_backward(g, a, b) -> tuple[np.ndarray, np.ndarray]:
+    left, right = Tensor(a), Tensor(b)
+    (left * right).backward(np.asarray(g, dtype=float))
+    return left.grad, right.grad
+
+
+def multiply_backward(learner: Callable) -> Result:
+    """Exercise 3.2: the rule of c = a·b, returning (∂L/∂a, ∂L/∂b) = (g·b, g·a) for an upstream gradient g."""
+    g, a, b = np.random.default_rng(32).standard_normal((3, 4))
+    return check_function(
+        learner,
+        _multiply_backward,
+        [
+            Case((0.5, 2.0, -3.0), "g = 0.5, a = 2, b = -3"),
+            Case((g, a, b), "g, a, b three random arrays of shape (4,)"),
+        ],
+        mistakes=[
+            Mistake(lambda g, a, b: (g * a, g * b), "the two are swapped: a's gradient is g·b (how c changes with a is b), and b's is g·a."),
+            Mistake(lambda g, a, b: (b, a), "multiply by the upstream gradient g: the chain rule gives (g·b, g·a)."),
+            Mistake(lambda g, a, b: (g, g), "(g, g) is the rule of addition; for a product each input's local derivative is the other input."),
+            Mistake(lambda g, a, b: (g * a * b, g * a * b), "∂c/∂a = b (not a·b): return (g·b, g·a)."),
+        ],
+        hint="∂(a·b)/∂a = b and ∂(a·b)/∂b = a; multiply each by g.",
+        compare=TIGHT,
+        name="multiply_backward",
+    )
+
+
+# --- Exercise 3: one neuron by the chain rule -----------------------------------------------------------------
+
+
+def _neuron_gradient(w, b, x, y) -> np.ndarray:
+    parameters = Tensor([w, b])
+    loss = ((parameters @ np.array([x, 1.0])).sigmoid() - y) ** 2
+    loss.backward()
+    return parameters.grad
+
+
+def _neuron_parts(w, b, x, y):
+    a = _sigmoid(w * x + b)
+    return a, a * (1 - a)
+
+
+def neuron_gradient(learner: Callable) -> Result:
+    """Exercise 3.3: [∂L/∂w, ∂L/∂b] for L = (σ(w·x + b) − y)²."""
+
+    def without_sigma_prime(w, b, x, y):
+        a, _ = _neuron_parts(w, b, x, y)
+        return 2 * (a - y) * np.array([x, 1.0])
+
+    def without_two(w, b, x, y):
+        a, slope = _neuron_parts(w, b, x, y)
+        return (a - y) * slope * np.array([x, 1.0])
+
+    def without_x(w, b, x, y):
+        a, slope = _neuron_parts(w, b, x, y)
+        return 2 * (a - y) * slope * np.array([1.0, 1.0])
+
+    def sign_flipped(w, b, x, y):
+        a, slope = _neuron_parts(w, b, x, y)
+        return 2 * (y - a) * slope * np.array([x, 1.0])
+
+    return check_function(
+        learner,
+        _neuron_gradient,
+        [
+            Case((0.75, -1.0, 1.5, 1.0), "w = 0.75, b = -1, x = 1.5, y = 1"),
+            Case((-3.0, -2.0, 1.5, 1.0), "w = -3, b = -2, x = 1.5, y = 1"),
+            Case((0.4, 0.5, -2.0, 0.0), "w = 0.4, b = 0.5, x = -2, y = 0"),
+        ],
+        mistakes=[
+            Mistake(without_sigma_prime, "you skipped the sigmoid: the path from z to L passes through a = σ(z), so multiply by σ'(z) = a(1 − a)."),
+            Mistake(without_two, "the derivative of d² is 2d: you lost the factor 2."),
+            Mistake(without_x, "∂u/∂w = x for u = w·x: ∂L/∂w has an extra factor x that ∂L/∂b does not."),
+            Mistake(sign_flipped, "the sign is flipped: d = a − y, so ∂L/∂a = 2(a − y)."),
+        ],
+        hint="∂L/∂w = 2(a − y) · σ'(z) · x and ∂L/∂b = 2(a − y) · σ'(z), with z = w·x + b, a = σ(z), σ'(z) = a(1 − a).",
+        compare=TIGHT,
+        name="neuron_gradient",
+    )
+
+
+# --- Exercise 4: unbroadcast ----------------------------------------------------------------------------------
+
+
+def _unbroadcast(grad, shape) -> np.ndarray:
+    """The gradient of a tensor of ``shape`` that numpy broadcast up to ``grad.shape``, by the engine itself."""
+    leaf = Tensor(np.zeros(shape))
+    (leaf + np.zeros(np.shape(grad))).backward(np.asarray(grad, dtype=float))
+    return leaf.grad
+
+
+def unbroadcast(learner: Callable) -> Result:
+    """Exercise 3.4: sum a gradient over the axes broadcasting added (leading) or stretched (size 1)."""
+    rng = np.random.default_rng(34)
+    return check_function(
+        learner,
+        _unbroadcast,
+        [
+            Case((rng.standard_normal((4, 3)), (3,)), "grad of shape (4, 3), shape (3,)"),
+            Case((rng.standard_normal((4, 3)), (1, 3)), "grad of shape (4, 3), shape (1, 3)"),
+            Case((rng.standard_normal((2, 3, 4)), (3, 1)), "grad of shape (2, 3, 4), shape (3, 1)"),
+            Case((rng.standard_normal(5), ()), "grad of shape (5,), shape () (a number was broadcast)"),
+            Case((rng.standard_normal((2, 2)), (2, 2)), "grad of shape (2, 2), shape (2, 2) (nothing was broadcast)"),
+        ],
+        mistakes=[
+            Mistake(lambda grad, shape: _unbroadcast(grad, shape) / (grad.size / max(1, int(np.prod(shape)))),
+                    "a value used several times receives the SUM of their gradients, not the mean."),
+            Mistake(lambda grad, shape: np.full(shape, grad.sum()),
+                    "you summed over every axis; sum only over the axes broadcasting added (the leading ones) or stretched (size 1 in shape)."),
+        ],
+        hint="sum over the leading axes that shape lacks, then over the axes where shape has size 1 (keepdims=True).",
+        compare=TIGHT,
+        name="unbroadcast",
+    )
+
+
+# --- Exercise 5: backpropagation through a two-layer network --------------------------------------------------
+
+GRADIENT_NAMES = ("dW1", "db1", "dW2", "db2")
+
+
+def _two_layer_autodiff(X, Y, W1, b1, W2, b2) -> list[np.ndarray]:
+    tensors = [Tensor(p) for p in (W1, b1, W2, b2)]
+    w1, bias1, w2, bias2 = tensors
+    ((((X @ w1 + bias1).sigmoid() @ w2 + bias2) - Y) ** 2).mean().backward()
+    return [t.grad for t in tensors]
+
+
+def _two_layer_variant(
+    X, Y, W1, b1, W2, b2, *, scale: float = 1.0, derivative: str = "sigmoid", transpose_inputs: bool = False,
+    untransposed_w2: bool = False, bias_mean: bool = False,
+) -> list[np.ndarray]:
+    """Backprop by hand with one typical mistake switched on (the defaults give the right answer)."""
+    H = _sigmoid(X @ W1 + b1)
+    G = scale * 2 * (H @ W2 + b2 - Y) / Y.size
+    G_H = G @ (W2 if untransposed_w2 else W2.T)
+    local = {"sigmoid": H * (1 - H), "tanh": 1 - H**2, "none": np.ones_like(H)}[derivative]
+    G_Z = G_H * local
+    reduce = np.mean if bias_mean else np.sum
+    if transpose_inputs:
+        return [G_Z.T @ X, reduce(G_Z, axis=0), G.T @ H, reduce(G, axis=0)]
+    return [X.T @ G_Z, reduce(G_Z, axis=0), H.T @ G, reduce(G, axis=0)]
+
+
+_TWO_LAYER_MISTAKES = [
+    ({"derivative": "none"}, "you forgot the activation's derivative: ∂L/∂Z = ∂L/∂H ⊙ σ'(Z), with σ'(Z) = H(1 − H)."),
+    ({"derivative": "tanh"}, "1 − H² is tanh's derivative; this network uses the sigmoid, whose derivative is H(1 − H)."),
+    ({"transpose_inputs": True}, "a transpose is misplaced: ∂L/∂W = (input of the layer)ᵀ @ (gradient of its output), shaped like W."),
+    ({"untransposed_w2": True}, "∂L/∂H = ∂L/∂Ŷ @ W2ᵀ: the gradient flows back through W2 transposed."),
+    ({"bias_mean": True}, "a bias is used in every row of the batch, so its gradient is the SUM over rows, not the mean."),
+    ({"scale": 1 / 2}, "the derivative of a square is 2·(Ŷ − Y): you lost the factor 2."),
+]
+
+
+def _typical_batch_mistakes(Y: np.ndarray) -> list[tuple[dict, str]]:
+    """The averaging mistakes depend on the batch: no mean at all, or a mean over the rows only."""
+    rows, outputs = Y.shape
+    return [
+        ({"scale": float(Y.size)}, "L is a mean over every entry of Ŷ: divide by N·k (rows times outputs), as MSELoss does."),
+        ({"scale": float(outputs)}, "you divided by the number of rows N only; the mean runs over all N·k entries of Ŷ."),
+    ]
+
+
+def _component(learner, index: int):
+    """The learner's gradient number ``index`` (the answer itself when it is not four gradients, so that the
+    usual messages about None, text and shapes apply)."""
+    if not callable(learner):
+        return learner
+
+    def component(*args):
+        answer = learner(*args)
+        if isinstance(answer, (tuple, list)) and len(answer) == 4:
+            return answer[index]
+        return answer
+
+    return component
+
+
+def _network_case(rows: int, inputs: int, hidden: int, outputs: int, seed: int) -> tuple:
+    rng = np.random.default_rng(seed)
+    shapes = [(rows, inputs), (rows, outputs), (inputs, hidden), (hidden,), (hidden, outputs), (outputs,)]
+    return tuple(rng.standard_normal(shape) for shape in shapes)
+
+
+TWO_LAYER_CASES = [
+    (_network_case(5, 3, 3, 3, seed=35), "a batch of 5 rows, 3 inputs, 3 hidden units, 3 outputs"),
+    (_network_case(8, 4, 6, 2, seed=36), "a batch of 8 rows, 4 inputs, 6 hidden units, 2 outputs"),
+]
+
+
+def two_layer_backward(learner: Callable) -> Result:
+    """Exercise 3.5: (dW1, db1, dW2, db2) of L = mean((σ(X W1 + b1) W2 + b2 − Y)²), checked against book.autodiff."""
+    for args, description in TWO_LAYER_CASES:  # the square network first: there a misplaced transpose still runs
+        for index in (2, 3, 0, 1):  # backpropagation's order: the output layer first
+            name = GRADIENT_NAMES[index]
+            mistakes = [
+                Mistake(lambda *a, options=options, index=index: _two_layer_variant(*a, **options)[index], hint)
+                for options, hint in _TWO_LAYER_MISTAKES + _typical_batch_mistakes(args[1])
+            ]
+            result = check_function(
+                _component(learner, index),
+                lambda *a, index=index: _two_layer_autodiff(*a)[index],
+                [Case(args, f"{name} with {description}")],
+                mistakes=mistakes,
+                hint=f"go backwards: ∂L/∂Ŷ = 2(Ŷ − Y)/(N·k), then the output layer, then ∂L/∂H = ∂L/∂Ŷ @ W2ᵀ, ∂L/∂Z = ∂L/∂H ⊙ H(1 − H), then the first layer; {name} has the shape of its parameter.",
+                compare=TIGHT,
+                name="two_layer_backward",
+            )
+            if not result.passed:
+                return result
+    return correct(f"(4 gradients × {len(TWO_LAYER_CASES)} networks checked)")
+
+
+# --- Exercise 6 (challenge): a new operation ------------------------------------------------------------------
+
+SOFTPLUS_CASES = [
+    Case((np.array([-2.0, -0.5, 0.0, 0.5, 3.0]),), "x = [-2, -0.5, 0, 0.5, 3]"),
+    Case((np.array([-30.0, 30.0]),), "x = [-30, 30]"),
+    Case((np.array([-800.0, 800.0]),), "x = [-800, 800] (e^800 overflows: use np.logaddexp(0, x))"),
+]
+
+
+def _upstream(x: np.ndarray) -> np.ndarray:
+    """A fixed upstream gradient, not all ones, so that a rule that forgets to multiply by g is caught."""
+    return np.linspace(0.5, 1.5, np.size(x)).reshape(np.shape(x))
+
+
+def _softplus_value(learner):
+    if not callable(learner):
+        return learner
+
+    def value(x):
+        out = learner(Tensor(x))
+        return out.data if isinstance(out, Tensor) else out
+
+    return value
+
+
+def _softplus_gradient(learner):
+    def gradient(x):
+        point = Tensor(x)
+        out = learner(point)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"softplus must return a Tensor made with node(value, (t, rule)), got {type(out).__name__}")
+        out.backward(_upstream(x))
+        return np.zeros(np.shape(x)) if point.grad is None else point.grad
+
+    return gradient
+
+
+def _reference_softplus(t: Tensor) -> Tensor:
+    x = t.data
+    return node(np.logaddexp(0.0, x), (t, lambda g: g * _sigmoid(x)))
+
+
+def softplus(learner: Callable) -> Result:
+    """Exercise 3.6 (challenge): softplus(x) = log(1 + eˣ) as a new Tensor operation, value and backward rule."""
+    values = check_function(
+        _softplus_value(learner),
+        _softplus_value(_reference_softplus),
+        SOFTPLUS_CASES,
+        mistakes=[
+            Mistake(lambda x: np.log(np.exp(x)), "softplus is log(1 + eˣ), not log(eˣ) = x."),
+            Mistake(lambda x: np.log1p(x), "softplus is log(1 + eˣ): apply exp before adding 1."),
+            Mistake(lambda x: _sigmoid(x), "σ(x) is softplus's derivative; the value is log(1 + eˣ)."),
+        ],
+        hint="the value is log(1 + eˣ), computed stably as np.logaddexp(0, x).",
+        compare=TIGHT,
+        name="softplus",
+    )
+    if not values.passed:
+        return values
+    return check_function(
+        _softplus_gradient(learner),
+        _softplus_gradient(_reference_softplus),
+        [Case(case.args, case.label + ", upstream gradient g = np.linspace(0.5, 1.5, n)") for case in SOFTPLUS_CASES],
+        mistakes=[
+            Mistake(lambda x: np.zeros(np.shape(x)), "no gradient reached t: pass the pair (t, rule) to node so the engine knows where to send it."),
+            Mistake(lambda x: _sigmoid(x), "multiply by the upstream gradient g: the rule returns g · σ(x)."),
+            Mistake(lambda x: _upstream(x) * np.logaddexp(0.0, x), "the rule must use the derivative σ(x) = 1/(1 + e⁻ˣ), not softplus itself."),
+            Mistake(lambda x: _upstream(x) * _sigmoid(-x), "σ(−x) = 1 − σ(x) is the wrong side: d/dx log(1 + eˣ) = eˣ/(1 + eˣ) = σ(x)."),
+        ],
+        hint="the backward rule is g ↦ g · σ(x), with σ(x) = 1/(1 + e⁻ˣ).",
+        compare=TIGHT,
+        name="softplus",
+    )

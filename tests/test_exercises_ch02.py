@@ -1,0 +1,117 @@
+"""Chapter 2's checkers recognise the typical mistakes and show the hint written for each."""
+
+import numpy as np
+import pytest
+
+from book.exercises import ch02 as check
+
+
+def _forward_partial(f, x, i, h=1e-5):
+    step = np.zeros(len(x))
+    step[i] = h
+    return (f(x + step) - f(x)) / h
+
+
+def _central_columns(f, x, h=1e-5):
+    columns = []
+    for j in range(len(x)):
+        step = np.zeros(len(x))
+        step[j] = h
+        columns.append((f(x + step) - f(x - step)) / (2 * h))
+    return columns
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+TYPICAL_MISTAKES = [
+    (check.partial_derivative, _forward_partial, "forward difference"),
+    (check.partial_derivative, lambda f, x, i, h=1e-5: (f(x + h) - f(x - h)) / (2 * h), "moved every coordinate"),
+    (check.partial_derivative, lambda f, x, i, h=1e-5: 2 * _central_columns(f, x, h)[i], "divide by 2h"),
+    (check.partial_derivative, lambda f, x, i, h=1e-5: _central_columns(f, x, h)[(i + 1) % len(x)], "wrong coordinate"),
+    (check.numerical_gradient, lambda f, x, h=1e-5: np.array([_forward_partial(f, x, i, h) for i in range(len(x))]), "forward differences"),
+    (check.numerical_gradient, lambda f, x, h=1e-5: -np.array(_central_columns(f, x, h)), "sign is flipped"),
+    (check.directional_derivative, lambda g, u: g @ u, "not a unit vector"),
+    (check.directional_derivative, lambda g, u: g @ u / np.linalg.norm(g), "not the gradient"),
+    (check.steepest_descent_direction, lambda g: g / np.linalg.norm(g), "steepest *ascent*"),
+    (check.steepest_descent_direction, lambda g: -g, "divide −g by its length"),
+    (check.steepest_descent_direction, lambda g: -g / np.abs(g).sum(), "Euclidean length"),
+    (check.quadratic_gradient, lambda A, b, x: 2 * A @ x + b, "dropped the ½"),
+    (check.quadratic_gradient, lambda A, b, x: A @ x + b, "only for symmetric A"),
+    (check.quadratic_gradient, lambda A, b, x: x @ A + b, "only half the story"),
+    (check.quadratic_gradient, lambda A, b, x: A @ x - b, "sign of b"),
+    (check.quadratic_gradient, lambda A, b, x: A @ x, "linear term"),
+    (check.condition_number, lambda H: np.linalg.eigvalsh(H)[0] / np.linalg.eigvalsh(H)[-1], "κ ≥ 1"),
+    (check.condition_number, lambda H: np.diag(H).max() / np.diag(H).min(), "diagonal entries are not the eigenvalues"),
+    (check.condition_number, lambda H: np.sqrt(np.linalg.cond(H)), "√κ"),
+    (check.numerical_jacobian, lambda f, x, h=1e-5: np.stack(_central_columns(f, x, h), axis=0), "transposed"),
+    (check.logistic_gradient, lambda w, X, y: X.T @ (_sigmoid(X @ w) - y), "divide by n"),
+    (check.logistic_gradient, lambda w, X, y: X.T @ (y - _sigmoid(X @ w)) / len(y), "sign is flipped"),
+    (check.logistic_gradient, lambda w, X, y: X.T @ (X @ w - y) / len(y), "apply the sigmoid"),
+]
+
+
+@pytest.mark.parametrize(("checker", "answer", "hint"), TYPICAL_MISTAKES)
+def test_typical_mistake_fails_with_its_hint(checker, answer, hint):
+    result = checker(answer)
+    assert not result.passed
+    assert "Hint:" in result.message and hint in result.message, result.message
+
+
+def test_the_message_names_the_input_and_both_values():
+    message = check.partial_derivative(_forward_partial).message
+    assert message.startswith("For f = Himmelblau, x = [1, 1], i = 0 expected -46")
+    assert "but got -46.00013" in message
+
+
+def test_changing_the_input_in_place_is_reported_not_silently_wrong():
+    def in_place(f, x, i, h=1e-5):
+        x[i] += h
+        up = f(x)
+        x[i] -= 2 * h
+        return (up - f(x)) / (2 * h)
+
+    result = check.partial_derivative(in_place)
+    assert not result.passed
+    assert "read-only" in result.message
+
+
+def test_a_transposed_jacobian_of_the_wrong_shape_names_the_expected_shape():
+    def transposed_except_square(f, x, h=1e-5):
+        J = np.stack(_central_columns(f, x, h), axis=1)
+        return J if J.shape[0] == J.shape[1] else J.T
+
+    message = check.numerical_jacobian(transposed_except_square).message
+    assert "returned shape (2, 3); expected shape (3, 2)" in message
+
+
+def test_an_almost_right_answer_is_still_wrong():
+    assert not check.condition_number(lambda H: 1.0001 * np.linalg.cond(H)).passed
+    assert not check.steepest_descent_direction(lambda g: -g / (np.linalg.norm(g) + 1e-3)).passed
+    assert not check.numerical_gradient(lambda f, x, h=1e-5: np.array(_central_columns(f, x, 1e-2))).passed
+
+
+def test_other_correct_formulations_pass():
+    assert check.condition_number(np.linalg.cond).passed
+    assert check.quadratic_gradient(lambda A, b, x: (A @ x + A.T @ x) / 2 + b).passed
+    assert check.steepest_descent_direction(lambda g: -np.asarray(g) / np.sqrt(np.sum(np.square(g)))).passed
+
+
+def test_numbers_the_exercise_notebook_states():
+    from book.functions import Himmelblau
+    from exercises.solutions import ch02 as solution
+
+    himmelblau = Himmelblau()
+    assert np.allclose(solution.numerical_gradient(himmelblau, np.array([1.0, 1.0])), [-46.0, -38.0], atol=1e-6)
+    g = np.array([-46.0, -38.0])
+    down = solution.steepest_descent_direction(g)
+    assert solution.directional_derivative(g, down) == pytest.approx(-59.6657, abs=5e-5)
+    H = np.array([[802.0, -400.0], [-400.0, 200.0]])
+    kappa = solution.condition_number(H)
+    assert kappa == pytest.approx(2508.0, abs=0.05)  # the check cell prints 2508.0
+    diagonal_ratio = H[0, 0] / H[1, 1]
+    assert diagonal_ratio == pytest.approx(4.0, abs=0.02)  # "would suggest κ ≈ 4"
+    assert kappa / diagonal_ratio > 600  # "more than 600 times too small"
+    polar = lambda p: np.array([p[0] * np.cos(p[1]), p[0] * np.sin(p[1])])  # noqa: E731
+    assert np.linalg.det(solution.numerical_jacobian(polar, np.array([2.0, np.pi / 6]))) == pytest.approx(2.0, abs=1e-8)

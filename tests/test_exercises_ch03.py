@@ -1,0 +1,110 @@
+"""Chapter 3's checkers recognise the typical mistakes and show the hint written for each."""
+
+import numpy as np
+import pytest
+
+from book.autodiff import Tensor, node
+from book.exercises import ch03 as check
+from exercises.solutions import ch03 as solutions
+
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _neuron(w, b, x, y, *, sigma_prime=True, two=True, with_x=True, sign=1.0):
+    a = _sigmoid(w * x + b)
+    d_z = (2 if two else 1) * sign * (a - y) * (a * (1 - a) if sigma_prime else 1)
+    return np.array([d_z * (x if with_x else 1), d_z])
+
+
+def _network(X, Y, W1, b1, W2, b2, *, divide_by=None, derivative="sigmoid", transposed=False, w2_untransposed=False, bias=np.sum, two=2):
+    H = _sigmoid(X @ W1 + b1)
+    G = two * (H @ W2 + b2 - Y) / (Y.size if divide_by is None else divide_by(Y))
+    G_H = G @ (W2 if w2_untransposed else W2.T)
+    G_Z = G_H * {"sigmoid": H * (1 - H), "tanh": 1 - H**2, "none": 1.0}[derivative]
+    if transposed:
+        return G_Z.T @ X, bias(G_Z, axis=0), G.T @ H, bias(G, axis=0)
+    return X.T @ G_Z, bias(G_Z, axis=0), H.T @ G, bias(G, axis=0)
+
+
+def _softplus(rule):
+    def softplus(t):
+        x = t.data
+        return node(np.logaddexp(0.0, x), (t, lambda g: rule(g, x)))
+
+    return softplus
+
+
+TYPICAL_MISTAKES = [
+    (check.chain_rule_derivative, lambda x: np.cos(x**2), "inner derivative"),
+    (check.chain_rule_derivative, lambda x: 2 * x * np.cos(x), "at the inner value"),
+    (check.chain_rule_derivative, lambda x: np.cos(2 * x), "the chain rule multiplies"),
+    (check.chain_rule_derivative, lambda x: 2 * x * np.sin(x**2), "derivative of sin is cos"),
+    (check.multiply_backward, lambda g, a, b: (g * a, g * b), "swapped"),
+    (check.multiply_backward, lambda g, a, b: (b, a), "multiply by the upstream gradient"),
+    (check.multiply_backward, lambda g, a, b: (g, g), "rule of addition"),
+    (check.neuron_gradient, lambda w, b, x, y: _neuron(w, b, x, y, sigma_prime=False), "you skipped the sigmoid"),
+    (check.neuron_gradient, lambda w, b, x, y: _neuron(w, b, x, y, two=False), "factor 2"),
+    (check.neuron_gradient, lambda w, b, x, y: _neuron(w, b, x, y, with_x=False), "extra factor x"),
+    (check.neuron_gradient, lambda w, b, x, y: _neuron(w, b, x, y, sign=-1.0), "sign is flipped"),
+    (check.unbroadcast, lambda grad, shape: solutions.unbroadcast(grad, shape) * np.prod(shape) / grad.size, "SUM of their gradients"),
+    (check.unbroadcast, lambda grad, shape: np.full(shape, grad.sum()), "summed over every axis"),
+    (check.two_layer_backward, lambda *a: _network(*a, derivative="none"), "forgot the activation's derivative"),
+    (check.two_layer_backward, lambda *a: _network(*a, derivative="tanh"), "tanh's derivative"),
+    (check.two_layer_backward, lambda *a: _network(*a, transposed=True), "transpose is misplaced"),
+    (check.two_layer_backward, lambda *a: _network(*a, w2_untransposed=True), "W2 transposed"),
+    (check.two_layer_backward, lambda *a: _network(*a, bias=np.mean), "SUM over rows"),
+    (check.two_layer_backward, lambda *a: _network(*a, divide_by=lambda Y: 1.0), "divide by N·k"),
+    (check.two_layer_backward, lambda *a: _network(*a, divide_by=lambda Y: Y.shape[0]), "number of rows N only"),
+    (check.two_layer_backward, lambda *a: _network(*a, two=1), "factor 2"),
+    (check.softplus, lambda t: t, "not log(eˣ) = x"),
+    (check.softplus, lambda t: node(np.logaddexp(0.0, t.data)), "pass the pair (t, rule) to node"),
+    (check.softplus, _softplus(lambda g, x: _sigmoid(x)), "multiply by the upstream gradient g"),
+    (check.softplus, _softplus(lambda g, x: g * np.logaddexp(0.0, x)), "not softplus itself"),
+    (check.softplus, _softplus(lambda g, x: g * _sigmoid(-x)), "wrong side"),
+]
+
+
+@pytest.mark.parametrize(("checker", "answer", "hint"), TYPICAL_MISTAKES)
+def test_typical_mistake_fails_with_its_hint(checker, answer, hint):
+    result = checker(answer)
+    assert not result.passed
+    assert "Hint:" in result.message and hint in result.message, result.message
+    assert "\n" not in result.message
+
+
+def test_two_layer_messages_name_the_gradient_and_the_network():
+    message = check.two_layer_backward(lambda *a: _network(*a, derivative="none")).message
+    assert message.startswith("For dW1 with a batch of 5 rows, 3 inputs, 3 hidden units, 3 outputs expected")
+    wrong_shape = check.two_layer_backward(lambda X, Y, W1, b1, W2, b2: (W1, b1, W2.T, b2)).message
+    assert "For dW2 with a batch of 5 rows" in wrong_shape and "(3, 3)" in wrong_shape
+    keepdims_bias = check.two_layer_backward(lambda *a: (lambda g: (g[0], g[1], g[2], g[3][None, :]))(solutions.two_layer_backward(*a))).message
+    assert keepdims_bias.startswith("For db2 with a batch of 5 rows") and "returned shape (1, 3); expected shape (3,)" in keepdims_bias
+
+
+def test_overflowing_softplus_is_reported_on_the_large_case():
+    naive = lambda t: node(np.log(1 + np.exp(t.data)), (t, lambda g: g * _sigmoid(t.data)))
+    message = check.softplus(naive).message
+    assert message.startswith("For x = [-800, 800]") and "not a finite number" in message
+
+
+def test_softplus_returning_an_array_is_told_to_build_a_tensor():
+    message = check.softplus(lambda t: np.logaddexp(0.0, t.data)).message
+    assert "must return a Tensor made with node" in message and "got ndarray" in message
+
+
+def test_an_almost_right_answer_is_still_wrong():
+    assert not check.chain_rule_derivative(lambda x: 1.0001 * np.cos(x**2) * 2 * x).passed
+    almost = lambda *a: tuple(1.000001 * g for g in solutions.two_layer_backward(*a))
+    assert not check.two_layer_backward(almost).passed
+
+
+def test_every_reference_is_the_engine_and_matches_an_independent_formula():
+    x = np.linspace(-2, 2, 9)
+    np.testing.assert_allclose(solutions.chain_rule_derivative(x), np.cos(x**2) * 2 * x, rtol=1e-15)
+    grad = np.random.default_rng(0).standard_normal((2, 3, 4))
+    np.testing.assert_allclose(check._unbroadcast(grad, (3, 1)), grad.sum(axis=(0, 2))[:, None], rtol=1e-12)
+    t = Tensor(np.array([-1.0, 2.0]))
+    solutions.softplus(t).backward(np.ones(2))
+    np.testing.assert_allclose(t.grad, _sigmoid(np.array([-1.0, 2.0])), rtol=1e-12)
