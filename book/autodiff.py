@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike
 from book._validate import require_callable, require_finite_array, require_positive
 from book.calculus import default_step
 
-__all__ = ["Tensor", "node", "unbroadcast", "grad", "check_grad"]
+__all__ = ["Tensor", "node", "topological_order", "unbroadcast", "grad", "check_grad"]
 
 Rule = Callable[[np.ndarray], np.ndarray]
 
@@ -60,6 +60,11 @@ class Tensor:
     def ndim(self) -> int:
         return self.data.ndim
 
+    @property
+    def edges(self) -> tuple[tuple[Tensor, Rule], ...]:
+        """The (input, rule) pairs this tensor was computed with; empty for a leaf."""
+        return tuple(self._edges)
+
     def __repr__(self) -> str:
         return f"Tensor({np.array2string(self.data, separator=', ', prefix='Tensor(')})"
 
@@ -68,7 +73,7 @@ class Tensor:
 
         ``grad`` is the gradient of some scalar with respect to ``self``; it may be omitted when ``self`` is a scalar.
         """
-        order = _topological_order(self)
+        order = topological_order(self)
         for tensor in order:
             tensor.grad = None
         self.grad = self._output_gradient(grad)
@@ -206,7 +211,7 @@ def node(value: ArrayLike, *edges: tuple[Tensor | ArrayLike, Rule]) -> Tensor:
     return out
 
 
-def _topological_order(root: Tensor) -> list[Tensor]:
+def topological_order(root: Tensor) -> list[Tensor]:
     """Every tensor ``root`` was computed from, each listed after all of its inputs (iterative depth-first search)."""
     order, visited, stack = [], set(), [(root, False)]
     while stack:

@@ -134,6 +134,8 @@ def _redrawn_artists(ax: Axes) -> list[Artist]:
     other artist stacked above the lowest of them (so a spine over a line stays over it)."""
     static = _static_artists(ax)
     background_only = [ax.patch, *_titles(ax)]  # titles sit above the axes, outside the data: never overdrawn
+    if not ax.axison:  # Axes.draw skips spines and axes after ax.set_axis_off(); so must the blit
+        background_only += [*ax.spines.values(), ax.xaxis, ax.yaxis]
     children = sorted(ax.get_children(), key=lambda a: a.get_zorder())
     dynamic = [a for a in children if not any(a is s for s in static)]
     if not dynamic:
@@ -156,6 +158,7 @@ def _layout_key(figure: Figure) -> tuple | None:
                 ax.get_ylim(),
                 ax.get_xscale(),
                 ax.get_yscale(),
+                ax.axison,
                 ax.get_xlabel(),
                 ax.get_ylabel(),
                 tuple(t.get_text() for t in _titles(ax)),

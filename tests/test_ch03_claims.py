@@ -123,10 +123,10 @@ def test_shared_value_gradient_is_the_sum_of_both_paths():
     assert direct + via_exp == pytest.approx(1.5 * np.exp(0.5), rel=1e-15) and direct + via_exp == pytest.approx(2.473, abs=1e-3)
 
 
-def test_topological_order_lists_inputs_before_their_users():
+def testtopological_order_lists_inputs_before_their_users():
     nodes = ch03.neuron_graph(w=0.75, b=-1.0)
     names = {id(n.tensor): name for name, n in nodes.items()}
-    order = [names[id(t)] for t in autodiff._topological_order(nodes["L"].tensor)]
+    order = [names[id(t)] for t in autodiff.topological_order(nodes["L"].tensor)]
     assert sorted(order) == sorted(nodes) and order[-1] == "L"
     for child, parent in [("u", "w"), ("u", "x"), ("z", "u"), ("z", "b"), ("a", "z"), ("d", "a"), ("d", "y"), ("L", "d")]:
         assert order.index(parent) < order.index(child)
@@ -153,7 +153,7 @@ def test_check_grad_passes_the_example_and_catches_the_wrong_sine():
 
 
 def test_the_shown_code_is_the_code_of_the_engine():
-    for obj in (autodiff.node, autodiff._mul, autodiff.Tensor.tanh, autodiff._topological_order, autodiff.Tensor.backward):
+    for obj in (autodiff.node, autodiff._mul, autodiff.Tensor.tanh, autodiff.topological_order, autodiff.Tensor.backward):
         assert inspect.getsourcefile(obj).endswith("book/autodiff.py")
     assert "parent.grad + contribution" in inspect.getsource(autodiff.Tensor.backward)  # gradients are added
     assert ch03.source(autodiff.node).data.startswith("```python\ndef node(")

@@ -27,6 +27,14 @@ def two_panel(a: float = 1.0, kind: str = "sin", fig=None):
     return fig
 
 
+def diagram(label: str = "a", ax=None):
+    """A diagram without axes: a labelled box."""
+    ax.text(0.5, 0.5, label, ha="center", bbox={"facecolor": "#dddddd"})
+    ax.plot([0.1, 0.9], [0.2, 0.2])
+    ax.set_axis_off()
+    return ax
+
+
 def test_grid_values_are_inclusive_and_clean():
     assert grid_values("h", (0.0, 1.0, 0.25)) == (0.0, 0.25, 0.5, 0.75, 1.0)
     assert grid_values("x", (-2.0, 2.0, 0.1))[-1] == 2.0
@@ -72,6 +80,7 @@ def test_initial_values_come_from_the_defaults_when_on_the_grid():
         (ch01.tangent_figure, {"x0": (-2.0, 2.0, 0.5), "h": [-1.0, 0.1, 1.0]}, [{"x0": -2.0, "h": 0.1}, {"x0": 1.5, "h": -1.0}]),
         (ch01.error_figure, {"function": ["exp", "sin"], "x0": [0.5, 2.0]}, [{"function": "sin", "x0": 2.0}]),
         (two_panel, {"a": [0.5, 1.0, 2.5], "kind": ["sin", "cos"]}, [{"a": 2.5, "kind": "cos"}, {"a": 0.5, "kind": "sin"}]),
+        (diagram, {"label": ["a", "b", "c"]}, [{"label": "c"}, {"label": "a"}]),
     ],
 )
 def test_static_frames_equal_the_live_drawing_and_a_full_redraw(figure_fn, sliders, samples):

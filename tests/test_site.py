@@ -62,6 +62,12 @@ def test_chapter_page_has_static_sliders(site, chapter):
     assert (site / chapter).read_text().count('class="explore"') >= minimum
 
 
+@pytest.mark.parametrize("page", CHAPTER_PAGES + EXERCISE_PAGES)
+def test_every_figure_has_alt_text(site, page):
+    images = re.findall(r"<img\b[^>]*>", (site / page).read_text())
+    assert [image[:100] for image in images if not re.search(r'alt="[^"]{10,}"', image)] == []
+
+
 @pytest.mark.parametrize("exercises", EXERCISE_PAGES)
 def test_exercise_page_has_feedback_and_solution_dropdowns(site, exercises):
     page = (site / exercises).read_text()

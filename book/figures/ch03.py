@@ -21,7 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-from book.autodiff import Tensor, _topological_order
+from book.autodiff import Tensor, topological_order
 from book.forward import Dual, forward_gradient
 from book.plotting import PALETTE, axes, finish
 
@@ -57,7 +57,7 @@ def local_derivatives(nodes: dict[str, GraphNode]) -> dict[tuple[str, str], floa
     return {
         (names[id(parent)], child): float(rule(np.ones(())))
         for child, node in nodes.items()
-        for parent, rule in node.tensor._edges
+        for parent, rule in node.tensor.edges
         if id(parent) in names
     }
 
@@ -89,9 +89,7 @@ def draw_graph(nodes: dict[str, GraphNode], ax: Axes) -> Axes:
                 color=PALETTE["ink"], bbox={"facecolor": "#f2f2f2", "edgecolor": "none", "pad": 1.0})
     ax.set_xlim(-0.5, 5.7)
     ax.set_ylim(-1.55, 1.05)
-    for hidden in (ax.xaxis, ax.yaxis, *ax.spines.values()):  # a diagram: no axes (set_visible also holds when blitting)
-        hidden.set_visible(False)
-    ax.grid(False)
+    ax.set_axis_off()  # a diagram: no axes
     ax.text(-0.45, 1.0, "value (forward pass)", color=PALETTE["blue"], fontsize=9, va="top")
     ax.text(1.75, 1.0, "∂L/∂node (backward pass)", color=PALETTE["red"], fontsize=9, va="top")
     ax.text(4.2, 1.0, "×local derivative", color=PALETTE["ink"], fontsize=9, va="top")
@@ -192,12 +190,12 @@ def count_work(f: Callable, theta: np.ndarray) -> dict[str, int]:
     forward_passes, calls = calls, 0
     output = counted(Tensor(theta))
     output.backward()
-    graph = _topological_order(output)
+    graph = topological_order(output)
     return {
         "forward_passes": forward_passes,
         "reverse_passes": calls,
-        "operations": sum(1 for node in graph if node._edges),
-        "rules": sum(len(node._edges) for node in graph),
+        "operations": sum(1 for node in graph if node.edges),
+        "rules": sum(len(node.edges) for node in graph),
     }
 
 
