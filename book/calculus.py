@@ -61,14 +61,16 @@ def derivative(
     require_callable("f", f)
     require_choice("method", method, METHODS)
     points = require_finite_array("x", x)
-    step = _step(points, h, method)
+    return _as_float(_difference(f, points, _step(points, h, method), method), x)
+
+
+def _difference(f: Callable, x: np.ndarray | float, step: np.ndarray | float, method: str) -> np.ndarray:
+    """The finite difference itself; ``x`` and ``step`` broadcast against each other."""
     if method == "forward":
-        value = (np.asarray(f(points + step)) - np.asarray(f(points))) / step
-    elif method == "backward":
-        value = (np.asarray(f(points)) - np.asarray(f(points - step))) / step
-    else:
-        value = (np.asarray(f(points + step)) - np.asarray(f(points - step))) / (2 * step)
-    return _as_float(value, x)
+        return (np.asarray(f(x + step)) - np.asarray(f(x))) / step
+    if method == "backward":
+        return (np.asarray(f(x)) - np.asarray(f(x - step))) / step
+    return (np.asarray(f(x + step)) - np.asarray(f(x - step))) / (2 * step)
 
 
 def second_derivative(f: Callable, x: float | np.ndarray, h: float | None = None) -> float | np.ndarray:
@@ -158,13 +160,15 @@ def difference_errors(
     >>> difference_errors(np.exp, np.exp, 1.0, np.array([1e-1, 1e-2]), "forward").round(4)
     array([0.1406, 0.0136])
     """
+    require_callable("f", f)
     require_callable("df", df)
-    require_finite_array("x", x, ndim=0)
+    require_choice("method", method, METHODS)
+    point = float(require_finite_array("x", x, ndim=0))
     hs = require_finite_array("steps", steps, ndim=1)
     if np.any(hs <= 0):
         raise ValueError(f"steps must all be positive, got minimum {hs.min()!r}")
-    estimates = np.array([derivative(f, float(x), float(h), method) for h in hs])
-    return np.abs(estimates - df(x))
+    with np.errstate(all="ignore"):
+        return np.abs(_difference(f, point, hs, method) - df(point))
 
 
 def optimal_step(method: str, f_value: float, higher_derivative: float) -> float:

@@ -77,8 +77,8 @@ def error_figure(function: str = "exp", x0: float = 1.0, ax: Axes | None = None)
             ax.axvline(h_star, color=colour, linestyle=":", linewidth=1.5, label=f"{method}: predicted best h = {h_star:.1e}")
     ax.axvline(np.sqrt(EPS), color=PALETTE["grey"], linewidth=0.8, alpha=0.6)
     ax.set_ylim(1e-18, 1e2)
-    ax.legend(loc="upper center", fontsize=8.5)
-    return finish(ax, f"Error of the derivative of {function} at x = {x0:g}", "step h", "|estimate − f'(x)|", legend=False)
+    ax.legend(loc="upper center", fontsize=8.5, title=f"f = {function}, x = {x0:g}", title_fontsize=9)
+    return finish(ax, "Error of a finite-difference derivative", "step h", "|estimate − f'(x)|", legend=False)
 
 
 INPUTS = np.array([1.0, 2.0, 3.0])
