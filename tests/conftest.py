@@ -21,3 +21,10 @@ def _close_figures():
 
     yield
     plt.close("all")
+
+
+def assert_fails_with_hint(result, hint: str) -> None:
+    """A checker's verdict on a typical mistake: wrong, one line, and the hint written for that mistake."""
+    assert not result.passed
+    assert "\n" not in result.message
+    assert "Hint:" in result.message and hint in result.message, result.message

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import assert_fails_with_hint
 
 from book.exercises import ch02 as check
 
@@ -54,9 +55,7 @@ TYPICAL_MISTAKES = [
 
 @pytest.mark.parametrize(("checker", "answer", "hint"), TYPICAL_MISTAKES)
 def test_typical_mistake_fails_with_its_hint(checker, answer, hint):
-    result = checker(answer)
-    assert not result.passed
-    assert "Hint:" in result.message and hint in result.message, result.message
+    assert_fails_with_hint(checker(answer), hint)
 
 
 def test_the_message_names_the_input_and_both_values():
