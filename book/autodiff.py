@@ -72,6 +72,7 @@ class Tensor:
         """Set ``.grad`` of this tensor and of every tensor it was computed from to d(self)/d(that tensor).
 
         ``grad`` is the gradient of some scalar with respect to ``self``; it may be omitted when ``self`` is a scalar.
+        Each call replaces the gradients of an earlier call (PyTorch's ``backward`` adds to them instead).
         """
         order = topological_order(self)
         for tensor in order:
