@@ -9,7 +9,7 @@ TEST_DEPS := $(VENV)/.test-deps
 LIBRARY := $(shell find book -name '*.py')
 JB_BUILD := $(BIN)/jupyter-book build -W -n --keep-going .
 
-.PHONY: book test lab bench clean browser vendor
+.PHONY: book test lab bench clean browser vendor notebooks
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ bench: $(TEST_DEPS) _build/.library-stamp
 
 vendor:
 	bash scripts/vendor.sh
+
+# After changing book/, re-execute the notebooks so their stored outputs (compared by nbval) are current.
+notebooks: $(TEST_DEPS)
+	$(BIN)/python scripts/execute_notebooks.py
 
 clean:
 	rm -rf _build test-artifacts .pytest_cache
