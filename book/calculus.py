@@ -126,7 +126,7 @@ def hessian(f: Callable, x: np.ndarray, h: float | None = None) -> np.ndarray:
     """
     require_callable("f", f)
     point = _point(x)
-    step = default_step(point, "second").max() if h is None else require_positive("h", h)
+    step = float(np.max(_step(point, h, "second")))
     n = point.size
     basis = np.eye(n) * step
     result = np.empty((n, n))

@@ -6,15 +6,14 @@ the same on the site's light and dark themes (the dark theme shows them as light
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
-import numpy as np
 from matplotlib.axes import Axes
 
-__all__ = ["PALETTE", "FIGSIZE", "DPI", "STYLE", "book_style", "use_book_style", "axes", "plot_function", "finish"]
+__all__ = ["PALETTE", "FIGSIZE", "DPI", "STYLE", "book_style", "use_book_style", "axes", "finish"]
 
 PALETTE = {
     "blue": "#0072B2",
@@ -86,11 +85,3 @@ def finish(ax: Axes, title: str, xlabel: str, ylabel: str, legend: bool = True) 
         ax.legend()
     return ax
 
-
-def plot_function(
-    f: Callable[[np.ndarray], np.ndarray], xs: np.ndarray, ax: Axes | None = None, **line_kwargs
-) -> Axes:
-    """Plot y = f(x) over the grid ``xs`` (f vectorised) and return the axes."""
-    ax = axes(ax)
-    ax.plot(xs, f(xs), **line_kwargs)
-    return ax

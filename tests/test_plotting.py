@@ -4,7 +4,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-from book.plotting import PALETTE, STYLE, book_style, finish, plot_function
+from book.plotting import PALETTE, STYLE, book_style, finish
 
 
 def test_book_style_is_scoped():
@@ -22,7 +22,7 @@ def test_palette_is_the_colour_blind_safe_one():
 
 def test_finish_sets_title_labels_and_legend():
     fig, ax = plt.subplots()
-    plot_function(np.sin, np.linspace(0, 1, 5), ax=ax, label="sin")
+    ax.plot(np.linspace(0, 1, 5), np.sin(np.linspace(0, 1, 5)), label="sin")
     assert finish(ax, "T", "x", "y") is ax
     assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("T", "x", "y")
     assert ax.get_legend() is not None
