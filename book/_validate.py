@@ -43,6 +43,27 @@ def require_choice(name: str, value: Any, choices: Sequence[str]) -> str:
     return value
 
 
+def require_real_array(name: str, value: Any, ndim: int | None = None) -> np.ndarray:
+    """Return ``value`` as a float array of real numbers (inf and nan allowed), with ``ndim`` axes if given.
+
+    >>> require_real_array("x", [1.0, float("inf")])
+    array([ 1., inf])
+    >>> require_real_array("x", [1j])
+    Traceback (most recent call last):
+    ...
+    TypeError: x must be a real number or an array of real numbers, got list
+    """
+    if np.iscomplexobj(value):
+        raise TypeError(f"{name} must be a real number or an array of real numbers, got {type(value).__name__}")
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number or an array of real numbers, got {type(value).__name__}") from None
+    if ndim is not None and array.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D array, got shape {array.shape}")
+    return array
+
+
 def require_finite_array(name: str, value: Any, ndim: int | None = None) -> np.ndarray:
     """Return ``value`` as a float array if every entry is a finite real number (and it has ``ndim`` axes).
 
@@ -51,12 +72,7 @@ def require_finite_array(name: str, value: Any, ndim: int | None = None) -> np.n
     ...
     ValueError: x must contain only finite real numbers, got [1.0, nan]
     """
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number or an array of real numbers, got {type(value).__name__}") from None
-    if ndim is not None and array.ndim != ndim:
-        raise ValueError(f"{name} must be a {ndim}-D array, got shape {array.shape}")
+    array = require_real_array(name, value, ndim)
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must contain only finite real numbers, got {value!r}")
     return array

@@ -8,19 +8,25 @@ Every objective takes a point of shape ``(d,)`` or a batch of points of shape ``
 
 All three are vectorised, so a leading axis of 1 000 starting points costs one numpy call, not a Python loop.
 Calling an objective, ``f(x)``, is the same as ``f.value(x)``; ``f.dim`` is d.
+
+Constructors validate their data; the three evaluations accept any real point, infinite or NaN included, and
+return inf/nan there without a warning: an optimizer that diverges (or one diverging start in a batch) must be
+able to look at where it went. ``sigmoid`` is the logistic function every chapter uses.
 """
 
 from __future__ import annotations
 
+import functools
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
-from book._validate import require_finite_array
+from book._validate import require_finite_array, require_real_array
 
-__all__ = ["Objective", "Quadratic", "Rosenbrock", "Himmelblau", "LeastSquares", "LogisticRegression"]
+__all__ = ["sigmoid", "Objective", "Quadratic", "Rosenbrock", "Himmelblau", "LeastSquares", "LogisticRegression"]
 
 SYMMETRY_RTOL = 1e-10
 
@@ -59,6 +65,17 @@ def _targets(y: Any, rows: int) -> np.ndarray:
     return targets
 
 
+def _silent(evaluate: Callable) -> Callable:
+    """``evaluate`` with numpy's overflow and invalid-value warnings off: at a diverged point the answer is inf/nan."""
+
+    @functools.wraps(evaluate)
+    def wrapper(self, x):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return evaluate(self, x)
+
+    return wrapper
+
+
 def _scalar(value: np.ndarray) -> np.ndarray | float:
     """A Python float for a 0-d result (a single point), the array otherwise."""
     return float(value) if np.ndim(value) == 0 else value
@@ -69,6 +86,12 @@ class Objective:
 
     dim: int
     argument: ClassVar[str] = "x"  # the name error messages give the point
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in ("value", "grad", "hessian"):
+            if name in vars(cls):
+                setattr(cls, name, _silent(vars(cls)[name]))
 
     def value(self, x: np.ndarray) -> np.ndarray | float:
         """f(x), shape ``(...)``; a float for a single point."""
@@ -87,8 +110,8 @@ class Objective:
         return self.value(x)
 
     def _points(self, x: Any) -> np.ndarray:
-        """``x`` as a finite float array whose last axis has length ``dim``."""
-        points = require_finite_array(self.argument, x)
+        """``x`` as a float array (inf and nan allowed) whose last axis has length ``dim``."""
+        points = require_real_array(self.argument, x)
         if points.ndim == 0 or points.shape[-1] != self.dim:
             raise ValueError(f"{self.argument} must have last dimension {self.dim}, got shape {points.shape}")
         return points
@@ -313,6 +336,17 @@ class LeastSquares(Objective):
 def _log_sigmoid(z: np.ndarray) -> np.ndarray:
     """log σ(z) = −log(1 + e^(−z)), without overflow for large |z|."""
     return -np.logaddexp(0.0, -z)
+
+
+def sigmoid(z: Any) -> np.ndarray | float:
+    """σ(z) = 1 / (1 + e^(−z)), computed as e^(log σ(z)) so that no e^(−z) overflows for large negative z.
+
+    >>> sigmoid(0.0)
+    0.5
+    >>> sigmoid(np.array([-800.0, 800.0]))
+    array([0., 1.])
+    """
+    return _scalar(np.exp(_log_sigmoid(np.asarray(z, dtype=float))))
 
 
 class LogisticRegression(Objective):
