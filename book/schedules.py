@@ -1,0 +1,115 @@
+"""Learning-rate schedules: callables ``t -> lr`` with ``t = 0`` the first step, for any optimizer's ``lr``.
+
+Each schedule also accepts an array of steps, which is how the chapters plot them:
+
+>>> schedule = warmup_cosine(peak_lr=1.0, warmup_steps=4, total_steps=12, min_lr=0.1)
+>>> [round(schedule(t), 4) for t in (0, 2, 4, 8, 12, 20)]
+[0.0, 0.5, 1.0, 0.55, 0.1, 0.1]
+
+The linear warmup starts at 0 on the first step (t = 0) and reaches ``peak_lr`` at ``t = warmup_steps``, as in
+Hugging Face's ``get_cosine_schedule_with_warmup`` and optax's ``warmup_cosine_decay_schedule`` with
+``init_value=0``; ``total_steps`` counts the warmup, as both do. Starting at 0 costs one step that does not move
+the parameters, but with Adam that step still collects the first gradient statistics before any update is made
+with them.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["constant", "cosine", "exponential", "step_decay", "warmup_cosine"]
+
+Schedule = Callable[[Any], Any]
+
+
+def _positive(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
+
+
+def _count(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _min_lr(min_lr: Any, peak: float) -> float:
+    if isinstance(min_lr, bool) or not isinstance(min_lr, numbers.Real) or not 0 <= min_lr <= peak:
+        raise ValueError(f"min_lr must be a number in [0, lr] = [0, {peak:g}], got {min_lr!r}")
+    return float(min_lr)
+
+
+def _steps(t: Any) -> np.ndarray:
+    steps = np.asarray(t)
+    if steps.dtype.kind not in "iu" and not (steps.dtype.kind == "f" and np.all(steps == np.floor(steps))):
+        raise ValueError(f"t must be a step number 0, 1, 2, ..., got {t!r}")
+    if np.any(steps < 0):
+        raise ValueError(f"t must be a step number 0, 1, 2, ..., got {t!r}")
+    return steps.astype(float)
+
+
+def _scalar_or_array(values: np.ndarray) -> float | np.ndarray:
+    return float(values) if values.ndim == 0 else values
+
+
+def _schedule(rule: Callable[[np.ndarray], np.ndarray], name: str) -> Schedule:
+    def schedule(t: Any) -> float | np.ndarray:
+        return _scalar_or_array(rule(_steps(t)))
+
+    schedule.__name__ = schedule.__qualname__ = name
+    return schedule
+
+
+def constant(lr: float) -> Schedule:
+    """η_t = lr at every step."""
+    rate = _positive("lr", lr)
+    return _schedule(lambda t: np.full_like(t, rate), "constant")
+
+
+def step_decay(lr: float, step_size: int, gamma: float) -> Schedule:
+    """η_t = lr · γ^⌊t / step_size⌋ (PyTorch's ``StepLR``).
+
+    >>> step_decay(1.0, step_size=10, gamma=0.5)(25)
+    0.25
+    """
+    rate, size, factor = _positive("lr", lr), _count("step_size", step_size, 1), _positive("gamma", gamma)
+    return _schedule(lambda t: rate * factor ** np.floor(t / size), "step_decay")
+
+
+def exponential(lr: float, gamma: float) -> Schedule:
+    """η_t = lr · γ^t (PyTorch's ``ExponentialLR``)."""
+    rate, factor = _positive("lr", lr), _positive("gamma", gamma)
+    return _schedule(lambda t: rate * factor**t, "exponential")
+
+
+def _cosine_between(high: float, low: float, fraction: np.ndarray) -> np.ndarray:
+    """Half a cosine from ``high`` (fraction 0) to ``low`` (fraction 1), and ``low`` after."""
+    return low + 0.5 * (high - low) * (1 + np.cos(np.pi * np.clip(fraction, 0.0, 1.0)))
+
+
+def cosine(lr: float, total_steps: int, min_lr: float = 0.0) -> Schedule:
+    """η_t = min_lr + ½ (lr − min_lr)(1 + cos(π t / T)) up to T = total_steps, min_lr from T on
+    (PyTorch's ``CosineAnnealingLR`` with T_max = T, without restarts)."""
+    rate, total = _positive("lr", lr), _count("total_steps", total_steps, 1)
+    low = _min_lr(min_lr, rate)
+    return _schedule(lambda t: _cosine_between(rate, low, t / total), "cosine")
+
+
+def warmup_cosine(peak_lr: float, warmup_steps: int, total_steps: int, min_lr: float = 0.0) -> Schedule:
+    """Linear warmup from 0 (t = 0) to ``peak_lr`` (t = warmup_steps), then cosine to ``min_lr`` at t = total_steps."""
+    peak = _positive("peak_lr", peak_lr)
+    warmup = _count("warmup_steps", warmup_steps, 0)
+    total = _count("total_steps", total_steps, warmup + 1)
+    low = _min_lr(min_lr, peak)
+
+    def rule(t: np.ndarray) -> np.ndarray:
+        rising = peak * t / warmup if warmup else np.full_like(t, peak)
+        return np.where(t < warmup, rising, _cosine_between(peak, low, (t - warmup) / (total - warmup)))
+
+    return _schedule(rule, "warmup_cosine")

@@ -1,0 +1,325 @@
+"""book.optim against an independent transcription of PyTorch's documented algorithms, plus run's contract."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+from book import optim
+from book.functions import Quadratic, Rosenbrock
+
+STEPS = 100
+
+
+# --- PyTorch's documented algorithms, transcribed entry by entry (no book.optim inside) ------------------------------
+
+
+def torch_sgd(x, grads, lr, momentum=0.0, nesterov=False, weight_decay=0.0, dampening=0.0):
+    x = [float(v) for v in x]
+    buffers = [None] * len(x)
+    for t in range(STEPS):
+        g_all = grads(x)
+        for i in range(len(x)):
+            g = g_all[i] + weight_decay * x[i]
+            if momentum != 0:
+                buffers[i] = g if t == 0 else momentum * buffers[i] + (1 - dampening) * g
+                g = g + momentum * buffers[i] if nesterov else buffers[i]
+            x[i] = x[i] - lr(t) * g
+    return np.array(x)
+
+
+def torch_adam(x, grads, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, decoupled=False):
+    x = [float(v) for v in x]
+    m, v, vmax = [0.0] * len(x), [0.0] * len(x), [0.0] * len(x)
+    for t in range(1, STEPS + 1):
+        g_all = grads(x)
+        for i in range(len(x)):
+            g = g_all[i]
+            if decoupled:
+                x[i] = x[i] * (1 - lr(t - 1) * weight_decay)
+            else:
+                g = g + weight_decay * x[i]
+            m[i] = betas[0] * m[i] + (1 - betas[0]) * g
+            v[i] = betas[1] * v[i] + (1 - betas[1]) * g * g
+            m_hat = m[i] / (1 - betas[0] ** t)
+            if amsgrad:
+                vmax[i] = max(vmax[i], v[i])
+                v_hat = vmax[i] / (1 - betas[1] ** t)
+            else:
+                v_hat = v[i] / (1 - betas[1] ** t)
+            x[i] = x[i] - lr(t - 1) * m_hat / (math.sqrt(v_hat) + eps)
+    return np.array(x)
+
+
+def torch_adagrad(x, grads, lr, eps=1e-10, initial_accumulator_value=0.0, weight_decay=0.0):
+    x = [float(v) for v in x]
+    s = [initial_accumulator_value] * len(x)
+    for t in range(STEPS):
+        g_all = grads(x)
+        for i in range(len(x)):
+            g = g_all[i] + weight_decay * x[i]
+            s[i] = s[i] + g * g
+            x[i] = x[i] - lr(t) * g / (math.sqrt(s[i]) + eps)
+    return np.array(x)
+
+
+def torch_rmsprop(x, grads, lr, alpha=0.99, eps=1e-8, momentum=0.0, centered=False, weight_decay=0.0):
+    x = [float(v) for v in x]
+    sq, avg, buf = [0.0] * len(x), [0.0] * len(x), [0.0] * len(x)
+    for t in range(STEPS):
+        g_all = grads(x)
+        for i in range(len(x)):
+            g = g_all[i] + weight_decay * x[i]
+            sq[i] = alpha * sq[i] + (1 - alpha) * g * g
+            if centered:
+                avg[i] = alpha * avg[i] + (1 - alpha) * g
+                denominator = math.sqrt(sq[i] - avg[i] ** 2) + eps
+            else:
+                denominator = math.sqrt(sq[i]) + eps
+            if momentum > 0:
+                buf[i] = momentum * buf[i] + g / denominator
+                x[i] = x[i] - lr(t) * buf[i]
+            else:
+                x[i] = x[i] - lr(t) * g / denominator
+    return np.array(x)
+
+
+def _problem(seed: int):
+    rng = np.random.default_rng(seed)
+    M = rng.normal(size=(4, 4))
+    f = Quadratic(M @ M.T / 4 + 0.1 * np.eye(4), b=rng.normal(size=4))
+    return f, rng.normal(size=4)
+
+
+def _book_run(optimizer, f, x0):
+    return optim.run(optimizer, f.grad, x0, STEPS).x[-1]
+
+
+def _schedules():
+    return {"constant": None, "decaying": lambda base: (lambda t: base / (1 + 0.05 * t))}
+
+
+def _rate(base, schedule):
+    return (lambda t: base) if schedule is None else schedule(base)
+
+
+SGD_OPTIONS = [
+    dict(momentum=m, nesterov=n, weight_decay=w, dampening=d)
+    for m, n, w, d in itertools.product([0.0, 0.9], [False, True], [0.0, 0.01], [0.0, 0.3])
+    if not (n and (m == 0 or d != 0))
+]
+
+
+@pytest.mark.parametrize("options", SGD_OPTIONS, ids=str)
+@pytest.mark.parametrize("schedule", list(_schedules()))
+def test_sgd_matches_pytorch(options, schedule):
+    f, x0 = _problem(1)
+    lr = _rate(0.05, _schedules()[schedule])
+    expected = torch_sgd(x0, f.grad, lr, **options)
+    actual = _book_run(optim.sgd(lr if schedule != "constant" else 0.05, **options), f, x0)
+    np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-14)
+
+
+ADAM_OPTIONS = [dict(weight_decay=w, amsgrad=a, betas=b) for w, a, b in
+                itertools.product([0.0, 0.1], [False, True], [(0.9, 0.999), (0.8, 0.95)])]
+
+
+@pytest.mark.parametrize("options", ADAM_OPTIONS, ids=str)
+@pytest.mark.parametrize("decoupled", [False, True], ids=["adam", "adamw"])
+@pytest.mark.parametrize("schedule", list(_schedules()))
+def test_adam_and_adamw_match_pytorch(options, decoupled, schedule):
+    f, x0 = _problem(2)
+    lr = _rate(0.05, _schedules()[schedule])
+    expected = torch_adam(x0, f.grad, lr, decoupled=decoupled, **options)
+    make = optim.adamw if decoupled else optim.adam
+    actual = _book_run(make(lr=lr if schedule != "constant" else 0.05, **options), f, x0)
+    np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("options", [dict(), dict(initial_accumulator_value=0.1, weight_decay=0.01, eps=1e-7)], ids=str)
+def test_adagrad_matches_pytorch(options):
+    f, x0 = _problem(3)
+    lr = _rate(0.3, None)
+    np.testing.assert_allclose(_book_run(optim.adagrad(lr=0.3, **options), f, x0), torch_adagrad(x0, f.grad, lr, **options),
+                               rtol=1e-12, atol=1e-14)
+
+
+RMSPROP_OPTIONS = [dict(momentum=m, centered=c, weight_decay=w, alpha=a)
+                   for m, c, w, a in itertools.product([0.0, 0.9], [False, True], [0.0, 0.01], [0.99, 0.9])]
+
+
+@pytest.mark.parametrize("options", RMSPROP_OPTIONS, ids=str)
+def test_rmsprop_matches_pytorch(options):
+    f, x0 = _problem(4)
+    lr = _rate(0.01, None)
+    np.testing.assert_allclose(_book_run(optim.rmsprop(lr=0.01, **options), f, x0), torch_rmsprop(x0, f.grad, lr, **options),
+                               rtol=1e-12, atol=1e-14)
+
+
+def test_defaults_are_pytorchs():
+    import inspect
+
+    defaults = {name: {k: p.default for k, p in inspect.signature(getattr(optim, name)).parameters.items()}
+                for name in ["sgd", "adagrad", "rmsprop", "adam", "adamw"]}
+    assert defaults["adagrad"] == dict(lr=0.01, eps=1e-10, initial_accumulator_value=0.0, weight_decay=0.0)
+    assert defaults["rmsprop"] == dict(lr=0.01, alpha=0.99, eps=1e-8, momentum=0.0, centered=False, weight_decay=0.0)
+    assert defaults["adam"] == dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False)
+    assert defaults["adamw"] == dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01, amsgrad=False)
+
+
+# --- facts the chapters will state --------------------------------------------------------------------------------
+
+
+def test_adams_first_step_is_lr_times_sign_and_bias_correction_matters():
+    g = np.array([3.0, -0.5, 1e-3])
+    opt = optim.adam(lr=0.01)
+    x, _ = opt.step(np.zeros(3), g, opt.init(np.zeros(3)))
+    np.testing.assert_allclose(x, -0.01 * g / (np.abs(g) + 1e-8), rtol=1e-12)
+    uncorrected = 0.01 * (1 - 0.9) / math.sqrt(1 - 0.999)
+    assert uncorrected / 0.01 == pytest.approx(3.162, abs=1e-3)
+
+
+def test_adamw_decays_a_weight_with_zero_gradient_by_one_minus_lr_lambda_per_step():
+    trajectory = optim.run(optim.adamw(lr=1e-3, weight_decay=0.01), lambda x: np.zeros_like(x), np.ones(1), 1000)
+    assert trajectory.x[-1, 0] == pytest.approx((1 - 1e-5) ** 1000, rel=1e-12)
+    l2 = optim.run(optim.adam(lr=1e-3, weight_decay=0.01), lambda x: np.zeros_like(x), np.ones(1), 1000)
+    # Adam normalises the L2 gradient λx away: the weight falls by up to lr per step whatever λ is, not by lr·λ·x
+    assert 0.4 < 1 - l2.x[500, 0] <= 500 * 1e-3 + 1e-12
+
+
+def test_gd_on_a_quadratic_converges_below_2_over_l_and_grows_above():
+    f = Quadratic(np.diag([1.0, 10.0]))
+    below = optim.run(optim.sgd(1.99 / f.L), f.grad, np.ones(2), 2000)
+    above = optim.run(optim.sgd(2.01 / f.L), f.grad, np.ones(2), 2000)
+    assert np.linalg.norm(below.x[-1]) < 1e-3
+    assert np.linalg.norm(above.x[-1]) > 1e3
+
+
+# --- run ------------------------------------------------------------------------------------------------------------
+
+
+def test_run_shapes_values_and_steps_zero():
+    f = Quadratic(np.eye(2))
+    trajectory = optim.run(optim.sgd(0.25), f.grad, np.array([1.0, -2.0]), 5, f=f)
+    assert trajectory.x.shape == (6, 2) and trajectory.f.shape == (6,) and trajectory.steps_done == 5
+    np.testing.assert_allclose(trajectory.x[:, 0], 0.75 ** np.arange(6), rtol=1e-15)
+    np.testing.assert_allclose(trajectory.f, [f(x) for x in trajectory.x], rtol=1e-15)
+    empty = optim.run(optim.sgd(0.25), f.grad, np.array([1.0, -2.0]), 0, f=f)
+    assert empty.x.shape == (1, 2) and empty.steps_done == 0 and not empty.diverged
+    np.testing.assert_array_equal(empty.x[0], [1.0, -2.0])
+
+
+def test_a_diverging_run_stops_quietly():
+    f = Rosenbrock()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trajectory = optim.run(optim.sgd(0.01), f.grad, np.array([-1.5, 2.0]), 100, f=f)
+    assert trajectory.diverged and trajectory.steps_done < 100
+    assert not np.all(np.isfinite(trajectory.x[-1])) and np.all(np.isfinite(trajectory.x[-2]))
+    assert trajectory.x.shape == (trajectory.steps_done + 1, 2)
+
+
+def test_callback_sees_each_step_and_can_stop_the_run():
+    seen = []
+    trajectory = optim.run(optim.sgd(0.1), lambda x: 2 * x, np.ones(1), 50,
+                           callback=lambda t, x: seen.append(t) or abs(x[0]) < 0.5)
+    assert seen == list(range(1, 5)) and trajectory.steps_done == 4  # 0.8⁴ = 0.41 < 0.5 < 0.8³
+
+
+@pytest.mark.parametrize("make", [optim.sgd(2e-4, momentum=0.9, nesterov=True), optim.adam(0.01), optim.rmsprop(0.001),
+                                  optim.adagrad(0.1), optim.adamw(0.01)], ids=lambda o: o.name)
+def test_a_batch_of_starts_equals_each_start_run_alone(make):
+    f = Rosenbrock()
+    starts = np.random.default_rng(0).uniform(-2, 2, size=(7, 2))
+    batched = optim.run(make, f.grad, starts, 200).x
+    for i, start in enumerate(starts):
+        np.testing.assert_array_equal(batched[:, i], optim.run(make, f.grad, start, 200).x)
+
+
+@pytest.mark.parametrize("make", [optim.sgd(0.05, momentum=0.9), optim.adam(0.05), optim.rmsprop(0.01, centered=True),
+                                  optim.adagrad(0.1), optim.adamw(0.05)], ids=lambda o: o.name)
+def test_dict_parameters_equal_the_concatenated_array(make):
+    f, x0 = _problem(5)
+    split = lambda v: {"w": v[:3].reshape(3, 1), "b": v[3:]}  # noqa: E731
+    joined = lambda d: np.concatenate([d["w"].ravel(), d["b"]])  # noqa: E731
+    as_dict = optim.run(make, lambda p: split(f.grad(joined(p))), split(x0), 50)
+    flat = optim.run(make, f.grad, x0, 50)
+    assert set(as_dict.x) == {"w", "b"} and as_dict.x["w"].shape == (51, 3, 1)
+    np.testing.assert_array_equal(np.concatenate([as_dict.x["w"].reshape(51, 3), as_dict.x["b"]], axis=1), flat.x)
+
+
+def test_step_is_pure():
+    opt = optim.adam(0.1, amsgrad=True)
+    x, g = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    state = opt.init(x)
+    x_before, g_before = x.copy(), g.copy()
+    first = opt.step(x, g, state)
+    second = opt.step(x, g, state)
+    np.testing.assert_array_equal(x, x_before)
+    np.testing.assert_array_equal(g, g_before)
+    np.testing.assert_array_equal(first[0], second[0])
+    assert state.t == 0 and np.all(state.slots["exp_avg"] == 0) and first[1].t == 1
+
+
+def test_schedule_is_called_with_zero_for_the_first_step():
+    calls = []
+    optim.run(optim.sgd(lambda t: calls.append(t) or 0.1), lambda x: x, np.ones(1), 3)
+    assert calls == [0, 1, 2]
+
+
+# --- clipping and line search ----------------------------------------------------------------------------------------
+
+
+def test_clip_by_global_norm_follows_pytorchs_rule():
+    grads = [np.array([3.0, 0.0]), np.array([[4.0]])]
+    clipped, norm = optim.clip_by_global_norm(grads, 1.0)
+    assert norm == 5.0 and isinstance(clipped, list)
+    np.testing.assert_allclose(clipped[0], [3.0 / (5.0 + 1e-6), 0.0], rtol=1e-15)
+    unchanged, small = optim.clip_by_global_norm({"a": np.array([0.3, 0.4])}, 1.0)
+    assert small == pytest.approx(0.5) and np.array_equal(unchanged["a"], [0.3, 0.4])
+    single, _ = optim.clip_by_global_norm(np.array([6.0, 8.0]), 2.0)
+    np.testing.assert_allclose(np.linalg.norm(single), 2.0, rtol=1e-6)
+
+
+def test_backtracking_accepts_the_first_armijo_step():
+    f = Rosenbrock()
+    x = np.array([-1.0, 1.5])
+    d = -f.grad(x)
+    alpha = optim.backtracking_line_search(f, f.grad, x, d)
+    slope = f.grad(x) @ d
+    assert f(x + alpha * d) <= f(x) + 1e-4 * alpha * slope
+    assert f(x + 2 * alpha * d) > f(x) + 1e-4 * 2 * alpha * slope  # the step before was rejected
+    assert math.log2(alpha) == round(math.log2(alpha))
+
+
+# --- bad input ----------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: optim.sgd(-0.1), "lr must be a positive number or a schedule (a callable t -> lr), got -0.1"),
+        (lambda: optim.sgd(0.1, momentum=-0.5), "momentum must be a non-negative number, got -0.5"),
+        (lambda: optim.sgd(0.1, nesterov=True), "nesterov needs momentum > 0 and dampening = 0"),
+        (lambda: optim.adam(betas=(0.9, 1.0)), "betas[1] must be a number in [0, 1), got 1.0"),
+        (lambda: optim.rmsprop(alpha=-0.1), "alpha must be a number in [0, 1), got -0.1"),
+        (lambda: optim.adam(eps=0.0), "eps must be a positive number, got 0.0"),
+        (lambda: optim.adamw(weight_decay=-1.0), "weight_decay must be a non-negative number, got -1.0"),
+        (lambda: optim.run(optim.sgd(0.1), lambda x: x, np.ones(2), -1), "steps must be a non-negative integer, got -1"),
+        (lambda: optim.run(optim.sgd(0.1), lambda x: x, np.array([1.0, np.nan]), 3), "x0 must contain only finite"),
+        (lambda: optim.run(optim.sgd(0.1), "grad", np.ones(2), 3), "grad_fn must be a callable"),
+        (lambda: optim.run(optim.sgd(0.1), lambda x: np.ones(3), np.ones(2), 3),
+         "g must have the shape of x: x has shape (2,), g has shape (3,)"),
+        (lambda: optim.adam().step(np.ones(2), np.ones(2), optim.sgd(0.1).init(np.ones(2))),
+         "state must come from this optimizer's init (adam), got a state of sgd"),
+        (lambda: optim.clip_by_global_norm([np.ones(2)], 0.0), "max_norm must be a positive number, got 0.0"),
+    ],
+)
+def test_bad_input_gets_one_sentence_naming_the_argument(call, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call()
