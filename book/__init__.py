@@ -1,7 +1,9 @@
 """The Python library behind *Calculus for AI: gradients and optimisation*.
 
 One idea per module: ``calculus`` (numerical derivatives), ``autodiff`` (reverse-mode automatic differentiation),
-``functions`` (the test objectives with exact gradients), ``explore`` (live and static slider figures),
+``functions`` (the test objectives with exact gradients), ``geometry`` (level sets, Taylor models, critical
+points), ``optim`` (optimizers as pure init/step pairs, ``run``, clipping, line search), ``schedules``
+(learning-rate schedules), ``explore`` (live and static slider figures),
 ``plotting`` (the figure style), ``checks`` (exercise checkers); ``exercises`` holds one checker module per chapter
 and ``figures`` one module of figure functions per chapter.
 """

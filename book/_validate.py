@@ -76,3 +76,55 @@ def require_finite_array(name: str, value: Any, ndim: int | None = None) -> np.n
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must contain only finite real numbers, got {value!r}")
     return array
+
+
+def require_function(name: str, value: Any) -> Callable:
+    """Return ``value`` if it can be called, else raise ``ValueError`` (the optimizers' contract: every bad argument is one).
+
+    >>> require_function("grad_fn", None)
+    Traceback (most recent call last):
+    ...
+    ValueError: grad_fn must be a callable (a function), got NoneType
+    """
+    if not callable(value):
+        raise ValueError(f"{name} must be a callable (a function), got {type(value).__name__}")
+    return value
+
+
+def require_nonnegative(name: str, value: Any) -> float:
+    """Return ``value`` as a float if it is a finite number >= 0, else raise ``ValueError``.
+
+    >>> require_nonnegative("weight_decay", -1e-4)
+    Traceback (most recent call last):
+    ...
+    ValueError: weight_decay must be a non-negative number, got -0.0001
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+    return float(value)
+
+
+def require_fraction(name: str, value: Any) -> float:
+    """Return ``value`` as a float if it lies in [0, 1), else raise ``ValueError`` (a decay rate such as β or α).
+
+    >>> require_fraction("alpha", 1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: alpha must be a number in [0, 1), got 1.0
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
+    return float(value)
+
+
+def require_count(name: str, value: Any) -> int:
+    """Return ``value`` if it is an integer >= 0 (a number of steps), else raise ``ValueError``.
+
+    >>> require_count("steps", -1)
+    Traceback (most recent call last):
+    ...
+    ValueError: steps must be a non-negative integer, got -1
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)

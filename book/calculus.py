@@ -1,12 +1,14 @@
 """Numerical derivatives by finite differences: the yardstick every other gradient in the book is checked against.
 
-Default steps follow the error analysis of Chapter 1. A one-sided difference has truncation error ~ h·|f''|/2 and
-rounding error ~ ε|f|/h, balanced at h ~ √ε; a central difference has truncation error ~ h²|f'''|/6, balanced at
-h ~ ε^(1/3). Both scale with |x| so that x + h differs from x in the same leading digits whatever the magnitude.
+Default steps follow the error analysis of Chapter 1 (ε is machine epsilon; a rounded value of f is within ε/2 of
+itself, relatively: the unit roundoff). A one-sided difference has truncation error ~ h·|f''|/2 and rounding error
+~ ε|f|/h, balanced at h ~ √ε; a central difference has truncation error ~ h²|f'''|/6 and rounding error
+~ ε|f|/(2h), balanced at h ~ ε^(1/3). Both scale with |x| so that x + h differs from x in the same leading digits whatever the magnitude.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -26,8 +28,12 @@ __all__ = [
     "hessian",
     "jacobian",
     "directional_derivative",
+    "difference_quotients",
     "difference_errors",
+    "error_model",
     "optimal_step",
+    "taylor_polynomial",
+    "log_log_slope",
 ]
 
 
@@ -160,30 +166,94 @@ def difference_errors(
     >>> difference_errors(np.exp, np.exp, 1.0, np.array([1e-1, 1e-2]), "forward").round(4)
     array([0.1406, 0.0136])
     """
-    require_callable("f", f)
     require_callable("df", df)
-    require_choice("method", method, METHODS)
-    point = float(require_finite_array("x", x, ndim=0))
     hs = require_finite_array("steps", steps, ndim=1)
     if np.any(hs <= 0):
         raise ValueError(f"steps must all be positive, got minimum {hs.min()!r}")
+    return np.abs(difference_quotients(f, x, hs, method) - df(float(x)))
+
+
+def difference_quotients(f: Callable, x: float, steps: np.ndarray, method: str = "forward") -> np.ndarray:
+    """D_h f(x) for every h in ``steps`` (non-zero; a negative h steps to the left), f vectorised.
+
+    >>> difference_quotients(lambda t: t**2, 3.0, np.array([1.0, 0.1, -0.1])).round(12)
+    array([7. , 6.1, 5.9])
+    """
+    require_callable("f", f)
+    require_choice("method", method, METHODS)
+    point = float(require_finite_array("x", x, ndim=0))
+    hs = require_finite_array("steps", steps, ndim=1)
+    if np.any(hs == 0):
+        raise ValueError("steps must all be non-zero (a difference quotient divides by h), got 0")
     with np.errstate(all="ignore"):
-        return np.abs(_difference(f, point, hs, method) - df(point))
+        return _difference(f, point, hs, method)
+
+
+def _model_terms(method: str, f_value: float, higher_derivative: float) -> tuple[float, float]:
+    """(a, b) of the error model a·hᵖ + b/h (p = 1 one-sided, 2 central), after checking the arguments."""
+    require_choice("method", method, METHODS)
+    size = abs(float(require_finite_array("f_value", f_value, ndim=0)))
+    bound = abs(float(require_finite_array("higher_derivative", higher_derivative, ndim=0)))
+    if method == "central":
+        return bound / 6, EPS * size / 2
+    return bound / 2, EPS * size
+
+
+def error_model(method: str, steps: np.ndarray | float, f_value: float, higher_derivative: float) -> np.ndarray | float:
+    """Truncation plus rounding error of a difference: ½h|f''| + ε|f|/h one-sided, h²|f'''|/6 + ε|f|/(2h) central.
+
+    ``higher_derivative`` is f'' for forward/backward and f''' for central. For f = exp at x = 1, h = 1e-8:
+
+    >>> f"{error_model('forward', 1e-8, np.e, np.e):.3e}"
+    '7.395e-08'
+    """
+    truncation, rounding = _model_terms(method, f_value, higher_derivative)
+    hs = require_finite_array("steps", steps)
+    if np.any(hs <= 0):
+        raise ValueError(f"steps must all be positive, got minimum {hs.min()!r}")
+    power = 2 if method == "central" else 1
+    return _as_float(truncation * hs**power + rounding / hs, steps)
 
 
 def optimal_step(method: str, f_value: float, higher_derivative: float) -> float:
-    """The h minimising the model error bound: 2√(ε|f|/|f''|) one-sided, (3ε|f|/|f'''|)^(1/3) central.
+    """The h minimising :func:`error_model`: √(2ε|f|/|f''|) one-sided, (3ε|f|/(2|f'''|))^(1/3) central.
 
     ``higher_derivative`` is f'' for forward/backward and f''' for central. For f = exp at x = 1:
 
     >>> f"{optimal_step('forward', np.e, np.e):.2e}", f"{optimal_step('central', np.e, np.e):.2e}"
-    ('2.98e-08', '8.73e-06')
+    ('2.11e-08', '6.93e-06')
     """
-    require_choice("method", method, METHODS)
-    bound = float(require_finite_array("higher_derivative", higher_derivative, ndim=0))
-    if bound == 0:
+    truncation, rounding = _model_terms(method, f_value, higher_derivative)
+    if truncation == 0:
         raise ValueError("higher_derivative must be non-zero (without truncation error no step is optimal), got 0")
-    scale = abs(float(require_finite_array("f_value", f_value, ndim=0))) / abs(bound)
+    if rounding == 0:
+        raise ValueError("f_value must be non-zero (without rounding error the model falls all the way to h = 0), got 0")
     if method == "central":
-        return float((3 * EPS * scale) ** (1 / 3))
-    return float(2 * np.sqrt(EPS * scale))
+        return float((rounding / (2 * truncation)) ** (1 / 3))
+    return float(np.sqrt(rounding / truncation))
+
+
+def taylor_polynomial(derivatives: np.ndarray, steps: np.ndarray | float) -> np.ndarray | float:
+    """Σₖ f⁽ᵏ⁾(x₀)·hᵏ/k! for ``derivatives`` = (f(x₀), f'(x₀), f''(x₀), ...): Taylor's approximation of f(x₀ + h).
+
+    >>> round(taylor_polynomial([1.0, 1.0, 1.0], 0.1), 12)  # e^0.1 ≈ 1 + 0.1 + 0.1²/2
+    1.105
+    """
+    coefficients = require_finite_array("derivatives", derivatives, ndim=1)
+    if coefficients.size == 0:
+        raise ValueError("derivatives must hold at least f(x0), got an empty array")
+    hs = require_finite_array("steps", steps)
+    terms = [c * hs**k / math.factorial(k) for k, c in enumerate(coefficients)]
+    return _as_float(np.sum(terms, axis=0), steps)
+
+
+def log_log_slope(x: np.ndarray, y: np.ndarray) -> float:
+    """Slope of the least-squares line through (log x, log y): the order p of an error y ≈ C·xᵖ.
+
+    >>> round(log_log_slope(np.array([1.0, 2.0, 4.0]), np.array([3.0, 12.0, 48.0])), 12)
+    2.0
+    """
+    xs, ys = require_finite_array("x", x, ndim=1), require_finite_array("y", y, ndim=1)
+    if xs.shape != ys.shape or xs.size < 2 or np.any(xs <= 0) or np.any(ys <= 0):
+        raise ValueError(f"x and y must be positive 1-D arrays of one length (at least 2), got shapes {xs.shape} and {ys.shape}")
+    return float(np.polyfit(np.log(xs), np.log(ys), 1)[0])

@@ -1,9 +1,21 @@
 """Checkers for exercises: run a learner's function on cases and say, kindly and in one line, what happened.
 
-A checker never raises, whatever the learner's function does. It answers with a :class:`Result`:
-"Not attempted yet." for the blank (``raise NotImplementedError``), one line naming any other exception, a note on a
-wrong type, shape or NaN, the first wrong case (input, expected, got) with a hint aimed at the typical mistake, or
-"Correct".
+Whatever the learner's code does, a checker answers with a :class:`Result` and does not raise (only
+``KeyboardInterrupt`` gets through, so that a reader can still stop a cell). The answer is one of:
+
+- "Not attempted yet." when the exercise's own blank raises ``NotImplementedError`` on the first case, or the name
+  of another unfinished function that the answer calls;
+- one line for an exception of any class (even one whose message cannot be printed), for more than
+  ``TIME_LIMIT`` seconds, for a call to a checker from inside the answer, for an input changed in place, and for an
+  answer that is not real numbers (None, text, an object that cannot be converted, a non-zero imaginary part), has
+  the wrong count, shape, or a non-finite value;
+- the first wrong case, its worst entry (index, expected and got, with enough digits to differ), and the hint of
+  the typical mistake the answer agrees with on every case;
+- "Correct ✔".
+
+Every call gets its own copy of the case's arguments, so an answer that changes its inputs cannot change the case,
+the reference or a later check. What the answer prints is shown after the check, cut to ``OUTPUT_LIMIT``
+characters. ``follow_up`` gives notebook cells that use the learner's functions the same one-line treatment.
 
 >>> from book.checks import Case, check_function
 >>> check_function(lambda x: 2 * x, lambda x: 2 * x, [Case((1.0,), "x = 1")]).passed
@@ -13,15 +25,33 @@ True
 from __future__ import annotations
 
 import html
-import numbers
+import inspect
+import io
+import signal
+import sys
+import threading
+import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
-from typing import Any
+from types import FrameType, MappingProxyType, SimpleNamespace
+from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["Result", "Case", "Mistake", "check_function", "close_to", "not_attempted", "correct", "wrong"]
+__all__ = [
+    "TIME_LIMIT", "OUTPUT_LIMIT", "OUTPUT_LINES", "Result", "Case", "Mistake", "check_function", "close_to",
+    "follow_up", "frozen", "not_attempted", "correct", "wrong",
+]
+
+TIME_LIMIT = 5.0
+"""Seconds a check gives the learner's code over all its cases (enforced with SIGALRM, so on POSIX's main thread)."""
+
+OUTPUT_LIMIT = 2000
+"""Characters of what the learner's code prints during a check that are shown (and at most ``OUTPUT_LINES`` lines)."""
+
+OUTPUT_LINES = 40
 
 _STYLES = {
     "correct": ("✔", "#1a7f37", "#e6f4ea"),
@@ -68,44 +98,69 @@ def wrong(message: str) -> Result:
     return Result(False, " ".join(message.split()), "wrong")
 
 
-@dataclass(frozen=True)
+def frozen(values: Any) -> np.ndarray:
+    """A read-only float64 copy of ``values``: data a checker keeps and no answer can change."""
+    array = np.array(values, dtype=float)
+    array.setflags(write=False)
+    return array
+
+
+def _stored(value: Any) -> Any:
+    """``value`` as a case keeps it: arrays copied and read-only, containers rebuilt, everything else as is."""
+    if isinstance(value, np.ndarray):
+        array = value.copy()
+        array.setflags(write=False)
+        return array
+    if isinstance(value, (tuple, list)):
+        return type(value)(_stored(item) for item in value)
+    return value
+
+
+def _fresh(value: Any) -> Any:
+    """A writable copy of a stored argument for one call."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (tuple, list)):
+        return type(value)(_fresh(item) for item in value)
+    return value
+
+
+def _same(before: Any, after: Any) -> bool:
+    """Whether a call left an argument as it was (only arrays and containers can change in place)."""
+    if isinstance(before, np.ndarray):
+        kind = before.dtype.kind
+        return before.shape == after.shape and bool(np.array_equal(before, after, equal_nan=kind in "fc"))
+    if isinstance(before, (tuple, list)):
+        return len(before) == len(after) and all(_same(a, b) for a, b in zip(before, after))
+    return True
+
+
+@dataclass(frozen=True, eq=False)
 class Case:
-    """One input to try: positional ``args`` and a ``label`` the learner reads, e.g. ``"f = sin at x = 0.5"``."""
+    """One input to try: positional ``args`` and a ``label`` the learner reads, e.g. ``"f = sin at x = 0.5"``.
+
+    The case keeps read-only copies of its arrays; every call receives fresh, writable copies (``fresh()``).
+    """
 
     args: tuple
     label: str
-    kwargs: dict = field(default_factory=dict)
+    kwargs: Mapping = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "args", tuple(_stored(value) for value in self.args))
+        object.__setattr__(self, "kwargs", MappingProxyType({key: _stored(value) for key, value in self.kwargs.items()}))
+
+    def fresh(self) -> tuple[tuple, dict]:
+        """Copies of the arguments for one call."""
+        return tuple(_fresh(value) for value in self.args), {key: _fresh(value) for key, value in self.kwargs.items()}
 
 
 @dataclass(frozen=True)
 class Mistake:
-    """A typical wrong answer, given as a wrong implementation, and the hint to show when the learner matches it."""
+    """A typical wrong answer, written as the learner would write it, and the hint to show when the learner matches it."""
 
     reference: Callable
     hint: str
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = float(value)
-    if isinstance(value, np.ndarray):
-        if value.size <= 6:
-            return np.array2string(value, precision=6)
-        return f"array of shape {value.shape}"
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return f"{float(value):.10g}"
-    return repr(value)
-
-
-def _as_number_array(value: Any) -> np.ndarray | None:
-    """The learner's answer as a float array, or None if it is not numbers."""
-    if value is None or isinstance(value, (str, bytes, bool)):
-        return None
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return None
-    return array
 
 
 Compare = Callable[[np.ndarray, np.ndarray], bool]
@@ -116,35 +171,346 @@ def close_to(rtol: float = 1e-7, atol: float = 1e-10) -> Compare:
     return lambda got, expected: got.shape == expected.shape and bool(np.allclose(got, expected, rtol=rtol, atol=atol))
 
 
-def _call(fn: Callable, case: Case) -> Any:
+# --- guarding the learner's code ------------------------------------------------------------------------------
+
+
+class _TimeUp(BaseException):
+    """The learner's code ran past the time limit (a BaseException, so ``except Exception`` does not swallow it)."""
+
+
+class _Reentered(BaseException):
+    """The learner's code called a checker."""
+
+
+_PASS_THROUGH = (KeyboardInterrupt, _TimeUp, _Reentered)
+_STATE = SimpleNamespace(in_learner=False, reentered="")
+
+
+def _arm(seconds: float) -> Callable[[], None]:
+    """Raise ``_TimeUp`` in the running code after ``seconds``; return the function that disarms the alarm."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    if seconds <= 0:
+        raise _TimeUp
+
+    def time_up(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGALRM, previous)  # fire once, even if the disarming below never runs
+        raise _TimeUp
+
+    previous = signal.signal(signal.SIGALRM, time_up)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+
+    def disarm() -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+    return disarm
+
+
+@contextmanager
+def _learner_running(deadline: float, output: io.TextIOBase):
+    """Run learner code: until ``deadline``, printing into ``output``, warnings and numpy errors silenced."""
+    _STATE.in_learner, _STATE.reentered = True, ""
+    try:
+        with redirect_stdout(output), redirect_stderr(output), warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            disarm = _arm(deadline - time.monotonic())
+            try:
+                yield
+            finally:
+                disarm()
+    finally:
+        _STATE.in_learner = False
+
+
+class _CappedText(io.TextIOBase):
+    """Where the learner's prints go during a check: the first ``OUTPUT_LIMIT`` characters are kept, the rest counted."""
+
+    def __init__(self) -> None:
+        self._kept: list[str] = []
+        self._room, self._lines, self.dropped = OUTPUT_LIMIT, OUTPUT_LINES, 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        keep = text[: self._room] if not self.dropped else ""
+        if keep.count("\n") > self._lines:
+            keep = "".join(keep.splitlines(keepends=True)[: self._lines])
+        self._kept.append(keep)
+        self._room -= len(keep)
+        self._lines -= keep.count("\n")
+        self._room = self._room if self._lines > 0 else 0
+        self.dropped += len(text) - len(keep)
+        return len(text)
+
+    def show(self) -> None:
+        text = "".join(self._kept)
+        if self.dropped:
+            text += ("\n" if text and not text.endswith("\n") else "") + f"… {self.dropped} more characters of your output not shown\n"
+        sys.stdout.write(text)
+
+
+def _error_text(error: BaseException) -> str:
+    """``Name: first line of the message``, even when the message itself cannot be printed."""
+    name = type(error).__name__
+    try:
+        lines = str(error).strip().splitlines()
+    except _PASS_THROUGH:
+        raise
+    except BaseException:  # an exception whose __str__ fails
+        return f"{name} (its message could not be shown)"
+    detail = lines[0] if lines else ""
+    if len(detail) > 200:
+        detail = detail[:199] + "…"
+    return f"{name}: {detail}" if detail else name
+
+
+def _innermost_frame(error: BaseException) -> FrameType | None:
+    traceback = error.__traceback__
+    while traceback is not None and traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    return traceback.tb_frame if traceback is not None else None
+
+
+def _frames(error: BaseException) -> list[FrameType]:
+    frames, traceback = [], error.__traceback__
+    while traceback is not None:
+        frames.append(traceback.tb_frame)
+        traceback = traceback.tb_next
+    return frames
+
+
+# --- reading an answer ----------------------------------------------------------------------------------------
+
+
+class _Numbers(NamedTuple):
+    """An answer read as real numbers: ``array`` (None if it is not numbers), the largest imaginary part refused,
+    and whether it was computed in low precision (float32 or less)."""
+
+    array: np.ndarray | None
+    imaginary: float = 0.0
+    low_precision: bool = False
+    type_name: str = ""
+
+
+def _numbers(value: Any) -> _Numbers:
+    """Read ``value`` as real numbers; a complex value with a zero imaginary part counts as real."""
+    type_name = type(value).__name__
+    if value is None or isinstance(value, (str, bytes, bool, np.bool_)):
+        return _Numbers(None, type_name=type_name)
+    try:
+        raw = np.asarray(value)
+        if raw.dtype.kind == "O":
+            raw = raw.astype(complex)
+        if raw.dtype.kind not in "iufc":
+            return _Numbers(None, type_name=type_name)
+        imaginary = float(np.max(np.abs(raw.imag), initial=0.0)) if raw.dtype.kind == "c" else 0.0
+        low_precision = raw.dtype.kind in "fc" and raw.dtype.itemsize < (8 if raw.dtype.kind == "f" else 16)
+        return _Numbers(np.real(raw).astype(float), imaginary, low_precision, type_name)
+    except _PASS_THROUGH:
+        raise
+    except BaseException:  # an object whose __array__, __float__ or __len__ raises: not numbers
+        return _Numbers(None, type_name=type_name)
+
+
+class _Answer(NamedTuple):
+    """An answer split into its parts (one part without ``parts``), or the count it had instead."""
+
+    parts: tuple[_Numbers, ...] | None
+    count: str = ""
+
+
+def _read(answer: Any, parts: Mapping[str, int] | None) -> _Answer:
+    if parts is None:
+        return _Answer((_numbers(answer),))
+    try:
+        if isinstance(answer, (tuple, list)) or (isinstance(answer, np.ndarray) and answer.ndim > 0):
+            items = list(answer)
+            if len(items) == len(parts):
+                return _Answer(tuple(_numbers(item) for item in items))
+            return _Answer(None, str(len(items)))
+    except _PASS_THROUGH:
+        raise
+    except BaseException:
+        pass
+    return _Answer(None, f"one {type(answer).__name__}")
+
+
+class _Attempt(NamedTuple):
+    """What one call of the learner's code did."""
+
+    answer: _Answer | None = None
+    is_none: bool = False
+    error: BaseException | None = None
+    error_text: str = ""
+    timed_out: bool = False
+    reentered: str = ""
+
+
+def _attempt(run: Callable, args: tuple, kwargs: dict, parts: Mapping[str, int] | None, deadline: float, output: io.TextIOBase) -> _Attempt:
+    """Call the learner's code and read its answer, all within the time limit; never raises but KeyboardInterrupt."""
+    try:
+        with _learner_running(deadline, output):
+            try:
+                answer = run(*args, **kwargs)
+                attempt = _Attempt(_read(answer, parts), is_none=answer is None)
+            except _PASS_THROUGH:
+                raise
+            except BaseException as error:  # the learner's code may raise anything, SystemExit and GeneratorExit too
+                attempt = _Attempt(error=error, error_text=_error_text(error))
+    except _TimeUp:
+        return _Attempt(timed_out=True)
+    except _Reentered as error:
+        return _Attempt(reentered=str(error.args[0]) if error.args else "")
+    if _STATE.reentered:  # the learner's code caught the _Reentered and carried on
+        return _Attempt(reentered=_STATE.reentered)
+    if time.monotonic() > deadline:  # ... or caught the _TimeUp
+        return _Attempt(timed_out=True)
+    return attempt
+
+
+def _ours(run: Callable, case: Case, parts: Mapping[str, int] | None) -> tuple[_Numbers, ...] | None:
+    """The parts of the answer of our own code (the reference or a mistake) on fresh copies of the case."""
+    args, kwargs = case.fresh()
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        return fn(*case.args, **case.kwargs)
+        return _read(run(*args, **kwargs), parts).parts
 
 
-def _shape_problem(answer: Any, got: np.ndarray | None, expected: np.ndarray, case: Case) -> str | None:
-    if answer is None:
-        return f"For {case.label} your function returned None: did you forget the return statement?"
-    if got is None:
-        return f"For {case.label} your function returned a {type(answer).__name__}; expected a number or an array of numbers."
-    if got.shape != expected.shape:
+# --- what to say ----------------------------------------------------------------------------------------------
+
+
+def _unwrapped(learner: Any) -> tuple[Any, Any]:
+    """The code object and the global namespace of the learner's function, if it has them."""
+    try:
+        function = inspect.unwrap(learner)
+        return getattr(function, "__code__", None), getattr(function, "__globals__", None)
+    except Exception:
+        return None, None
+
+
+def _not_implemented(error: BaseException, learner: Any, case: Case, first: bool) -> Result:
+    """NotImplementedError: the exercise's own blank, a later case left unfinished, or another blank it calls."""
+    frame = _innermost_frame(error)
+    code, namespace = _unwrapped(learner)
+    if frame is not None and code is not None and frame.f_code is code:
+        if first:
+            return not_attempted()
+        return wrong(f"For {case.label} your function raised NotImplementedError: it is not finished for this case yet.")
+    if frame is not None and namespace is not None and frame.f_globals is namespace and frame.f_code.co_name != "<module>":
+        return Result(False, f"Your answer calls {frame.f_code.co_name}, which is not written yet: complete it first.", "not attempted")
+    return wrong(f"For {case.label} your function raised {_error_text(error)}.")
+
+
+def _changed_argument(learner: Any, before: Case, args: tuple, kwargs: dict) -> str | None:
+    """The name of an argument the call changed in place, if any."""
+    for position, (was, now) in enumerate(zip(before.args, args)):
+        if not _same(was, now):
+            try:
+                names = [p.name for p in inspect.signature(learner).parameters.values() if p.kind <= p.POSITIONAL_OR_KEYWORD]
+                return names[position]
+            except Exception:
+                return f"number {position + 1}"
+    return next((key for key in kwargs if not _same(before.kwargs[key], kwargs[key])), None)
+
+
+def _problem(attempt: _Attempt, learner: Any, case: Case, first: bool, changed: str | None, parts: Mapping[str, int] | None, noun: str) -> Result | None:
+    """Anything wrong with an attempt before its numbers are compared."""
+    if attempt.reentered:
+        which = f"the checker check.{attempt.reentered}" if attempt.reentered.isidentifier() else "a checker"
+        return wrong(f"For {case.label} your function called {which} itself; a check cannot run inside the answer it checks: remove that call.")
+    if attempt.timed_out:
+        return wrong(f"For {case.label} your function was still running after {TIME_LIMIT:g} s, the time a check allows: is there an endless loop, or a sleep?")
+    if attempt.error is not None:
+        if isinstance(attempt.error, NotImplementedError):
+            return _not_implemented(attempt.error, learner, case, first)
+        return wrong(f"For {case.label} your function raised {attempt.error_text}.")
+    if changed:
+        return wrong(
+            f"For {case.label} your function changed its input {changed} in place, which corrupts the caller's data: "
+            f"leave the inputs as they are and compute into a new array (or into a copy made with .copy())."
+        )
+    if attempt.is_none:
+        return wrong(f"For {case.label} your function returned None: did you forget the return statement?")
+    if attempt.answer.parts is None:
+        return wrong(f"For {case.label} expected {len(parts)} {noun} ({', '.join(sorted(parts, key=parts.get))}), got {attempt.answer.count}.")
+    return None
+
+
+def _part_label(part: str | None, case: Case) -> str:
+    return f"{part} with {case.label}" if part else case.label
+
+
+def _value_problem(got: _Numbers, expected: np.ndarray, label: str) -> str | None:
+    """Not numbers, complex, the wrong shape or not finite: what to say, or None if the numbers can be compared."""
+    if got.array is None:
+        return f"For {label} your function returned a {got.type_name}; expected a number or an array of numbers."
+    if got.imaginary != 0:
+        return f"For {label} your function returned complex numbers (imaginary part up to {got.imaginary:.2g}); expected real numbers."
+    if got.array.shape != expected.shape:
         if expected.ndim == 0:
-            return f"For {case.label} your function returned shape {got.shape}; expected a single number."
-        return f"For {case.label} your function returned shape {got.shape}; expected shape {expected.shape}."
-    if not np.all(np.isfinite(got)) and np.all(np.isfinite(expected)):
-        return f"For {case.label} your function returned {_describe(answer)} (not a finite number); expected {_describe(expected)}."
+            return f"For {label} your function returned shape {got.array.shape}; expected a single number."
+        return f"For {label} your function returned shape {got.array.shape}; expected shape {expected.shape}."
+    if not np.all(np.isfinite(got.array)) and np.all(np.isfinite(expected)):
+        return f"For {label} your function returned {_short(got.array)} (not a finite number); expected {_short(expected)}."
     return None
 
 
-def _hint_for(got: np.ndarray, case: Case, mistakes: Sequence[Mistake], compare: Compare) -> str | None:
+def _short(array: np.ndarray) -> str:
+    if array.ndim == 0:
+        return f"{float(array):.6g}"
+    return np.array2string(array, precision=6) if array.size <= 6 else f"an array of shape {array.shape}"
+
+
+def _apart(expected: float, got: float) -> tuple[str, str]:
+    """Both numbers with at least 6 significant digits, and as many more as it takes to tell them apart."""
+    for digits in range(6, 18):
+        shown = f"{expected:.{digits}g}", f"{got:.{digits}g}"
+        if shown[0] != shown[1]:
+            break
+    return shown
+
+
+def _difference(got: np.ndarray, expected: np.ndarray, label: str) -> str:
+    """The first sentence about a wrong value: the worst entry, its index, both values and the gap."""
+    gaps = np.abs(got - expected)
+    worst = np.unravel_index(int(np.argmax(np.where(np.isnan(gaps), np.inf, gaps))), got.shape)
+    e, g = _apart(float(expected[worst]), float(got[worst]))
+    off = f"off by {float(gaps[worst]):.2g}"
+    if got.ndim == 0:
+        return f"For {label} expected {e} but got {g} ({off})."
+    index = "[" + ", ".join(str(int(i)) for i in worst) + "]"
+    whole_e, whole_g = np.array2string(expected, precision=6), np.array2string(got, precision=6)
+    if got.size <= 6 and whole_e != whole_g:
+        return f"For {label} expected {whole_e} but got {whole_g}; at {index} expected {e} but got {g} ({off})."
+    return f"For {label} at {index} of the {got.shape} array expected {e} but got {g} ({off})."
+
+
+def _float32_note(got: _Numbers, expected: np.ndarray) -> str:
+    """Close, but only to float32's ~7 digits: say so."""
+    array = got.array
+    rounded = np.all(array.astype(np.float32) == array) and not np.all(array == np.round(array))
+    if (got.low_precision or rounded) and np.allclose(array, expected, rtol=1e-5, atol=1e-6):
+        return "close, but not within tolerance — float32? Those carry only about 7 digits; compute in float64, numpy's default."
+    return ""
+
+
+def _hint_for(part: int, outcomes: list, mistakes: Sequence[Mistake], adapt: Callable, compare: Compare, parts) -> str:
+    """The hint of the first mistake whose answer agrees with the learner's on every case compared so far."""
     for mistake in mistakes:
-        try:
-            typical = np.asarray(_call(mistake.reference, case), dtype=float)
-        except Exception:  # a mistake that cannot even run on this case simply does not match
-            continue
-        if compare(got, typical):
+        agrees = True
+        for case, got in outcomes:
+            try:
+                typical = _ours(adapt(mistake.reference), case, parts)
+            except Exception:  # a mistake that cannot even run on this case does not match
+                typical = None
+            if typical is None or typical[part].array is None or not compare(got[part].array, typical[part].array):
+                agrees = False
+                break
+        if agrees:
             return mistake.hint
-    return None
+    return ""
 
 
 def check_function(
@@ -156,29 +522,91 @@ def check_function(
     hint: str = "",
     compare: Compare = close_to(),
     name: str = "your function",
+    parts: Mapping[str, int] | None = None,
+    parts_noun: str = "values",
+    adapt: Callable[[Callable], Callable] | None = None,
 ) -> Result:
-    """Run ``learner`` and ``reference`` on every case and ``compare`` the answers; never raise."""
+    """Run ``learner`` and ``reference`` on every case and ``compare`` the answers; never raise.
+
+    ``mistakes`` are written like the learner's function. ``parts`` names the items of an answer that is a tuple,
+    ``{name: position}``, in the order to check them; ``adapt`` turns any such function (the learner's, the
+    reference, a mistake) into the function of the case's arguments whose answer is compared.
+    """
+    if _STATE.in_learner:  # the learner's code called a checker: stop it at once rather than recurse
+        _STATE.reentered = name
+        raise _Reentered(name)
+    if not cases:
+        raise ValueError("cases must hold at least one Case: a checker with nothing to run would pass anything")
     if not callable(learner):
         return wrong(f"Expected {name} to be a function, got {type(learner).__name__}.")
-    for case in cases:
-        try:
-            answer = _call(learner, case)
-        except NotImplementedError:
-            return not_attempted()
-        except (Exception, SystemExit) as error:  # the learner's code may raise anything; report it in one line
-            detail = str(error).splitlines()[0] if str(error) else ""
-            return wrong(f"For {case.label} your function raised {type(error).__name__}{': ' + detail if detail else ''}.")
-        expected = np.asarray(_call(reference, case), dtype=float)
-        got = _as_number_array(answer)
-        problem = _shape_problem(answer, got, expected, case)
-        if problem:
-            return wrong(problem)
-        if not compare(got, expected):
-            off = float(np.max(np.abs(got - expected)))
-            targeted = _hint_for(got, case, mistakes, compare) or hint
-            return wrong(
-                f"For {case.label} expected {_describe(expected)} but got {_describe(got)} (off by {off:.2g})."
-                + (f" Hint: {targeted}" if targeted else "")
-            )
-    return correct(f"({len(cases)} cases checked)" if len(cases) > 1 else "")
+    adapt = adapt or (lambda function: function)
+    output = _CappedText()
+    try:
+        with np.errstate(all="ignore"):  # huge or non-finite answers are reported, not warned about
+            return _judge(learner, adapt(learner), reference, cases, mistakes, hint, compare, parts, parts_noun, adapt, output)
+    finally:
+        output.show()
 
+
+def _judge(learner, run, reference, cases, mistakes, hint, compare, parts, noun, adapt, output) -> Result:
+    deadline = time.monotonic() + TIME_LIMIT
+    order = [(None, 0)] if parts is None else list(parts.items())
+    outcomes, failure = [], None
+    for index, case in enumerate(cases):
+        args, kwargs = case.fresh()
+        attempt = _attempt(run, args, kwargs, parts, deadline, output)
+        problem = _problem(attempt, learner, case, index == 0, _changed_argument(learner, case, args, kwargs), parts, noun)
+        if problem is None:
+            expected = _ours(adapt(reference), case, parts)
+            messages = (_value_problem(attempt.answer.parts[i], expected[i].array, _part_label(part, case)) for part, i in order)
+            problem = next((wrong(message) for message in messages if message), None)
+        if problem is not None:
+            if failure is None:
+                return problem
+            break
+        got = attempt.answer.parts
+        outcomes.append((case, got))
+        if failure is None:
+            wrong_parts = ((part, i) for part, i in order if not compare(got[i].array, expected[i].array))
+            failure = next(((_part_label(part, case), i, got[i], expected[i].array) for part, i in wrong_parts), None)
+    if failure is None:
+        return correct(f"({len(cases)} cases checked)" if len(cases) > 1 else "")
+    label, position, got, expected = failure
+    targeted = _hint_for(position, outcomes, mistakes, adapt, compare, parts) or _float32_note(got, expected) or hint
+    return wrong(_difference(got.array, expected, label) + (f" Hint: {targeted}" if targeted else ""))
+
+
+# --- notebook cells that use the learner's functions ----------------------------------------------------------
+
+
+class follow_up:
+    """A notebook cell that uses the reader's functions, in one line whatever happens.
+
+    ``with follow_up(): ...`` prints "Complete f above first." when the blank ``f`` is still to be written, one line
+    for any other exception, and stops the cell after ``TIME_LIMIT`` seconds; ``KeyboardInterrupt`` still stops it.
+    """
+
+    def __init__(self) -> None:
+        self._namespace = sys._getframe(1).f_globals  # the cell's: functions defined there are the reader's
+        self._disarm: Callable[[], None] = lambda: None
+
+    def __enter__(self) -> follow_up:
+        self._disarm = _arm(TIME_LIMIT)
+        return self
+
+    def __exit__(self, kind: type | None, error: BaseException | None, traceback: Any) -> bool:
+        self._disarm()
+        if error is None or isinstance(error, KeyboardInterrupt):
+            return False
+        print(self._message(error))
+        return True
+
+    def _message(self, error: BaseException) -> str:
+        if isinstance(error, _TimeUp):
+            return f"This cell stopped after {TIME_LIMIT:g} s, the time it allows: is there an endless loop, or a sleep, in a function above?"
+        readers = [f for f in _frames(error) if f.f_globals is self._namespace and f.f_code.co_name != "<module>"]
+        if isinstance(error, NotImplementedError) and readers and readers[-1] is _innermost_frame(error):
+            return f"Complete {readers[-1].f_code.co_name} above first."
+        if readers:
+            return f"This cell stopped: {readers[-1].f_code.co_name} raised {_error_text(error)}."
+        return f"This cell stopped with {_error_text(error)}: check what your functions above return."

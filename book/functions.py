@@ -26,7 +26,7 @@ import numpy as np
 
 from book._validate import require_finite_array, require_real_array
 
-__all__ = ["sigmoid", "Objective", "Quadratic", "Rosenbrock", "Himmelblau", "LeastSquares", "LogisticRegression"]
+__all__ = ["sigmoid", "Objective", "Quadratic", "Rosenbrock", "Himmelblau", "LeastSquares", "LogisticRegression", "LINE_X", "LINE_Y", "line_loss"]
 
 SYMMETRY_RTOL = 1e-10
 
@@ -391,3 +391,62 @@ class LogisticRegression(Objective):
         weights = np.exp(_log_sigmoid(z) + _log_sigmoid(-z))  # σ(z)·σ(−z) = σ(z)(1 − σ(z))
         curvature = (self.X.T * weights[..., None, :]) @ self.X / self.n
         return (curvature + np.swapaxes(curvature, -1, -2)) / 2 + self.l2 * np.eye(self.dim)
+
+
+LINE_X = _frozen([1.0, 2.0, 3.0])
+LINE_Y = _frozen([2.5, 3.5, 6.5])
+
+
+def line_loss(w: Any) -> np.ndarray | float:
+    """Chapter 1's loss L(w): the mean squared error of the line y = w·x on the points (LINE_X, LINE_Y).
+
+    >>> line_loss(0.0)
+    20.25
+    """
+    weights = np.asarray(w, dtype=float)
+    return _scalar(np.mean((weights[..., None] * LINE_X - LINE_Y) ** 2, axis=-1))
+
+
+# Chapter 2's examples: the opening bowl, quadratics with chosen curvatures, and the polar-coordinates map.
+
+bowl = Quadratic(2.0 * np.eye(2))
+"""f(x, y) = x² + y² = ½ xᵀ(2I)x, Chapter 2's opening example: ``bowl(np.array([1.0, 1.0]))`` is 2.0."""
+
+
+def rotated_quadratic(lambda1: float, lambda2: float, angle: float = 30.0) -> Quadratic:
+    """f(x) = ½ xᵀAx with eigenvalues lambda1, lambda2 and the first eigenvector at ``angle`` degrees.
+
+    >>> round(rotated_quadratic(1.0, 10.0).condition_number, 10)
+    10.0
+    """
+    turn = np.radians(_require_real("angle", angle))
+    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    eigenvalues = np.diag([_require_real("lambda1", lambda1), _require_real("lambda2", lambda2)])
+    return Quadratic(rotation @ eigenvalues @ rotation.T)
+
+
+def polar(p: Any) -> np.ndarray:
+    """Polar to Cartesian coordinates, (r, θ) ↦ (r cos θ, r sin θ), on points shaped ``(..., 2)``.
+
+    >>> polar(np.array([2.0, 0.0]))
+    array([2., 0.])
+    """
+    points = require_real_array("p", p)
+    if points.ndim == 0 or points.shape[-1] != 2:
+        raise ValueError(f"p must have last dimension 2 (r, θ), got shape {points.shape}")
+    r, theta = points[..., 0], points[..., 1]
+    return np.stack([r * np.cos(theta), r * np.sin(theta)], axis=-1)
+
+
+def polar_jacobian(p: Any) -> np.ndarray:
+    """The exact Jacobian of :func:`polar`, [[cos θ, −r sin θ], [sin θ, r cos θ]] (rows are the outputs x, y).
+
+    >>> polar_jacobian(np.array([2.0, 0.0]))
+    array([[1., 0.],
+           [0., 2.]])
+    """
+    points = require_real_array("p", p)
+    if points.shape != (2,):
+        raise ValueError(f"p must be one point (r, θ) of shape (2,), got shape {points.shape}")
+    r, theta = points
+    return np.array([[np.cos(theta), -r * np.sin(theta)], [np.sin(theta), r * np.cos(theta)]]) + 0.0  # + 0.0: no −0

@@ -6,14 +6,18 @@ the same on the site's light and dark themes (the dark theme shows them as light
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.axes import Axes
 
-__all__ = ["PALETTE", "FIGSIZE", "DPI", "STYLE", "book_style", "use_book_style", "axes", "finish"]
+__all__ = [
+    "PALETTE", "FIGSIZE", "DPI", "STYLE", "book_style", "use_book_style", "axes", "finish",
+    "plane_grid", "arrow", "contour_map", "direction_field", "progress_bar",
+]
 
 PALETTE = {
     "blue": "#0072B2",
@@ -85,3 +89,55 @@ def finish(ax: Axes, title: str, xlabel: str, ylabel: str, legend: bool = True) 
         ax.legend()
     return ax
 
+
+def plane_grid(low: float, high: float, count: int = 201) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A count×count grid of the square [low, high]²: the X and Y arrays, and the points stacked, shape (count, count, 2)."""
+    xs = np.linspace(low, high, count)
+    X, Y = np.meshgrid(xs, xs)
+    return X, Y, np.stack([X, Y], axis=-1)
+
+
+def arrow(ax: Axes, start: np.ndarray, vector: np.ndarray, colour: str, label: str | None = None, **kwargs) -> Axes:
+    """Draw ``vector`` as an arrow from ``start`` (a legend entry if ``label``); ``kwargs`` go to the arrow's style."""
+    ax.annotate("", xy=start + vector, xytext=start, arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 2.2, **kwargs})
+    if label:
+        ax.plot([], [], color=colour, lw=2.2, label=label)
+    return ax
+
+
+def contour_map(ax: Axes, f: Callable, low: float, high: float, levels: list, count: int = 201) -> Axes:
+    """Contours of ``f`` (vectorised over points shaped (..., 2)) on the square [low, high]², with equal axes."""
+    X, Y, points = plane_grid(low, high, count)
+    ax.contour(X, Y, f(points), levels=levels, cmap="viridis", linewidths=1.0)
+    ax.set_xlim(low, high)
+    ax.set_ylim(low, high)
+    ax.set_aspect("equal")
+    return ax
+
+
+def direction_field(ax: Axes, grad: Callable, low: float, high: float, count: int = 15) -> Axes:
+    """The directions of ``grad`` on a count×count grid, every arrow of one length (lengths of ∇f vary too much)."""
+    X, Y, points = plane_grid(low, high, count)
+    g = grad(points)
+    norm = np.linalg.norm(g, axis=-1)
+    unit = g / np.where(norm == 0, 1.0, norm)[..., None]
+    ax.quiver(X, Y, unit[..., 0], unit[..., 1], color=PALETTE["red"], angles="xy", pivot="mid", scale=count * 1.4,
+              width=0.005, label="direction of ∇f")
+    return ax
+
+
+def _progress(done: int, total: int, label: str) -> dict:
+    """A progress bar as HTML (for notebooks and the site) and as text, e.g. ``"epochs: 3 of 40"``."""
+    text = f"{label}: {done} of {total}"
+    return {"text/plain": text, "text/html": f'<progress value="{done}" max="{total}"></progress> {text}'}
+
+
+def progress_bar(total: int, label: str) -> Callable[[int], None]:
+    """Show a progress bar at 0 of ``total`` and return the function that moves it to ``done``.
+
+    It is one display updated in place, so a finished cell keeps "label: total of total", the same on every run.
+    """
+    from IPython.display import display
+
+    handle = display(_progress(0, total, label), raw=True, display_id=True)
+    return lambda done: handle.update(_progress(done, total, label), raw=True)

@@ -9,12 +9,15 @@ from book.calculus import (
     default_step,
     derivative,
     difference_errors,
+    difference_quotients,
     directional_derivative,
+    error_model,
     gradient,
     hessian,
     jacobian,
     optimal_step,
     second_derivative,
+    taylor_polynomial,
 )
 
 POINTS = np.array([-2.0, -0.3, 0.0, 0.7, 1.0, 3.5, 40.0])
@@ -109,8 +112,41 @@ def test_difference_errors_and_optimal_step():
     assert abs(np.log10(steps[forward.argmin()] / optimal_step("forward", np.e, np.e))) < 0.7
     assert abs(np.log10(steps[central.argmin()] / optimal_step("central", np.e, np.e))) < 0.7
     assert central.min() < forward.min() / 100
-    assert optimal_step("forward", np.e, np.e) == pytest.approx(2 * np.sqrt(EPS))
-    assert optimal_step("central", np.e, np.e) == pytest.approx((3 * EPS) ** (1 / 3))
+
+
+@pytest.mark.parametrize("method", ["forward", "backward", "central"])
+def test_optimal_step_is_where_the_error_model_is_smallest(method):
+    h_star = optimal_step(method, 2.0, -5.0)
+    neighbours = error_model(method, h_star * np.array([0.999, 1.001]), 2.0, -5.0)
+    assert np.all(neighbours > error_model(method, h_star, 2.0, -5.0))
+    if method == "central":  # at the best step the truncation term is half the rounding term
+        assert h_star**2 / 6 * 5 == pytest.approx(EPS * 2 / (2 * h_star) / 2, rel=1e-12)
+    else:  # ... and equal to it for a one-sided difference
+        assert h_star / 2 * 5 == pytest.approx(EPS * 2 / h_star, rel=1e-12)
+
+
+def test_error_model_scales_as_the_text_says():
+    assert error_model("forward", 1e-8, 1.0, 2.0) == pytest.approx(1e-8 + EPS / 1e-8)
+    assert error_model("central", 1e-5, 4.0, 6.0) == pytest.approx(1e-10 + 2 * EPS / 1e-5)
+    assert error_model("central", np.array([1e-5, 1e-4]), 0.0, 6.0) == pytest.approx([1e-10, 1e-8])
+
+
+def test_difference_quotients_accept_negative_steps_and_match_derivative():
+    steps = np.array([0.5, -0.5, 1e-6])
+    quotients = difference_quotients(np.exp, 0.0, steps, "forward")
+    assert quotients[:2] == pytest.approx([(np.exp(0.5) - 1) / 0.5, (np.exp(-0.5) - 1) / -0.5], rel=1e-14)
+    assert difference_quotients(np.sin, 1.0, np.array([1e-4]), "central")[0] == pytest.approx(derivative(np.sin, 1.0, 1e-4))
+
+
+def test_taylor_polynomial_matches_exp_and_its_remainder_order():
+    hs = np.array([0.1, -0.2, 0.05])
+    for n in range(5):
+        remainder = np.abs(np.exp(hs) - taylor_polynomial(np.ones(n + 1), hs))
+        exact_sum = sum(hs**k / np.prod(np.arange(1, k + 1)) for k in range(n + 1))
+        assert taylor_polynomial(np.ones(n + 1), hs) == pytest.approx(exact_sum, rel=1e-14)
+        assert np.all(remainder <= np.exp(np.abs(hs)) * np.abs(hs) ** (n + 1) / np.prod(np.arange(1, n + 2)))
+    assert isinstance(taylor_polynomial([1.0, 2.0], 0.5), float)
+    assert taylor_polynomial([1.0, 2.0], 0.5) == 2.0
 
 
 @pytest.mark.parametrize(
@@ -128,6 +164,13 @@ def test_difference_errors_and_optimal_step():
         (lambda: hessian("f", np.array([1.0])), TypeError, "f must be a callable"),
         (lambda: directional_derivative(np.sum, np.ones(2), np.ones(3)), ValueError, "v must have the same shape as x"),
         (lambda: optimal_step("central", 1.0, 0.0), ValueError, "higher_derivative must be non-zero"),
+        (lambda: optimal_step("forward", 0.0, 1.0), ValueError, "f_value must be non-zero"),
+        (lambda: error_model("forward", 0.0, 1.0, 1.0), ValueError, "steps must all be positive"),
+        (lambda: error_model("sideways", 1e-3, 1.0, 1.0), ValueError, "method must be one of"),
+        (lambda: difference_quotients(np.sin, 1.0, np.array([0.1, 0.0])), ValueError, "steps must all be non-zero"),
+        (lambda: difference_quotients(np.sin, np.nan, np.array([0.1])), ValueError, "x must contain only finite"),
+        (lambda: taylor_polynomial([], 0.1), ValueError, "derivatives must hold at least f\\(x0\\)"),
+        (lambda: taylor_polynomial([1.0, np.inf], 0.1), ValueError, "derivatives must contain only finite"),
         (lambda: difference_errors(np.exp, np.exp, 1.0, np.array([0.1, -1.0])), ValueError, "steps must all be positive"),
     ],
 )

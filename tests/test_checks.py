@@ -1,9 +1,13 @@
-"""book.checks: a checker never raises and always answers in one readable line."""
+"""book.checks: a checker never raises (but KeyboardInterrupt), never hangs, and always answers in one readable line."""
+
+import time
+import warnings
 
 import numpy as np
 import pytest
 
-from book.checks import Case, Mistake, check_function, close_to, correct, not_attempted, wrong
+import book.checks
+from book.checks import Case, Mistake, check_function, close_to, correct, follow_up, not_attempted, wrong
 
 CASES = [Case((1.0,), "x = 1"), Case((np.array([1.0, 2.0]),), "x = [1, 2]")]
 
@@ -52,21 +56,21 @@ def test_typical_mistake_gets_its_hint_and_others_the_generic_one():
     assert run(lambda x: 5 * x, mistakes=mistakes, hint="double it.").message.endswith("Hint: double it.")
 
 
+def test_a_mistake_must_match_on_every_case_not_only_the_degenerate_first_one():
+    cases = [Case((0.0,), "x = 0"), Case((np.array([1.0, 2.0]),), "x = [1, 2]")]
+    mistakes = [Mistake(lambda x: np.asarray(x) ** 2 + 1, "you squared x."), Mistake(lambda x: np.cos(x), "that is cos x.")]
+    message = check_function(np.cos, lambda x: 2 * np.asarray(x), cases, mistakes=mistakes, hint="double it.").message
+    assert message.endswith("Hint: that is cos x."), message  # x² + 1 = cos x = 1 at x = 0 as well
+
+
 def test_a_broken_mistake_reference_does_not_crash_the_checker():
     mistakes = [Mistake(lambda x: 1 / 0, "never shown")]
     assert run(lambda x: 5 * x, mistakes=mistakes).status == "wrong"
 
 
-def test_system_exit_is_reported_but_keyboard_interrupt_still_stops():
-    def quits(x):
-        raise SystemExit(1)
-
-    def interrupted(x):
-        raise KeyboardInterrupt
-
-    assert "raised SystemExit: 1" in run(quits).message
-    with pytest.raises(KeyboardInterrupt):
-        run(interrupted)
+def test_a_checker_with_no_case_fails_loudly():
+    with pytest.raises(ValueError, match="cases must hold at least one Case"):
+        check_function(double, double, [])
 
 
 def test_tolerance_is_respected():
@@ -80,3 +84,245 @@ def test_html_display_is_styled_and_escaped():
     assert "&lt;b&gt;" in html and "check-wrong" in html and 'role="status"' in html
     assert "check-correct" in correct()._repr_html_()
     assert "check-not-attempted" in not_attempted()._repr_html_()
+
+
+# --- "Not attempted yet." only for the exercise's own blank -----------------------------------------------------
+
+
+def helper(x):
+    raise NotImplementedError
+
+
+def test_a_blank_the_answer_calls_is_named():
+    result = run(lambda x: 2 * helper(x))
+    assert result.message == "Your answer calls helper, which is not written yet: complete it first."
+    assert result.status == "not attempted" and not result.passed
+
+
+def test_a_blank_left_for_a_later_case_is_not_called_not_attempted():
+    def partly(x):
+        if np.ndim(x):
+            raise NotImplementedError
+        return 2 * x
+
+    assert run(partly).message == "For x = [1, 2] your function raised NotImplementedError: it is not finished for this case yet."
+
+
+def test_not_implemented_from_someone_elses_code_is_an_ordinary_error():
+    namespace = {}
+    exec("def library(x):\n    raise NotImplementedError('no float128 here')", namespace)
+    assert run(lambda x: namespace["library"](x)).message == "For x = 1 your function raised NotImplementedError: no float128 here."
+
+
+# --- inputs changed in place -----------------------------------------------------------------------------------
+
+
+def test_each_call_gets_its_own_copy_and_the_case_keeps_a_read_only_one():
+    case = Case((np.array([1.0, 2.0]), [np.array([3.0])]), "x")
+    args, _ = case.fresh()
+    assert args[0].flags.writeable and not case.args[0].flags.writeable and not case.args[1][0].flags.writeable
+    args[0][0] = 99.0
+    assert case.args[0][0] == 1.0 and case.fresh()[0][0][0] == 1.0
+
+
+def test_an_answer_that_changes_its_input_is_told_so_and_the_reference_sees_the_original():
+    def clamped(x):
+        x = np.asarray(x)
+        if x.ndim:
+            x[x > 1.5] = 1.5  # an in-place "guard" that corrupts the caller's array
+        return 2 * x
+
+    message = run(clamped).message
+    assert message.startswith("For x = [1, 2] your function changed its input x in place")
+    assert check_function(double, double, CASES).passed
+
+
+# --- time limit, re-entry, output -------------------------------------------------------------------------------
+
+
+def test_an_answer_that_swallows_the_time_limit_is_still_stopped(monkeypatch):
+    monkeypatch.setattr(book.checks, "TIME_LIMIT", 0.02)
+
+    def stubborn(x):
+        try:
+            while True:
+                pass
+        except BaseException:  # catches the checker's stop, then returns as if nothing happened
+            return 2 * x
+
+    assert "was still running after 0.02 s" in run(stubborn).message
+
+
+def test_a_check_inside_the_answer_is_stopped_at_the_first_call():
+    calls = []
+
+    def recursive(x):
+        calls.append(x)
+        run(recursive)
+        return 2 * x
+
+    assert "your function called a checker itself; a check cannot run inside the answer it checks" in run(recursive).message
+    assert len(calls) == 1
+
+    def named(x):
+        check_function(named, double, CASES, name="double")
+        return 2 * x
+
+    assert "called the checker check.double itself" in check_function(named, double, CASES, name="double").message
+
+
+def test_printed_output_is_shown_after_the_check_and_capped(capsys, monkeypatch):
+    monkeypatch.setattr(book.checks, "OUTPUT_LIMIT", 30)
+
+    def chatty(x):
+        print("x" * 100)
+        return 2 * x
+
+    assert run(chatty).passed
+    assert capsys.readouterr().out == "x" * 30 + "\n… 172 more characters of your output not shown\n"
+
+
+# --- numbers: complex, odd objects, messages -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("zero", [0j, np.complex64(0)])
+def test_a_zero_imaginary_part_is_fine_and_converts_silently(zero):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a ComplexWarning would fail the test
+        assert run(lambda x: 2 * x + zero).passed
+        assert check_function(lambda: complex(2.0, 0.0), lambda: 2.0, [Case((), "no input")]).passed
+
+
+def test_a_nonzero_imaginary_part_is_wrong_with_a_message():
+    message = run(lambda x: 2 * x + 5j).message
+    assert message == "For x = 1 your function returned complex numbers (imaginary part up to 5); expected real numbers."
+
+
+class Unconvertible:
+    def __init__(self, error):
+        self.error = error
+
+    def __array__(self, *args, **kwargs):
+        raise self.error
+
+    __float__ = __array__
+
+
+@pytest.mark.parametrize("error", [RuntimeError("requires grad"), GeneratorExit(), type("Custom", (BaseException,), {})()])
+def test_an_answer_whose_conversion_raises_anything_is_not_numbers(error):
+    assert run(lambda x: Unconvertible(error)).message == "For x = 1 your function returned a Unconvertible; expected a number or an array of numbers."
+
+
+def test_keyboard_interrupt_gets_through_even_from_a_conversion():
+    with pytest.raises(KeyboardInterrupt):
+        run(lambda x: Unconvertible(KeyboardInterrupt()))
+    assert not book.checks._STATE.in_learner
+
+
+def test_the_worst_entry_is_shown_with_enough_digits_to_differ():
+    cases = [Case((np.array([1.0, 1.0]),), "g = [1, 1]")]
+    unit = lambda g: -g / np.linalg.norm(g)  # noqa: E731
+    message = check_function(lambda g: unit(g) + [0.0, -1.2e-8], unit, cases, compare=close_to(rtol=1e-10)).message
+    assert message == "For g = [1, 1] at [1] of the (2,) array expected -0.70710678 but got -0.70710679 (off by 1.2e-08)."
+
+
+def test_a_large_array_shows_its_worst_entry_not_its_shape_twice():
+    cases = [Case((np.zeros((3, 3)),), "W of shape (3, 3)")]
+    got = np.zeros((3, 3))
+    got[1, 2] = 1.8
+    message = check_function(lambda W: W + got, lambda W: W, cases).message
+    assert message == "For W of shape (3, 3) at [1, 2] of the (3, 3) array expected 0 but got 1.8 (off by 1.8)."
+
+
+def test_a_small_array_is_shown_whole_when_that_tells_the_difference():
+    assert run(lambda x: 3 * x).message.startswith("For x = 1 expected 2 but got 3")
+    two_cases = run(lambda x: 2 * x if np.ndim(x) == 0 else 3 * x).message
+    assert two_cases == "For x = [1, 2] expected [2. 4.] but got [3. 6.]; at [1] expected 4 but got 6 (off by 2)."
+
+
+def test_float32_is_named_when_it_is_the_reason():
+    cases = [Case((0.1,), "x = 0.1")]
+    message = check_function(lambda x: np.float32(2 * x), double, cases, hint="double it.", compare=close_to(rtol=1e-12)).message
+    assert message.endswith("Hint: close, but not within tolerance — float32? Those carry only about 7 digits; compute in float64, numpy's default.")
+    assert check_function(lambda x: 2 * x + 1e-3, double, cases, hint="double it.").message.endswith("Hint: double it.")
+
+
+def test_a_tuple_answer_is_counted_and_each_part_named():
+    def reference(a):
+        return a, 2 * a
+
+    checked = lambda learner: check_function(learner, reference, CASES, parts={"da": 0, "db": 1}, parts_noun="gradients").message  # noqa: E731
+    assert checked(lambda a: (a, 2 * a, 3 * a)) == "For x = 1 expected 2 gradients (da, db), got 3."
+    assert checked(lambda a: 2 * a) == "For x = 1 expected 2 gradients (da, db), got one float."
+    assert checked(lambda a: (a, 3 * a)) == "For db with x = 1 expected 2 but got 3 (off by 1)."
+    assert check_function(reference, reference, CASES, parts={"da": 0, "db": 1}).passed
+
+
+# --- exceptions --------------------------------------------------------------------------------------------------
+
+
+class BrokenMessage(Exception):
+    def __str__(self):
+        raise ValueError
+
+
+@pytest.mark.parametrize(
+    ("error", "text"),
+    [
+        (SystemExit(1), "raised SystemExit: 1."),
+        (GeneratorExit(), "raised GeneratorExit."),
+        (BrokenMessage(), "raised BrokenMessage (its message could not be shown)."),
+        (type("Halt", (BaseException,), {})("stop"), "raised Halt: stop."),
+        (RuntimeError("x" * 500), "raised RuntimeError: " + "x" * 199 + "…."),
+    ],
+)
+def test_any_exception_is_one_line(error, text):
+    def raises(x):
+        raise error
+
+    assert run(raises).message == f"For x = 1 your function {text}"
+
+
+def test_keyboard_interrupt_still_stops():
+    def interrupted(x):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(interrupted)
+
+
+# --- follow_up: notebook cells that use the reader's functions --------------------------------------------------
+
+
+def unfinished(x):
+    raise NotImplementedError
+
+
+def returns_nothing(x):
+    return None
+
+
+def test_follow_up_names_the_blank_to_complete(capsys):
+    with follow_up():
+        print(unfinished(1.0) + 1)
+    assert capsys.readouterr().out == "Complete unfinished above first.\n"
+
+
+def test_follow_up_reports_any_other_error_in_one_line(capsys):
+    with follow_up():
+        float(returns_nothing(1.0))
+    cell = {"follow_up": follow_up, "returns_nothing": returns_nothing, "__name__": "__main__"}
+    exec("with follow_up():\n    print(f'{returns_nothing(1.0):.3f}')", cell)
+    assert capsys.readouterr().out.splitlines() == [
+        "This cell stopped: test_follow_up_reports_any_other_error_in_one_line raised TypeError: float() argument must be a string or a real number, not 'NoneType'.",
+        "This cell stopped with TypeError: unsupported format string passed to NoneType.__format__: check what your functions above return.",
+    ]
+
+
+def test_follow_up_stops_a_cell_that_never_ends_and_lets_keyboard_interrupt_through(capsys, monkeypatch):
+    monkeypatch.setattr(book.checks, "TIME_LIMIT", 0.02)
+    with follow_up():
+        time.sleep(5)
+    assert capsys.readouterr().out == "This cell stopped after 0.02 s, the time it allows: is there an endless loop, or a sleep, in a function above?\n"
+    with pytest.raises(KeyboardInterrupt), follow_up():
+        raise KeyboardInterrupt

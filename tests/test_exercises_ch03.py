@@ -1,5 +1,7 @@
 """Chapter 3's checkers recognise the typical mistakes and show the hint written for each."""
 
+import re
+
 import numpy as np
 import pytest
 from conftest import assert_fails_with_hint
@@ -72,19 +74,58 @@ def test_typical_mistake_fails_with_its_hint(checker, answer, hint):
     assert_fails_with_hint(checker(answer), hint)
 
 
-def test_two_layer_messages_name_the_gradient_and_the_network():
+def test_two_layer_messages_name_the_gradient_and_the_network_and_show_the_worst_entry():
     message = check.two_layer_backward(lambda *a: _network(*a, derivative="none")).message
-    assert message.startswith("For dW1 with a batch of 5 rows, 3 inputs, 3 hidden units, 3 outputs expected")
+    assert re.match(r"For dW1 with a batch of 5 rows, 3 inputs, 3 hidden units, 3 outputs at \[\d, \d\] of the \(3, 3\) array expected -?\d\.\d{5,} but got -?\d\.\d{5,} \(off by", message), message
     wrong_shape = check.two_layer_backward(lambda X, Y, W1, b1, W2, b2: (W1, b1, W2.T, b2)).message
-    assert "For dW2 with a batch of 5 rows" in wrong_shape and "(3, 3)" in wrong_shape
+    assert wrong_shape.startswith("For dW2 with a batch of 5 rows") and "of the (3, 3) array expected" in wrong_shape
     keepdims_bias = check.two_layer_backward(lambda *a: (lambda g: (g[0], g[1], g[2], g[3][None, :]))(solutions.two_layer_backward(*a))).message
     assert keepdims_bias.startswith("For db2 with a batch of 5 rows") and "returned shape (1, 3); expected shape (3,)" in keepdims_bias
 
 
+def test_returning_the_wrong_number_of_gradients_is_counted():
+    five = check.two_layer_backward(lambda *a: (*solutions.two_layer_backward(*a), None)).message
+    assert five == "For a batch of 5 rows, 3 inputs, 3 hidden units, 3 outputs expected 4 gradients (dW1, db1, dW2, db2), got 5."
+    three = check.multiply_backward(lambda g, a, b: (g * b, g * a, g)).message
+    assert three == "For g = 0.5, a = 2, b = -3 expected 2 gradients (∂L/∂a, ∂L/∂b), got 3."
+
+
+def test_an_in_place_overflow_guard_is_caught_and_leaves_the_case_intact():
+    def softplus(t):
+        x = t.data
+        x[x > 30] = 30
+        return node(np.log1p(np.exp(x)), (t, lambda g: g / (1 + np.exp(-x))))
+
+    result = check.softplus(softplus)
+    assert result.message.startswith("For x = [-800, 800] (e^800 overflows: use np.logaddexp(0, x)) your function changed its input t in place")
+    assert check._SOFTPLUS_CASES[2].args[0].tolist() == [-800.0, 800.0]
+    assert check.softplus(solutions.softplus).passed
+
+
+def test_changing_an_input_array_in_place_is_reported_in_every_form():
+    def multiply_in_place(g, a, b):
+        return np.multiply(b, g), np.multiply(a, g, out=a) if np.ndim(a) else g * a
+
+    assert "changed its input a in place" in check.multiply_backward(multiply_in_place).message
+
+    def updates_w1(X, Y, W1, b1, W2, b2):
+        gradients = solutions.two_layer_backward(X, Y, W1, b1, W2, b2)
+        W1 -= 0.1 * gradients[0]  # a training step inside the gradient function
+        return gradients
+
+    assert "changed its input W1 in place" in check.two_layer_backward(updates_w1).message
+
+
+def test_a_complex_answer_is_refused_with_a_message_and_no_warning(recwarn):
+    message = check.chain_rule_derivative(lambda x: np.cos(x**2) * 2 * x + 5j).message
+    assert message == "For x = 1.2 your function returned complex numbers (imaginary part up to 5); expected real numbers."
+    assert not recwarn.list
+
+
 def test_overflowing_softplus_is_reported_on_the_large_case():
-    naive = lambda t: node(np.log(1 + np.exp(t.data)), (t, lambda g: g * _sigmoid(t.data)))
+    naive = lambda t: node(np.log(1 + np.exp(t.data)), (t, lambda g: g * _sigmoid(t.data)))  # noqa: E731
     message = check.softplus(naive).message
-    assert message.startswith("For x = [-800, 800]") and "not a finite number" in message
+    assert message.startswith("For the value with x = [-800, 800]") and "not a finite number" in message
 
 
 def test_softplus_returning_an_array_is_told_to_build_a_tensor():

@@ -389,3 +389,43 @@ def test_logistic_rejects_bad_labels_and_l2():
         LogisticRegression(X, [0, 1, 1], l2=-0.1)
     with pytest.raises(TypeError, match="l2 must be a real number, got NoneType"):
         LogisticRegression(X, [0, 1, 1], l2=None)
+
+
+# Chapter 2's examples: bowl, rotated_quadratic, polar, polar_jacobian
+def test_bowl_is_x_squared_plus_y_squared_with_its_gradient():
+    from book.functions import bowl
+
+    points = np.random.default_rng(10).uniform(-3, 3, size=(7, 2))
+    np.testing.assert_allclose(bowl(points), points[:, 0] ** 2 + points[:, 1] ** 2, rtol=1e-14)
+    np.testing.assert_array_equal(bowl.grad(np.array([1.0, 1.0])), [2.0, 2.0])
+    assert bowl(np.array([1.0, 1.0])) == 2.0
+
+
+def test_rotated_quadratic_has_the_chosen_eigenvalues_and_eigenvectors():
+    from book.functions import rotated_quadratic
+
+    f = rotated_quadratic(1.0, 10.0, angle=30.0)
+    np.testing.assert_allclose(f.eigenvalues, [1.0, 10.0])
+    for value, angle in ((1.0, 30.0), (10.0, 120.0)):
+        q = np.array([np.cos(np.radians(angle)), np.sin(np.radians(angle))])
+        np.testing.assert_allclose(f.A @ q, value * q, atol=1e-12)
+    with pytest.raises(ValueError, match="lambda2 must be a finite real number"):
+        rotated_quadratic(1.0, float("nan"))
+    with pytest.raises(TypeError, match="angle must be a real number"):
+        rotated_quadratic(1.0, 2.0, angle="30")
+
+
+def test_polar_map_and_its_jacobian():
+    from book.calculus import jacobian
+    from book.functions import polar, polar_jacobian
+
+    np.testing.assert_allclose(polar(np.array([2.0, np.pi / 2])), [0.0, 2.0], atol=1e-15)
+    batch = np.array([[1.0, 0.0], [2.0, np.pi]])
+    np.testing.assert_allclose(polar(batch), [[1.0, 0.0], [-2.0, 0.0]], atol=1e-15)
+    for p in np.random.default_rng(11).uniform([0.1, -3.0], [3.0, 3.0], size=(5, 2)):
+        np.testing.assert_allclose(polar_jacobian(p), jacobian(polar, p), atol=1e-9)
+        assert np.linalg.det(polar_jacobian(p)) == pytest.approx(p[0])
+    with pytest.raises(ValueError, match=r"p must have last dimension 2 \(r, θ\), got shape \(3,\)"):
+        polar(np.ones(3))
+    with pytest.raises(ValueError, match=r"p must be one point \(r, θ\) of shape \(2,\), got shape \(2, 2\)"):
+        polar_jacobian(np.ones((2, 2)))

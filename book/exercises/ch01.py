@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from book.calculus import EPS
-from book.checks import Case, Mistake, Result, check_function, close_to
+from book.checks import Case, Mistake, Result, check_function, close_to, frozen
 
 
 def _sigmoid(x):
@@ -22,11 +22,11 @@ def _central(f: Callable, x: float, h: float) -> float:
     return (f(x + h) - f(x - h)) / (2 * h)
 
 
-DIFFERENCE_CASES = [
+_DIFFERENCE_CASES = (
     Case((np.sin, 0.5, 1e-3), "f = sin, x = 0.5, h = 0.001"),
     Case((np.exp, 1.0, 0.1), "f = exp, x = 1, h = 0.1"),
     Case((_cube, 2.0, 0.5), "f(x) = x³, x = 2, h = 0.5"),
-]
+)
 
 _forward = Mistake(lambda f, x, h: (f(x + h) - f(x)) / h, "that is the one-sided forward difference; the central one looks both ways: (f(x + h) − f(x − h)) / (2h).")
 _backward = Mistake(lambda f, x, h: (f(x) - f(x - h)) / h, "you evaluated f at x − h; the forward difference looks ahead: (f(x + h) − f(x)) / h.")
@@ -39,7 +39,7 @@ def forward_difference(learner: Callable) -> Result:
     return check_function(
         learner,
         _forward.reference,
-        DIFFERENCE_CASES,
+        _DIFFERENCE_CASES,
         mistakes=[
             _backward,
             Mistake(_central, "that is the central difference; this exercise asks for the one-sided forward difference."),
@@ -56,7 +56,7 @@ def central_difference(learner: Callable) -> Result:
     return check_function(
         learner,
         _central,
-        DIFFERENCE_CASES,
+        _DIFFERENCE_CASES,
         mistakes=[
             Mistake(lambda f, x, h: (f(x + h) - f(x - h)) / h, "the two points are 2h apart, so divide by 2h, not h."),
             _forward,
@@ -67,16 +67,16 @@ def central_difference(learner: Callable) -> Result:
     )
 
 
-STEPS = np.logspace(-16, 0, 161)
+_STEPS = frozen(np.logspace(-16, 0, 161))
 
 
-def _best_step(f: Callable, df: Callable, x: float, method: str) -> float:
+def _best_step(f: Callable, df: Callable, x: float, method: str, pick: Callable = np.argmin) -> float:
     with np.errstate(all="ignore"):
         if method == "forward":
-            estimates = (f(x + STEPS) - f(x)) / STEPS
+            estimates = (f(x + _STEPS) - f(x)) / _STEPS
         else:
-            estimates = (f(x + STEPS) - f(x - STEPS)) / (2 * STEPS)
-    return float(STEPS[np.argmin(np.abs(estimates - df(x)))])
+            estimates = (f(x + _STEPS) - f(x - _STEPS)) / (2 * _STEPS)
+    return float(_STEPS[pick(np.abs(estimates - df(x)))])
 
 
 def _within_half_a_decade(got: np.ndarray, expected: np.ndarray) -> bool:
@@ -99,10 +99,10 @@ def best_step(learner: Callable) -> Result:
                 f"that is the best h for the forward difference (about √ε ≈ {EPS ** 0.5:.0e}); the central difference's "
                 f"truncation error shrinks like h², so its best h is larger, about ε^(1/3) ≈ {EPS ** (1 / 3):.0e}.",
             ),
-            Mistake(lambda f, df, x, method: float(STEPS[0]), "the smallest h is not the best: rounding error grows like ε/h."),
-            Mistake(
-                lambda f, df, x, method: float(STEPS[np.argmax(np.abs((f(x + STEPS) - f(x)) / STEPS - df(x)))]),
-                "you returned the h with the largest error; use np.argmin, not np.argmax.",
+            Mistake(  # the h with the largest error is the smallest h too: one hint for both
+                lambda f, df, x, method: _best_step(f, df, x, method, pick=np.argmax),
+                "the smallest h is the worst, not the best: rounding error grows like ε/h. Return the h with the "
+                "smallest error (np.argmin, not np.argmax).",
             ),
         ],
         hint="compute the absolute error |estimate − f'(x)| for every h in STEPS and return the h where it is smallest.",
@@ -111,17 +111,14 @@ def best_step(learner: Callable) -> Result:
     )
 
 
-SIGMOID_POINTS = np.linspace(-6.0, 6.0, 13)
-
-
 def sigmoid_prime(learner: Callable) -> Result:
-    """Exercise 1.4: σ'(x) = σ(x)(1 − σ(x)), vectorised."""
+    """Exercise 1.4: σ'(x) = σ(x)(1 − σ(x)), for a number or an array."""
     return check_function(
         learner,
         lambda x: _sigmoid(x) * (1 - _sigmoid(x)),
         [
             Case((0.0,), "x = 0"),
-            Case((SIGMOID_POINTS,), "x = np.linspace(-6, 6, 13)"),
+            Case((np.linspace(-6.0, 6.0, 13),), "x = np.linspace(-6, 6, 13)"),
             Case((np.array([-40.0, 40.0]),), "x = [-40, 40]"),
         ],
         mistakes=[

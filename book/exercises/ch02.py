@@ -6,15 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from book.checks import Case, Mistake, Result, check_function, close_to
+from book.checks import Case, Mistake, Result, check_function, close_to, frozen
 from book.functions import LogisticRegression
-
-
-def _fixed(values) -> np.ndarray:
-    """A read-only float array: a learner's function that changes its input in place fails loudly, not silently."""
-    array = np.array(values, dtype=float)
-    array.setflags(write=False)
-    return array
 
 
 def _himmelblau(v):
@@ -41,11 +34,14 @@ def _forward_partial(f: Callable, x: np.ndarray, i: int, h: float = 1e-5) -> flo
     return (f(x + e) - f(x)) / h
 
 
-PARTIAL_CASES = [
-    Case((_himmelblau, _fixed([1.0, 1.0]), 0), "f = Himmelblau, x = [1, 1], i = 0"),
-    Case((_himmelblau, _fixed([1.0, 1.0]), 1), "f = Himmelblau, x = [1, 1], i = 1"),
-    Case((_mixed, _fixed([1.0, 2.0, 0.5]), 2, 1e-4), "f(x) = x₀x₁² + x₀ sin x₂, x = [1, 2, 0.5], i = 2, h = 1e-4"),
-]
+_PARTIAL_CASES = (
+    Case((_himmelblau, np.array([1.0, 1.0]), 0), "f = Himmelblau, x = [1, 1], i = 0"),
+    Case((_himmelblau, np.array([1.0, 1.0]), 1), "f = Himmelblau, x = [1, 1], i = 1"),
+    Case((_mixed, np.array([1.0, 2.0, 0.5]), 2, 1e-4), "f(x) = x₀x₁² + x₀ sin x₂, x = [1, 2, 0.5], i = 2, h = 1e-4"),
+    Case((_himmelblau, np.array([1.0, 1.0]), 0, 0.5), "f = Himmelblau, x = [1, 1], i = 0, h = 0.5 (so large that the answer depends on h)"),
+)
+
+_IGNORED_STEP = "use the h you are given: a large h changes the answer, and a caller who passes h expects it to be used."
 
 
 def partial_derivative(learner: Callable) -> Result:
@@ -53,7 +49,7 @@ def partial_derivative(learner: Callable) -> Result:
     return check_function(
         learner,
         _central_partial,
-        PARTIAL_CASES,
+        _PARTIAL_CASES,
         mistakes=[
             Mistake(_forward_partial, "that is a forward difference; use the central one, (f(x + h·eᵢ) − f(x − h·eᵢ)) / (2h)."),
             Mistake(
@@ -68,6 +64,7 @@ def partial_derivative(learner: Callable) -> Result:
                 lambda f, x, i, h=1e-5: _central_partial(f, x, (i + 1) % len(x), h),
                 "you differentiated along the wrong coordinate; Python counts from 0, so i = 0 is x₀.",
             ),
+            Mistake(lambda f, x, i, h=1e-5: _central_partial(f, x, i), _IGNORED_STEP),
         ],
         hint="copy x, add h to entry i for one point and subtract h for the other, and divide the difference of f by 2h.",
         compare=close_to(rtol=1e-8, atol=1e-10),
@@ -85,9 +82,10 @@ def numerical_gradient(learner: Callable) -> Result:
         learner,
         _central_gradient,
         [
-            Case((_himmelblau, _fixed([1.0, 1.0])), "f = Himmelblau, x = [1, 1]"),
-            Case((_mixed, _fixed([1.0, 2.0, 0.5])), "f(x) = x₀x₁² + x₀ sin x₂, x = [1, 2, 0.5]"),
-            Case((_himmelblau, _fixed([-2.0, 3.5]), 1e-4), "f = Himmelblau, x = [-2, 3.5], h = 1e-4"),
+            Case((_himmelblau, np.array([1.0, 1.0])), "f = Himmelblau, x = [1, 1]"),
+            Case((_mixed, np.array([1.0, 2.0, 0.5])), "f(x) = x₀x₁² + x₀ sin x₂, x = [1, 2, 0.5]"),
+            Case((_himmelblau, np.array([-2.0, 3.5]), 1e-4), "f = Himmelblau, x = [-2, 3.5], h = 1e-4"),
+            Case((_himmelblau, np.array([1.0, 1.0]), 0.5), "f = Himmelblau, x = [1, 1], h = 0.5 (so large that the answer depends on h)"),
         ],
         mistakes=[
             Mistake(
@@ -96,6 +94,7 @@ def numerical_gradient(learner: Callable) -> Result:
             ),
             Mistake(lambda f, x, h=1e-5: 2 * _central_gradient(f, x, h), "the two points x ± h·eᵢ are 2h apart: divide by 2h."),
             Mistake(lambda f, x, h=1e-5: -_central_gradient(f, x, h), "the sign is flipped: subtract f(x − h·eᵢ) from f(x + h·eᵢ)."),
+            Mistake(lambda f, x, h=1e-5: _central_gradient(f, x), _IGNORED_STEP + " Pass it on: partial_derivative(f, x, i, h)."),
         ],
         hint="loop over the coordinates i, take the central difference along eᵢ, and return the partial derivatives as one array shaped like x.",
         compare=close_to(rtol=1e-8, atol=1e-10),
@@ -103,11 +102,11 @@ def numerical_gradient(learner: Callable) -> Result:
     )
 
 
-DIRECTION_CASES = [
-    Case((_fixed([3.0, 4.0]), _fixed([1.0, 0.0])), "g = [3, 4], u = [1, 0]"),
-    Case((_fixed([-46.0, -38.0]), _fixed([1.0, 1.0])), "g = [-46, -38], u = [1, 1]"),
-    Case((_fixed([1.0, 2.0, 2.0]), _fixed([2.0, 0.0, 1.0])), "g = [1, 2, 2], u = [2, 0, 1]"),
-]
+_DIRECTION_CASES = (
+    Case((np.array([3.0, 4.0]), np.array([1.0, 0.0])), "g = [3, 4], u = [1, 0]"),
+    Case((np.array([-46.0, -38.0]), np.array([1.0, 1.0])), "g = [-46, -38], u = [1, 1]"),
+    Case((np.array([1.0, 2.0, 2.0]), np.array([2.0, 0.0, 1.0])), "g = [1, 2, 2], u = [2, 0, 1]"),
+)
 
 
 def directional_derivative(learner: Callable) -> Result:
@@ -115,11 +114,12 @@ def directional_derivative(learner: Callable) -> Result:
     return check_function(
         learner,
         lambda g, u: float(g @ u / np.linalg.norm(u)),
-        DIRECTION_CASES,
+        _DIRECTION_CASES,
         mistakes=[
             Mistake(lambda g, u: float(g @ u), "u is not a unit vector here: divide by its length ‖u‖ first, so the slope is per unit of distance."),
             Mistake(lambda g, u: float(g @ u / np.linalg.norm(g)), "normalise the direction u, not the gradient g: D_u f = g · u / ‖u‖."),
             Mistake(lambda g, u: float(g @ u / (u @ u)), "you divided by ‖u‖²; divide by ‖u‖ = np.linalg.norm(u) once."),
+            Mistake(lambda g, u: float(g @ u / np.sum(np.abs(u))), "divide by the Euclidean length ‖u‖ = √(Σ uᵢ²), not by the sum of |uᵢ|."),
         ],
         hint="the directional derivative along the unit vector u/‖u‖ is the dot product g · u / ‖u‖.",
         compare=close_to(rtol=1e-10, atol=1e-12),
@@ -133,9 +133,9 @@ def steepest_descent_direction(learner: Callable) -> Result:
         learner,
         lambda g: -g / np.linalg.norm(g),
         [
-            Case((_fixed([2.0, 2.0]),), "g = [2, 2]"),
-            Case((_fixed([-46.0, -38.0]),), "g = [-46, -38]"),
-            Case((_fixed([3.0, 0.0, -4.0]),), "g = [3, 0, -4]"),
+            Case((np.array([2.0, 2.0]),), "g = [2, 2]"),
+            Case((np.array([-46.0, -38.0]),), "g = [-46, -38]"),
+            Case((np.array([3.0, 0.0, -4.0]),), "g = [3, 0, -4]"),
         ],
         mistakes=[
             Mistake(lambda g: g / np.linalg.norm(g), "that is the steepest *ascent* direction; descent goes against the gradient: −g/‖g‖."),
@@ -159,10 +159,10 @@ def quadratic_gradient(learner: Callable) -> Result:
         learner,
         _quadratic_gradient,
         [
-            Case((_fixed([[2.0, 1.0], [1.0, 3.0]]), _fixed([1.0, -1.0]), _fixed([1.0, 2.0])), "symmetric A = [[2, 1], [1, 3]], b = [1, -1], x = [1, 2]"),
-            Case((_fixed([[1.0, 4.0], [0.0, 2.0]]), _fixed([0.5, 0.0]), _fixed([1.0, -1.0])), "A = [[1, 4], [0, 2]] (not symmetric), b = [0.5, 0], x = [1, -1]"),
+            Case((np.array([[2.0, 1.0], [1.0, 3.0]]), np.array([1.0, -1.0]), np.array([1.0, 2.0])), "symmetric A = [[2, 1], [1, 3]], b = [1, -1], x = [1, 2]"),
+            Case((np.array([[1.0, 4.0], [0.0, 2.0]]), np.array([0.5, 0.0]), np.array([1.0, -1.0])), "A = [[1, 4], [0, 2]] (not symmetric), b = [0.5, 0], x = [1, -1]"),
             Case(
-                (_fixed([[3.0, 1.0, 0.0], [-1.0, 2.0, 5.0], [2.0, 0.0, 1.0]]), _fixed([1.0, 2.0, 3.0]), _fixed([0.5, -1.0, 2.0])),
+                (np.array([[3.0, 1.0, 0.0], [-1.0, 2.0, 5.0], [2.0, 0.0, 1.0]]), np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0])),
                 "A = [[3, 1, 0], [-1, 2, 5], [2, 0, 1]], b = [1, 2, 3], x = [0.5, -1, 2]",
             ),
         ],
@@ -173,6 +173,8 @@ def quadratic_gradient(learner: Callable) -> Result:
             Mistake(lambda A, b, x: 0.5 * (A + A.T) @ x - b, "check the sign of b: the gradient of bᵀx is +b."),
             Mistake(lambda A, b, x: A @ x - b, "check the sign of b (the gradient of bᵀx is +b), and use ½(A + Aᵀ)x in case A is not symmetric."),
             Mistake(lambda A, b, x: 0.5 * (A + A.T) @ x, "don't forget the linear term: the gradient of bᵀx is b."),
+            Mistake(lambda A, b, x: 2 * A @ x + b, "you dropped the ½ (it cancels the 2), and 2Ax is right only for a symmetric A: in general the gradient of ½xᵀAx is ½(A + Aᵀ)x."),
+            Mistake(lambda A, b, x: A @ x, "don't forget the linear term (the gradient of bᵀx is b), and Ax holds only for a symmetric A: in general ½(A + Aᵀ)x + b."),
         ],
         hint="write xᵀAx = Σᵢⱼ xᵢAᵢⱼxⱼ and differentiate with respect to x_k: you get (Ax)_k + (Aᵀx)_k.",
         compare=close_to(rtol=1e-10, atol=1e-12),
@@ -191,15 +193,16 @@ def condition_number(learner: Callable) -> Result:
         learner,
         _condition_number,
         [
-            Case((_fixed([[2.0, 1.0], [1.0, 2.0]]),), "H = [[2, 1], [1, 2]]"),
-            Case((_fixed([[802.0, -400.0], [-400.0, 200.0]]),), "H = [[802, -400], [-400, 200]] (Rosenbrock at its minimum)"),
-            Case((_fixed([[4.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 2.0]]),), "H = [[4, 1, 0], [1, 3, 1], [0, 1, 2]]"),
+            Case((np.array([[2.0, 1.0], [1.0, 2.0]]),), "H = [[2, 1], [1, 2]]"),
+            Case((np.array([[802.0, -400.0], [-400.0, 200.0]]),), "H = [[802, -400], [-400, 200]] (Rosenbrock at its minimum)"),
+            Case((np.array([[4.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 2.0]]),), "H = [[4, 1, 0], [1, 3, 1], [0, 1, 2]]"),
         ],
         mistakes=[
             Mistake(lambda H: 1 / _condition_number(H), "that is λ_min / λ_max; the condition number is the largest eigenvalue over the smallest, so κ ≥ 1."),
             Mistake(lambda H: float(np.max(np.diag(H)) / np.min(np.diag(H))), "the diagonal entries are not the eigenvalues (unless H is diagonal); use np.linalg.eigvalsh(H)."),
             Mistake(lambda H: float(np.sqrt(_condition_number(H))), "that is √κ, the ratio of the axes of the level ellipses; κ itself is λ_max / λ_min."),
             Mistake(lambda H: float(np.ptp(np.linalg.eigvalsh(H))), "κ is a ratio of eigenvalues, λ_max / λ_min, not their difference."),
+            Mistake(lambda H: float(np.max(H) / np.min(H)), "the largest and smallest entries of H are not its eigenvalues; use np.linalg.eigvalsh(H)."),
         ],
         hint="compute the eigenvalues with np.linalg.eigvalsh(H) (sorted, smallest first) and divide the largest by the smallest.",
         compare=close_to(rtol=1e-9, atol=1e-12),
@@ -229,9 +232,9 @@ def numerical_jacobian(learner: Callable) -> Result:
         learner,
         _jacobian,
         [
-            Case((_polar, _fixed([2.0, np.pi / 6])), "f = polar to Cartesian, x = [2, π/6]"),
-            Case((_three_outputs, _fixed([1.0, 2.0])), "f(x) = [x₀x₁, x₀ + x₁², sin x₀], x = [1, 2]"),
-            Case((_two_outputs, _fixed([0.5, 1.0, -1.0]), 1e-4), "f(x) = [x₀x₁x₂, exp(x₀) − x₂], x = [0.5, 1, -1], h = 1e-4"),
+            Case((_polar, np.array([2.0, np.pi / 6])), "f = polar to Cartesian, x = [2, π/6]"),
+            Case((_three_outputs, np.array([1.0, 2.0])), "f(x) = [x₀x₁, x₀ + x₁², sin x₀], x = [1, 2]"),
+            Case((_two_outputs, np.array([0.5, 1.0, -1.0]), 1e-4), "f(x) = [x₀x₁x₂, exp(x₀) − x₂], x = [0.5, 1, -1], h = 1e-4"),
         ],
         mistakes=[
             Mistake(
@@ -258,10 +261,10 @@ def _logistic_gradient(w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarra
 
 
 _rng = np.random.default_rng(2)
-_X_BIG = _fixed(_rng.standard_normal((20, 3)))
-_Y_BIG = _fixed(_rng.random(20) < _sigmoid(_X_BIG @ np.array([1.0, -2.0, 0.5])))
-_X_SMALL = _fixed([[1.0, 2.0], [1.0, -1.0], [1.0, 0.5], [1.0, -2.0]])
-_Y_SMALL = _fixed([1.0, 0.0, 1.0, 0.0])
+_X_BIG = frozen(_rng.standard_normal((20, 3)))
+_Y_BIG = frozen(_rng.random(20) < _sigmoid(_X_BIG @ np.array([1.0, -2.0, 0.5])))
+_X_SMALL = frozen([[1.0, 2.0], [1.0, -1.0], [1.0, 0.5], [1.0, -2.0]])
+_Y_SMALL = frozen([1.0, 0.0, 1.0, 0.0])
 
 
 def logistic_gradient(learner: Callable) -> Result:
@@ -270,9 +273,9 @@ def logistic_gradient(learner: Callable) -> Result:
         learner,
         _logistic_gradient,
         [
-            Case((_fixed([0.5, -1.0]), _X_SMALL, _Y_SMALL), "w = [0.5, -1], X 4×2 = [[1, 2], [1, -1], [1, 0.5], [1, -2]], y = [1, 0, 1, 0]"),
-            Case((_fixed([0.0, 0.0]), _X_SMALL, _Y_SMALL), "w = [0, 0] and the same X, y"),
-            Case((_fixed([0.3, 0.1, -0.2]), _X_BIG, _Y_BIG), "w = [0.3, 0.1, -0.2], X 20×3 and y from np.random.default_rng(2)"),
+            Case((np.array([0.5, -1.0]), _X_SMALL, _Y_SMALL), "w = [0.5, -1], X 4×2 = [[1, 2], [1, -1], [1, 0.5], [1, -2]], y = [1, 0, 1, 0]"),
+            Case((np.array([0.0, 0.0]), _X_SMALL, _Y_SMALL), "w = [0, 0] and the same X, y"),
+            Case((np.array([0.3, 0.1, -0.2]), _X_BIG, _Y_BIG), "w = [0.3, 0.1, -0.2], X 20×3 and y from np.random.default_rng(2)"),
         ],
         mistakes=[
             Mistake(lambda w, X, y: X.T @ (_sigmoid(X @ w) - y), "the loss is a mean over the n samples: divide by n = len(y)."),

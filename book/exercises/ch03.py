@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from book.autodiff import Tensor, node
-from book.checks import Case, Mistake, Result, check_function, close_to, correct
+from book.checks import Case, Mistake, Result, check_function, close_to
 
 TIGHT = close_to(rtol=1e-9, atol=1e-12)
 
@@ -89,6 +89,8 @@ def multiply_backward(learner: Callable) -> Result:
         hint="∂(a·b)/∂a = b and ∂(a·b)/∂b = a; multiply each by g.",
         compare=TIGHT,
         name="multiply_backward",
+        parts={"∂L/∂a": 0, "∂L/∂b": 1},
+        parts_noun="gradients",
     )
 
 
@@ -183,8 +185,6 @@ def unbroadcast(learner: Callable) -> Result:
 
 # --- Exercise 5: backpropagation through a two-layer network --------------------------------------------------
 
-GRADIENT_NAMES = ("dW1", "db1", "dW2", "db2")
-
 
 def _two_layer_autodiff(X, Y, W1, b1, W2, b2) -> list[np.ndarray]:
     tensors = [Tensor(p) for p in (W1, b1, W2, b2)]
@@ -209,82 +209,65 @@ def _two_layer_variant(
     return [X.T @ G_Z, reduce(G_Z, axis=0), H.T @ G, reduce(G, axis=0)]
 
 
-_TWO_LAYER_MISTAKES = [
-    ({"derivative": "none"}, "you forgot the activation's derivative: ∂L/∂Z = ∂L/∂H ⊙ σ'(Z), with σ'(Z) = H(1 − H)."),
-    ({"derivative": "tanh"}, "1 − H² is tanh's derivative; this network uses the sigmoid, whose derivative is H(1 − H)."),
-    ({"transpose_inputs": True}, "a transpose is misplaced: ∂L/∂W = (input of the layer)ᵀ @ (gradient of its output), shaped like W."),
-    ({"untransposed_w2": True}, "∂L/∂H = ∂L/∂Ŷ @ W2ᵀ: the gradient flows back through W2 transposed."),
-    ({"bias_mean": True}, "a bias is used in every row of the batch, so its gradient is the SUM over rows, not the mean."),
-    ({"scale": 1 / 2}, "the derivative of a square is 2·(Ŷ − Y): you lost the factor 2."),
-]
+def _no_mean(X, Y, W1, b1, W2, b2):
+    return _two_layer_variant(X, Y, W1, b1, W2, b2, scale=float(Y.size))
 
 
-def _typical_batch_mistakes(Y: np.ndarray) -> list[tuple[dict, str]]:
-    """The averaging mistakes depend on the batch: no mean at all, or a mean over the rows only."""
-    rows, outputs = Y.shape
-    return [
-        ({"scale": float(Y.size)}, "L is a mean over every entry of Ŷ: divide by N·k (rows times outputs), as MSELoss does."),
-        ({"scale": float(outputs)}, "you divided by the number of rows N only; the mean runs over all N·k entries of Ŷ."),
-    ]
+def _mean_over_rows(X, Y, W1, b1, W2, b2):
+    return _two_layer_variant(X, Y, W1, b1, W2, b2, scale=float(Y.shape[1]))
 
 
-def _component(learner, index: int):
-    """The learner's gradient number ``index`` (the answer itself when it is not four gradients, so that the
-    usual messages about None, text and shapes apply)."""
-    if not callable(learner):
-        return learner
+_TWO_LAYER_MISTAKES = tuple(
+    Mistake(lambda *a, options=options: _two_layer_variant(*a, **options), hint)
+    for options, hint in (
+        ({"derivative": "none"}, "you forgot the activation's derivative: ∂L/∂Z = ∂L/∂H ⊙ σ'(Z), with σ'(Z) = H(1 − H)."),
+        ({"derivative": "tanh"}, "1 − H² is tanh's derivative; this network uses the sigmoid, whose derivative is H(1 − H)."),
+        ({"transpose_inputs": True}, "a transpose is misplaced: ∂L/∂W = (input of the layer)ᵀ @ (gradient of its output), shaped like W."),
+        ({"untransposed_w2": True}, "∂L/∂H = ∂L/∂Ŷ @ W2ᵀ: the gradient flows back through W2 transposed."),
+        ({"bias_mean": True}, "a bias is used in every row of the batch, so its gradient is the SUM over rows, not the mean."),
+        ({"scale": 1 / 2}, "the derivative of a square is 2·(Ŷ − Y): you lost the factor 2."),
+    )
+) + (
+    Mistake(_no_mean, "L is a mean over every entry of Ŷ: divide by N·k (rows times outputs), as MSELoss does."),
+    Mistake(_mean_over_rows, "you divided by the number of rows N only; the mean runs over all N·k entries of Ŷ."),
+)
 
-    def component(*args):
-        answer = learner(*args)
-        if isinstance(answer, (tuple, list)) and len(answer) == 4:
-            return answer[index]
-        return answer
 
-    return component
-
-
-def _network_case(rows: int, inputs: int, hidden: int, outputs: int, seed: int) -> tuple:
+def _network_case(rows: int, inputs: int, hidden: int, outputs: int, seed: int) -> Case:
     rng = np.random.default_rng(seed)
     shapes = [(rows, inputs), (rows, outputs), (inputs, hidden), (hidden,), (hidden, outputs), (outputs,)]
-    return tuple(rng.standard_normal(shape) for shape in shapes)
+    label = f"a batch of {rows} rows, {inputs} inputs, {hidden} hidden units, {outputs} outputs"
+    return Case(tuple(rng.standard_normal(shape) for shape in shapes), label)
 
 
-TWO_LAYER_CASES = [
-    (_network_case(5, 3, 3, 3, seed=35), "a batch of 5 rows, 3 inputs, 3 hidden units, 3 outputs"),
-    (_network_case(8, 4, 6, 2, seed=36), "a batch of 8 rows, 4 inputs, 6 hidden units, 2 outputs"),
-]
+_NETWORKS = (  # the square network first: there a misplaced transpose still runs
+    _network_case(5, 3, 3, 3, seed=35),
+    _network_case(8, 4, 6, 2, seed=36),
+)
 
 
 def two_layer_backward(learner: Callable) -> Result:
     """Exercise 3.5: (dW1, db1, dW2, db2) of L = mean((σ(X W1 + b1) W2 + b2 − Y)²), checked against book.autodiff."""
-    for args, description in TWO_LAYER_CASES:  # the square network first: there a misplaced transpose still runs
-        for index in (2, 3, 0, 1):  # backpropagation's order: the output layer first
-            name = GRADIENT_NAMES[index]
-            mistakes = [
-                Mistake(lambda *a, options=options, index=index: _two_layer_variant(*a, **options)[index], hint)
-                for options, hint in _TWO_LAYER_MISTAKES + _typical_batch_mistakes(args[1])
-            ]
-            result = check_function(
-                _component(learner, index),
-                lambda *a, index=index: _two_layer_autodiff(*a)[index],
-                [Case(args, f"{name} with {description}")],
-                mistakes=mistakes,
-                hint=f"go backwards: ∂L/∂Ŷ = 2(Ŷ − Y)/(N·k), then the output layer, then ∂L/∂H = ∂L/∂Ŷ @ W2ᵀ, ∂L/∂Z = ∂L/∂H ⊙ H(1 − H), then the first layer; {name} has the shape of its parameter.",
-                compare=TIGHT,
-                name="two_layer_backward",
-            )
-            if not result.passed:
-                return result
-    return correct(f"(4 gradients × {len(TWO_LAYER_CASES)} networks checked)")
+    return check_function(
+        learner,
+        _two_layer_autodiff,
+        _NETWORKS,
+        mistakes=_TWO_LAYER_MISTAKES,
+        hint="go backwards: ∂L/∂Ŷ = 2(Ŷ − Y)/(N·k), then the output layer, then ∂L/∂H = ∂L/∂Ŷ @ W2ᵀ, ∂L/∂Z = ∂L/∂H ⊙ H(1 − H), then the first layer; each gradient has the shape of its parameter.",
+        compare=TIGHT,
+        name="two_layer_backward",
+        parts={"dW2": 2, "db2": 3, "dW1": 0, "db1": 1},  # backpropagation's order: the output layer first
+        parts_noun="gradients",
+    )
 
 
 # --- Exercise 6 (challenge): a new operation ------------------------------------------------------------------
 
-SOFTPLUS_CASES = [
+_SOFTPLUS_CASES = (
     Case((np.array([-2.0, -0.5, 0.0, 0.5, 3.0]),), "x = [-2, -0.5, 0, 0.5, 3]"),
     Case((np.array([-30.0, 30.0]),), "x = [-30, 30]"),
     Case((np.array([-800.0, 800.0]),), "x = [-800, 800] (e^800 overflows: use np.logaddexp(0, x))"),
-]
+)
 
 
 def _upstream(x: np.ndarray) -> np.ndarray:
@@ -292,27 +275,21 @@ def _upstream(x: np.ndarray) -> np.ndarray:
     return np.linspace(0.5, 1.5, np.size(x)).reshape(np.shape(x))
 
 
-def _softplus_value(learner):
-    if not callable(learner):
-        return learner
+def _value_and_gradient(softplus: Callable[[Tensor], Tensor]) -> Callable[[np.ndarray], tuple]:
+    """The value of a softplus written as a Tensor operation at x, and the gradient its rule sends back to t."""
 
-    def value(x):
-        out = learner(Tensor(x))
-        return out.data if isinstance(out, Tensor) else out
-
-    return value
-
-
-def _softplus_gradient(learner):
-    def gradient(x):
+    def run(x):
         point = Tensor(x)
-        out = learner(point)
+        out = softplus(point)
+        if out is None:  # the usual message about a missing return applies
+            return None
         if not isinstance(out, Tensor):
             raise TypeError(f"softplus must return a Tensor made with node(value, (t, rule)), got {type(out).__name__}")
+        value = out.data
         out.backward(_upstream(x))
-        return np.zeros(np.shape(x)) if point.grad is None else point.grad
+        return value, np.zeros(np.shape(x)) if point.grad is None else point.grad
 
-    return gradient
+    return run
 
 
 def _reference_softplus(t: Tensor) -> Tensor:
@@ -320,34 +297,28 @@ def _reference_softplus(t: Tensor) -> Tensor:
     return node(np.logaddexp(0.0, x), (t, lambda g: g * _sigmoid(x)))
 
 
+def _with_rule(rule: Callable) -> Callable[[Tensor], Tensor]:
+    """A softplus with the right value and the given backward ``rule(g, x)``."""
+    return lambda t: node(np.logaddexp(0.0, t.data), (t, lambda g: rule(g, t.data)))
+
+
 def softplus(learner: Callable) -> Result:
     """Exercise 3.6 (challenge): softplus(x) = log(1 + eˣ) as a new Tensor operation, value and backward rule."""
-    values = check_function(
-        _softplus_value(learner),
-        _softplus_value(_reference_softplus),
-        SOFTPLUS_CASES,
-        mistakes=[
-            Mistake(lambda x: np.log(np.exp(x)), "softplus is log(1 + eˣ), not log(eˣ) = x."),
-            Mistake(lambda x: np.log1p(x), "softplus is log(1 + eˣ): apply exp before adding 1."),
-            Mistake(lambda x: _sigmoid(x), "σ(x) is softplus's derivative; the value is log(1 + eˣ)."),
-        ],
-        hint="the value is log(1 + eˣ), computed stably as np.logaddexp(0, x).",
-        compare=TIGHT,
-        name="softplus",
-    )
-    if not values.passed:
-        return values
     return check_function(
-        _softplus_gradient(learner),
-        _softplus_gradient(_reference_softplus),
-        [Case(case.args, case.label + ", upstream gradient g = np.linspace(0.5, 1.5, n)") for case in SOFTPLUS_CASES],
+        learner,
+        _reference_softplus,
+        _SOFTPLUS_CASES,
         mistakes=[
-            Mistake(lambda x: np.zeros(np.shape(x)), "no gradient reached t: pass the pair (t, rule) to node so the engine knows where to send it."),
-            Mistake(lambda x: _sigmoid(x), "multiply by the upstream gradient g: the rule returns g · σ(x)."),
-            Mistake(lambda x: _upstream(x) * np.logaddexp(0.0, x), "the rule must use the derivative σ(x) = 1/(1 + e⁻ˣ), not softplus itself."),
-            Mistake(lambda x: _upstream(x) * _sigmoid(-x), "σ(−x) = 1 − σ(x) is the wrong side: d/dx log(1 + eˣ) = eˣ/(1 + eˣ) = σ(x)."),
+            Mistake(lambda t: t, "softplus is log(1 + eˣ), not log(eˣ) = x."),
+            Mistake(lambda t: t.sigmoid(), "σ(x) is softplus's derivative; the value is log(1 + eˣ)."),
+            Mistake(lambda t: node(np.logaddexp(0.0, t.data)), "no gradient reached t: pass the pair (t, rule) to node so the engine knows where to send it."),
+            Mistake(_with_rule(lambda g, x: _sigmoid(x)), "multiply by the upstream gradient g: the rule returns g · σ(x)."),
+            Mistake(_with_rule(lambda g, x: g * np.logaddexp(0.0, x)), "the rule must use the derivative σ(x) = 1/(1 + e⁻ˣ), not softplus itself."),
+            Mistake(_with_rule(lambda g, x: g * _sigmoid(-x)), "σ(−x) = 1 − σ(x) is the wrong side: d/dx log(1 + eˣ) = eˣ/(1 + eˣ) = σ(x)."),
         ],
-        hint="the backward rule is g ↦ g · σ(x), with σ(x) = 1/(1 + e⁻ˣ).",
+        hint="the value is log(1 + eˣ), computed stably as np.logaddexp(0, x); the backward rule is g ↦ g · σ(x), with σ(x) = 1/(1 + e⁻ˣ).",
         compare=TIGHT,
         name="softplus",
+        parts={"the value": 0, "the gradient (upstream g = np.linspace(0.5, 1.5, n))": 1},
+        adapt=_value_and_gradient,
     )

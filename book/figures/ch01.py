@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 
-from book.calculus import EPS, difference_errors, optimal_step
+from book.calculus import EPS, derivative, difference_errors, difference_quotients, optimal_step, taylor_polynomial
+from book.functions import line_loss
 from book.plotting import PALETTE, axes, finish
 
 FUNCTIONS = {
@@ -13,14 +14,24 @@ FUNCTIONS = {
     "sin": (np.sin, np.cos, lambda x: -np.sin(x), lambda x: -np.cos(x)),
     "x³": (lambda x: x**3, lambda x: 3 * x**2, lambda x: 6 * x, lambda x: 6 + 0 * x),
 }
-"""name → (f, f', f'', f''') for the error-analysis figure."""
+"""name → (f, f', f'', f''') for the Taylor and error-analysis figures."""
 
 STEPS = np.logspace(-16, 0, 161)
+"""The steps h of the error-analysis figure: 10 per decade from 1e-16 to 1."""
 
+ERROR_FLOOR = 1e-18
+"""Where the error figure draws an error of exactly 0 (its bottom edge)."""
 
-def sigmoid(x):
-    """The logistic sigmoid σ(x) = 1 / (1 + e^(−x)), computed stably as (1 + tanh(x/2)) / 2."""
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))
+TAYLOR_POINT = 1.0
+"""x₀ of the Taylor primer, on f = sin."""
+TAYLOR_COLOURS = {1: PALETTE["blue"], 2: PALETTE["orange"], 3: PALETTE["green"]}
+SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+TANGENT_SLIDERS = {"x0": (-2.0, 2.0, 0.5), "h": [-1.5, -1.0, -0.5, -0.1, 0.1, 0.5, 1.0, 1.5]}
+ERROR_SLIDERS = {"function": list(FUNCTIONS), "x0": [0.0, 0.5, 1.0, 2.0, 5.0]}
+DESCENT_SLIDERS = {"w0": (0.0, 4.0, 0.5), "lr": [0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]}
+DESCENT_VIEW = ((-2.0, 6.5), (-3.0, 70.0))
+"""(w limits, loss limits) of the descent figure: every w₀ and w₁ of DESCENT_SLIDERS fits, markers whole."""
 
 
 def square(x):
@@ -28,11 +39,21 @@ def square(x):
     return x**2
 
 
+def wave(x):
+    """f(x) = sin x + x²/4, the secant-to-tangent example."""
+    return np.sin(x) + x**2 / 4
+
+
+def wave_slope(x):
+    """f'(x) = cos x + x/2, the derivative of :func:`wave` by the rules."""
+    return np.cos(x) + x / 2
+
+
 def difference_quotient_figure(x0: float = 3.0, ax: Axes | None = None) -> Axes:
     """Difference quotients of x² at x0 approach the derivative 2·x0 as h shrinks."""
     ax = axes(ax)
     hs = np.logspace(-4, 0, 50)
-    ax.semilogx(hs, (square(x0 + hs) - square(x0)) / hs, color=PALETTE["blue"], label="(f(x₀+h) − f(x₀)) / h")
+    ax.semilogx(hs, difference_quotients(square, x0, hs), color=PALETTE["blue"], label="(f(x₀+h) − f(x₀)) / h")
     ax.axhline(2 * x0, color=PALETTE["orange"], linestyle="--", label=f"f'(x₀) = {2 * x0:g}")
     return finish(ax, f"Slopes of secants of f(x) = x² at x₀ = {x0:g}", "step h (log scale)", "slope of the secant")
 
@@ -40,13 +61,13 @@ def difference_quotient_figure(x0: float = 3.0, ax: Axes | None = None) -> Axes:
 def tangent_figure(x0: float = 1.0, h: float = 1.0, ax: Axes | None = None) -> Axes:
     """Secant of f(x) = sin(x) + x²/4 through x0 and x0 + h, and the tangent it approaches as h shrinks."""
     ax = axes(ax)
-    f, df = (lambda x: np.sin(x) + x**2 / 4), (lambda x: np.cos(x) + x / 2)
     xs = np.linspace(-3, 3, 300)
-    slope = (f(x0 + h) - f(x0)) / h
-    ax.plot(xs, f(xs), color=PALETTE["ink"], label="f(x) = sin x + x²/4")
-    ax.plot(xs, f(x0) + df(x0) * (xs - x0), color=PALETTE["orange"], linestyle="--", label=f"tangent, slope {df(x0):.3f}")
-    ax.plot(xs, f(x0) + slope * (xs - x0), color=PALETTE["blue"], label=f"secant, slope {slope:.3f}")
-    ax.plot([x0, x0 + h], [f(x0), f(x0 + h)], "o", color=PALETTE["blue"], markersize=7)
+    slope = float(difference_quotients(wave, x0, np.array([h]))[0])
+    ax.plot(xs, wave(xs), color=PALETTE["ink"], label="f(x) = sin x + x²/4")
+    tangent = wave(x0) + wave_slope(x0) * (xs - x0)
+    ax.plot(xs, tangent, color=PALETTE["orange"], linestyle="--", label=f"tangent, slope {wave_slope(x0):.3f}")
+    ax.plot(xs, wave(x0) + slope * (xs - x0), color=PALETTE["blue"], label=f"secant, slope {slope:.3f}")
+    ax.plot([x0, x0 + h], [wave(x0), wave(x0 + h)], "o", color=PALETTE["blue"], markersize=7)
     ax.set_xlim(-3, 3)
     ax.set_ylim(-2, 4)
     ax.legend(loc="upper left")
@@ -55,8 +76,6 @@ def tangent_figure(x0: float = 1.0, h: float = 1.0, ax: Axes | None = None) -> A
 
 def rule_figure(name: str, f, df, xs: np.ndarray, ax: Axes | None = None) -> Axes:
     """A function, its derivative by the rule, and central-difference estimates at a few points."""
-    from book.calculus import derivative
-
     ax = axes(ax)
     ax.plot(xs, f(xs), color=PALETTE["blue"], label=name)
     ax.plot(xs, df(xs), color=PALETTE["orange"], label="derivative (rule)")
@@ -65,47 +84,69 @@ def rule_figure(name: str, f, df, xs: np.ndarray, ax: Axes | None = None) -> Axe
     return finish(ax, name, "x", "value")
 
 
+def _sine_derivatives() -> list[float]:
+    return [float(d(TAYLOR_POINT)) for d in FUNCTIONS["sin"]]
+
+
+def taylor_figure(ax: Axes | None = None) -> Axes:
+    """sin x near x₀ = 1 with its Taylor polynomials of degree 1, 2 and 3, each hugging the curve a little longer."""
+    ax = axes(ax)
+    hs = np.linspace(-2.0, 2.0, 201)
+    ax.plot(TAYLOR_POINT + hs, np.sin(TAYLOR_POINT + hs), color=PALETTE["ink"], linewidth=2.5, label="f(x) = sin x")
+    for degree, colour in TAYLOR_COLOURS.items():
+        values = taylor_polynomial(_sine_derivatives()[: degree + 1], hs)
+        ax.plot(TAYLOR_POINT + hs, values, color=colour, linestyle="--", label=f"degree {degree}")
+    ax.plot([TAYLOR_POINT], [np.sin(TAYLOR_POINT)], "o", color=PALETTE["ink"])
+    ax.set_ylim(-1.5, 1.5)
+    return finish(ax, f"Taylor polynomials of sin at x₀ = {TAYLOR_POINT:g}", "x", "value")
+
+
+def taylor_remainder_figure(ax: Axes | None = None) -> Axes:
+    """Log-log remainders |f(x₀ + h) − Tₙ(h)| of sin at x₀ = 1: straight lines of slope 2, 3 and 4 as h shrinks."""
+    ax = axes(ax)
+    hs = np.logspace(-3, 0, 61)
+    for degree, colour in TAYLOR_COLOURS.items():
+        remainder = np.abs(np.sin(TAYLOR_POINT + hs) - taylor_polynomial(_sine_derivatives()[: degree + 1], hs))
+        ax.loglog(hs, remainder, color=colour, label=f"degree {degree}: O(h{str(degree + 1).translate(SUPERSCRIPTS)})")
+    return finish(ax, "Remainder after the degree-n term", "step h", "|f(x₀ + h) − Tₙ(h)|")
+
+
 def error_figure(function: str = "exp", x0: float = 1.0, ax: Axes | None = None) -> Axes:
     """Log-log error of forward and central differences against h: truncation error falls, rounding error rises."""
     ax = axes(ax)
     f, df, d2f, d3f = FUNCTIONS[function]
-    for method, colour, bound in (("forward", PALETTE["blue"], d2f(x0)), ("central", PALETTE["orange"], d3f(x0))):
+    terms = (("forward", PALETTE["blue"], "f''", d2f(x0), 3.5), ("central", PALETTE["orange"], "f'''", d3f(x0), 1.8))
+    for method, colour, name, higher, width in terms:  # the wider forward curve shows where the two coincide
         errors = difference_errors(f, df, x0, STEPS, method)
-        ax.loglog(STEPS, np.maximum(errors, 1e-18), color=colour, label=f"{method} difference")
-        if bound != 0:
-            h_star = optimal_step(method, f(x0), bound)
+        ax.loglog(STEPS, np.maximum(errors, ERROR_FLOOR), color=colour, linewidth=width, label=f"{method} difference")
+        if f(x0) == 0:
+            ax.plot([], [], " ", label=f"{method}: f(x₀) = 0, no rounding term, no best h")
+        elif higher == 0:
+            ax.plot([], [], " ", label=f"{method}: {name}(x₀) = 0, leading term gone")
+        else:
+            h_star = optimal_step(method, f(x0), higher)
             ax.axvline(h_star, color=colour, linestyle=":", linewidth=1.5, label=f"{method}: predicted best h = {h_star:.1e}")
-    ax.axvline(np.sqrt(EPS), color=PALETTE["grey"], linewidth=0.8, alpha=0.6)
-    ax.set_ylim(1e-18, 1e2)
-    ax.legend(loc="upper center", fontsize=8.5, title=f"f = {function}, x = {x0:g}", title_fontsize=9)
-    return finish(ax, "Error of a finite-difference derivative", "step h", "|estimate − f'(x)|", legend=False)
-
-
-INPUTS = np.array([1.0, 2.0, 3.0])
-TARGETS = np.array([2.5, 3.5, 6.5])
-
-
-def loss(w):
-    """Mean squared error of the one-parameter model y = w·x on three data points (w a float or an array)."""
-    w = np.asarray(w, dtype=float)[..., None]
-    return np.mean((w * INPUTS - TARGETS) ** 2, axis=-1)
+    ax.axvline(np.sqrt(EPS), color=PALETTE["grey"], linewidth=0.8, alpha=0.6, label="h = √ε")
+    ax.set_ylim(ERROR_FLOOR, 1e3)
+    ax.legend(loc="best", fontsize=8.5, title=f"f = {function}, x₀ = {x0:g}", title_fontsize=9)
+    return finish(ax, "Error of a finite-difference derivative", "step h", "|estimate − f'(x₀)|", legend=False)
 
 
 def descent_figure(w0: float = 0.0, lr: float = 0.1, ax: Axes | None = None) -> Axes:
     """The loss L(w) with its tangent at w0 and the first gradient-descent step w0 − lr·L'(w0)."""
-    from book.calculus import derivative
-
     ax = axes(ax)
-    ws = np.linspace(-1, 5, 300)
-    slope = derivative(loss, w0)
+    (w_low, w_high), (loss_low, loss_high) = DESCENT_VIEW
+    ws = np.linspace(w_low, w_high, 300)
+    slope = derivative(line_loss, w0)
     w1 = w0 - lr * slope
-    ax.plot(ws, loss(ws), color=PALETTE["ink"], label="loss L(w)")
+    ax.plot(ws, line_loss(ws), color=PALETTE["ink"], label="loss L(w)")
     near = np.linspace(w0 - 0.8, w0 + 0.8, 10)
-    ax.plot(near, loss(w0) + slope * (near - w0), color=PALETTE["orange"], linestyle="--", label=f"slope L'(w₀) = {slope:.2f}")
-    ax.annotate("", xy=(w1, loss(w1)), xytext=(w0, loss(w0)), arrowprops={"arrowstyle": "->", "color": PALETTE["red"], "lw": 2})
-    ax.plot([w0], [loss(w0)], "o", color=PALETTE["blue"], markersize=8, label=f"w₀ = {w0:g}, L = {loss(w0):.2f}")
-    ax.plot([w1], [loss(w1)], "s", color=PALETTE["red"], markersize=8, label=f"w₁ = {w1:.2f}, L = {loss(w1):.2f}")
-    ax.set_xlim(-1, 5)
-    ax.set_ylim(0, 40)
+    ax.plot(near, line_loss(w0) + slope * (near - w0), color=PALETTE["orange"], linestyle="--", label=f"slope L'(w₀) = {slope:.2f}")
+    arrow = {"arrowstyle": "->", "color": PALETTE["red"], "lw": 2}
+    ax.annotate("", xy=(w1, line_loss(w1)), xytext=(w0, line_loss(w0)), arrowprops=arrow)
+    ax.plot([w0], [line_loss(w0)], "o", color=PALETTE["blue"], markersize=8, label=f"w₀ = {w0:g}, L = {line_loss(w0):.2f}")
+    ax.plot([w1], [line_loss(w1)], "s", color=PALETTE["red"], markersize=8, label=f"w₁ = {w1:.2f}, L = {line_loss(w1):.2f}")
+    ax.set_xlim(w_low, w_high)
+    ax.set_ylim(loss_low, loss_high)
     ax.legend(loc="upper center")
     return finish(ax, f"One descent step, learning rate {lr:g}", "parameter w", "loss L(w)", legend=False)

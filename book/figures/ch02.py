@@ -1,17 +1,22 @@
 """Figures of Chapter 2 (partial derivatives and the gradient). Each is a pure function of its parameters;
-``explore`` adds the sliders. Figures with several panels take ``fig`` and set its size (:data:`WIDE` for two panels)."""
+``explore`` adds the sliders. Figures with several panels take ``fig`` and set its size (:data:`WIDE` for two panels).
+The numbers they draw come from :mod:`book.geometry`, :mod:`book.functions` and :mod:`book.calculus`."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from book.calculus import derivative
-from book.functions import Himmelblau, Quadratic, Rosenbrock
-from book.plotting import PALETTE, axes, finish
+from book.functions import (
+    LINE_X, LINE_Y, Himmelblau, LeastSquares, Rosenbrock, bowl, polar, polar_jacobian, rotated_quadratic,
+)
+from book.geometry import (
+    angle_of, classify, critical_points, direction, image_area, level_tangent, rectangle_boundary, taylor_errors,
+)
+from book.optim import run, sgd
+from book.plotting import PALETTE, arrow, axes, contour_map, direction_field, finish, plane_grid
 
 WIDE = (8.0, 3.6)
 """Size in inches of the two-panel figures."""
@@ -21,154 +26,46 @@ ROSENBROCK = Rosenbrock()
 HIMMELBLAU_LEVELS = [1, 4, 12, 30, 60, 100, 150, 220, 320, 450, 650]
 """Contour levels for Himmelblau's function: dense near the minima, sparse on the steep walls."""
 
+PRIMER_VECTORS = np.array([[3.0, 1.0], [1.0, 2.0]])
+"""The vectors a and b of the linear-algebra primer (Section 2)."""
+
+PRIMER_MATRIX = np.array([[2.0, 1.0], [1.0, 2.0]])
+"""The symmetric matrix of the primer: eigenvalues 1 and 3, eigenvectors at 135° and 45°."""
+
 DIRECTION_POINT = np.array([1.0, 1.0])
-"""Where Section 4 takes directional derivatives of Himmelblau's function."""
+"""Where Section 5 takes directional derivatives of Himmelblau's function."""
 
 TAYLOR_POINT = np.array([-0.5, 0.0])
-"""Where Section 5 expands Rosenbrock's function."""
+"""Where Section 6 expands Rosenbrock's function."""
 
 TAYLOR_DISTANCES = np.logspace(-3, 0, 61)
-"""Distances ‖δ‖ at which the Taylor errors are measured."""
+"""Distances ‖δ‖ at which the Taylor figure draws the errors."""
 
+SLOPE_DISTANCES = np.logspace(-3, -1.5, 16)
+"""Distances ‖δ‖ at which Section 6 fits the log-log slopes of the Taylor errors."""
 
-def bowl(x: np.ndarray) -> np.ndarray | float:
-    """f(x, y) = x² + y², the chapter's opening example, on points shaped ``(..., 2)``.
+LEVEL_POINTS = np.array([[1.0, 1.0], [2.0, -1.0], [-1.0, 2.0], [0.5, 0.5], [-3.0, 1.0], [-2.0, -2.0]])
+"""Where Section 4 measures the angle between the gradient and the level curve."""
 
-    >>> bowl(np.array([1.0, 1.0]))
-    2.0
-    """
-    value = np.sum(np.asarray(x, dtype=float) ** 2, axis=-1)
-    return float(value) if np.ndim(value) == 0 else value
+# The sliders of the chapter's explorable figures, one dict per figure: explore(figure, **SLIDERS).
+SLICE_SLIDERS = {"y0": (-3.0, 3.0, 1.0), "x0": (-3.0, 3.0, 1.0)}
+LEVEL_SET_SLIDERS = {"x": (-3.5, 3.5, 1.0), "y": (-3.5, 3.5, 1.0)}
+DIRECTION_SLIDERS = {"angle": (0.0, 345.0, 15.0)}
+TAYLOR_SLIDERS = {"distance": [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0], "angle": (0.0, 320.0, 40.0)}
+QUADRATIC_SLIDERS = {"lambda1": [0.5, 1.0, 2.0, 4.0, 8.0, 16.0], "lambda2": [0.5, 1.0, 2.0, 4.0, 8.0, 16.0]}
+JACOBIAN_SLIDERS = {"r": (0.5, 2.5, 0.5), "theta": (0.0, 315.0, 45.0)}
 
+QUADRATIC_START = np.array([-2.5, 1.0])
+"""Where the gradient-descent preview of Section 7 starts."""
 
-def direction(angle: float | np.ndarray) -> np.ndarray:
-    """The unit vector(s) at ``angle`` degrees from the x-axis, shape ``(..., 2)``.
+POLAR_CELL = 0.5
+"""Side dr = dθ of the cell the polar-coordinates figure maps."""
 
-    >>> direction(90.0).round(12)
-    array([0., 1.])
-    """
-    radians = np.radians(np.asarray(angle, dtype=float))
-    return np.stack([np.cos(radians), np.sin(radians)], axis=-1)
+DESCENT_STEP = 0.05
+"""Learning rate of the descent steps drawn on the least-squares loss."""
 
-
-def angle_of(v: np.ndarray) -> float:
-    """The angle of the 2-D vector ``v`` in degrees, in [0, 360).
-
-    >>> angle_of(np.array([-1.0, -1.0]))
-    225.0
-    """
-    return float(np.degrees(np.arctan2(v[1], v[0])) % 360)
-
-
-def level_tangent(f: Callable, point: np.ndarray, radius: float = 1e-4, samples: int = 64) -> np.ndarray:
-    """Unit tangent of the level curve of ``f`` through ``point``, from values of f only (no derivatives).
-
-    On a small circle around the point, f − f(point) changes sign exactly twice (where the circle meets the level
-    curve); both crossings are found by bisection, and the chord between them is the tangent, up to O(radius²).
-
-    >>> np.abs(level_tangent(bowl, np.array([1.0, 0.0]))).round(6)
-    array([0., 1.])
-    """
-    point = np.asarray(point, dtype=float)
-    level = f(point)
-    angles = np.linspace(0.0, 2 * np.pi, samples, endpoint=False)
-
-    def gap(theta: np.ndarray) -> np.ndarray:
-        return f(point + radius * np.stack([np.cos(theta), np.sin(theta)], axis=-1)) - level
-
-    signs = np.sign(gap(angles))
-    starts = np.flatnonzero(signs != np.roll(signs, -1))
-    if starts.size != 2:
-        raise ValueError(f"point must not be a critical point of f: the level set around it is not a curve, got {point}")
-    low, high = angles[starts], angles[starts] + 2 * np.pi / samples
-    low_sign = np.sign(gap(low))
-    for _ in range(60):
-        middle = (low + high) / 2
-        same = np.sign(gap(middle)) == low_sign
-        low, high = np.where(same, middle, low), np.where(same, high, middle)
-    ends = point + radius * np.stack([np.cos(low), np.sin(low)], axis=-1)
-    chord = ends[1] - ends[0]
-    return chord / np.linalg.norm(chord)
-
-
-def taylor_errors(f, x0: np.ndarray, u: np.ndarray, distances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Errors of the first- and second-order Taylor models of the objective ``f`` at x0 + r·u for each r."""
-    deltas = np.asarray(distances, dtype=float)[:, None] * np.asarray(u, dtype=float)
-    value, slope, curvature = f(x0), f.grad(x0), f.hessian(x0)
-    first = value + deltas @ slope
-    second = first + 0.5 * np.einsum("ki,ij,kj->k", deltas, curvature, deltas)
-    exact = f(x0 + deltas)
-    return np.abs(exact - first), np.abs(exact - second)
-
-
-def log_log_slope(x: np.ndarray, y: np.ndarray) -> float:
-    """Slope of the least-squares line through (log x, log y): the p in y ≈ C·xᵖ.
-
-    >>> round(log_log_slope(np.array([1.0, 2.0, 4.0]), np.array([3.0, 12.0, 48.0])), 12)
-    2.0
-    """
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
-
-
-def critical_points(f, low: float = -5.0, high: float = 5.0, seeds: int = 21) -> np.ndarray:
-    """The points where ∇f = 0 in the square [low, high]², found by Newton's method from a grid of seeds."""
-    grid = np.linspace(low, high, seeds)
-    points = np.stack(np.meshgrid(grid, grid), axis=-1).reshape(-1, 2)
-    for _ in range(60):
-        points = points - np.linalg.solve(f.hessian(points), f.grad(points)[..., None])[..., 0]
-    inside = np.all(np.abs(points) <= max(abs(low), abs(high)), axis=-1) & (np.linalg.norm(f.grad(points), axis=-1) < 1e-9)
-    _, first = np.unique(np.round(points[inside], 6), axis=0, return_index=True)  # one of each, sorted by x then y
-    return points[inside][first]
-
-
-def classify(hessian: np.ndarray) -> str:
-    """'minimum', 'maximum' or 'saddle' from the signs of the eigenvalues of a Hessian (non-degenerate).
-
-    >>> classify(np.diag([2.0, -2.0]))
-    'saddle'
-    """
-    eigenvalues = np.linalg.eigvalsh(hessian)
-    if np.all(eigenvalues > 0):
-        return "minimum"
-    if np.all(eigenvalues < 0):
-        return "maximum"
-    return "saddle"
-
-
-def rotated_quadratic(lambda1: float, lambda2: float, angle: float = 30.0) -> Quadratic:
-    """f(x) = ½ xᵀAx with eigenvalues lambda1, lambda2 and first eigenvector at ``angle`` degrees.
-
-    >>> round(rotated_quadratic(1.0, 10.0).condition_number, 10)
-    10.0
-    """
-    rotation = np.stack([direction(angle), direction(angle + 90.0)], axis=-1)
-    return Quadratic(rotation @ np.diag([lambda1, lambda2]) @ rotation.T)
-
-
-def descent_path(f, start: np.ndarray, lr: float, steps: int) -> np.ndarray:
-    """Gradient-descent iterates x ← x − lr·∇f(x) from ``start``, shape ``(steps + 1, d)`` (a preview of Chapter 4)."""
-    path = [np.asarray(start, dtype=float)]
-    for _ in range(steps):
-        path.append(path[-1] - lr * f.grad(path[-1]))
-    return np.array(path)
-
-
-def polar(p: np.ndarray) -> np.ndarray:
-    """Polar to Cartesian coordinates: (r, θ) ↦ (r cos θ, r sin θ), on points shaped ``(..., 2)``."""
-    r, theta = np.asarray(p, dtype=float)[..., 0], np.asarray(p, dtype=float)[..., 1]
-    return np.stack([r * np.cos(theta), r * np.sin(theta)], axis=-1)
-
-
-def polar_jacobian(p: np.ndarray) -> np.ndarray:
-    """The exact Jacobian of :func:`polar`, [[cos θ, −r sin θ], [sin θ, r cos θ]] (rows are outputs x, y)."""
-    r, theta = float(p[0]), float(p[1])
-    return np.array([[np.cos(theta), -r * np.sin(theta)], [np.sin(theta), r * np.cos(theta)]])
-
-
-def _grid(low: float, high: float, count: int = 201) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    xs = np.linspace(low, high, count)
-    X, Y = np.meshgrid(xs, xs)
-    return X, Y, np.stack([X, Y], axis=-1)
+LINE_DESIGN = np.stack([np.ones_like(LINE_X), LINE_X], axis=-1)
+"""Chapter 1's inputs as a design matrix with a column of ones: the model y = b + w·x, parameters (b, w)."""
 
 
 def _sized(fig: Figure | None, size: tuple[float, float] = WIDE) -> Figure:
@@ -180,24 +77,10 @@ def _sized(fig: Figure | None, size: tuple[float, float] = WIDE) -> Figure:
     return fig
 
 
-def _himmelblau_contours(ax: Axes, low: float = -5.0, high: float = 5.0, levels: list | None = None) -> None:
-    X, Y, points = _grid(low, high)
-    ax.contour(X, Y, HIMMELBLAU(points), levels=levels or HIMMELBLAU_LEVELS, cmap="viridis", linewidths=1.0)
-    ax.set_xlim(low, high)
-    ax.set_ylim(low, high)
-    ax.set_aspect("equal")
-
-
-def _arrow(ax: Axes, start: np.ndarray, vector: np.ndarray, colour: str, label: str | None = None, **kwargs) -> None:
-    ax.annotate("", xy=start + vector, xytext=start, arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 2.2, **kwargs})
-    if label:
-        ax.plot([], [], color=colour, lw=2.2, label=label)
-
-
 def bowl_figure(fig: Figure | None = None) -> Figure:
     """The surface z = x² + y² and its contours, with the gradient [2, 2] at (1, 1) pointing uphill."""
     fig = _sized(fig)
-    X, Y, points = _grid(-2.0, 2.0, 61)
+    X, Y, points = plane_grid(-2.0, 2.0, 61)
     surface = fig.add_subplot(1, 2, 1, projection="3d")
     surface.plot_surface(X, Y, bowl(points), cmap="viridis", alpha=0.75, linewidth=0, rstride=2, cstride=2)
     surface.plot([1.0], [1.0], [2.0], "o", color=PALETTE["red"], markersize=7, zorder=5)
@@ -209,12 +92,12 @@ def bowl_figure(fig: Figure | None = None) -> Figure:
     surface.set_zlabel("z")
     surface.view_init(elev=28, azim=-60)
     plane = fig.add_subplot(1, 2, 2)
-    X, Y, points = _grid(-2.0, 2.6, 201)
+    X, Y, points = plane_grid(-2.0, 2.6, 201)
     lines = plane.contour(X, Y, bowl(points), levels=[0.5, 1, 2, 3, 4, 6, 8], cmap="viridis", linewidths=1.2)
     plane.clabel(lines, fontsize=8, fmt="%g")
     point = np.array([1.0, 1.0])
-    _arrow(plane, point, 0.5 * np.array([2.0, 2.0]), PALETTE["red"], "∇f(1, 1) = [2, 2] (half length)")
-    _arrow(plane, point, -0.5 * np.array([2.0, 2.0]), PALETTE["blue"], "−∇f: steepest descent", linestyle="--")
+    arrow(plane, point, 0.5 * np.array([2.0, 2.0]), PALETTE["red"], "∇f(1, 1) = [2, 2] (half length)")
+    arrow(plane, point, -0.5 * np.array([2.0, 2.0]), PALETTE["blue"], "−∇f: steepest descent", linestyle="--")
     plane.plot(*point, "o", color=PALETTE["ink"], markersize=6, label="(1, 1), f = 2")
     plane.set_aspect("equal")
     plane.legend(loc="lower left", fontsize=8.5)
@@ -222,11 +105,45 @@ def bowl_figure(fig: Figure | None = None) -> Figure:
     return fig
 
 
+def primer_figure(fig: Figure | None = None) -> Figure:
+    """Left: the dot product a·b = ‖a‖‖b‖cos φ as a projection; right: a symmetric A stretches its eigenvectors only."""
+    fig = _sized(fig)
+    left, right = fig.subplots(1, 2)
+    a, b = PRIMER_VECTORS
+    origin = np.zeros(2)
+    shadow = (a @ b) / (a @ a) * a  # the projection of b onto the line of a
+    arrow(left, origin, a, PALETTE["blue"], f"a = [{a[0]:g}, {a[1]:g}], ‖a‖ = {np.linalg.norm(a):.2f}")
+    arrow(left, origin, b, PALETTE["red"], f"b = [{b[0]:g}, {b[1]:g}], ‖b‖ = {np.linalg.norm(b):.2f}")
+    left.plot(*np.stack([b, shadow]).T, color=PALETTE["grey"], linestyle=":", lw=1.5)
+    left.plot(*np.stack([origin, shadow]).T, color=PALETTE["green"], lw=5, alpha=0.6, solid_capstyle="butt",
+              label=f"projection of b on a: (a·b)/‖a‖ = {a @ b / np.linalg.norm(a):.2f}")
+    left.set_xlim(-0.5, 3.5)
+    left.set_ylim(-0.5, 3.0)
+    left.set_aspect("equal")
+    left.legend(loc="upper left", fontsize=7.5)
+    bound = np.linalg.norm(a) * np.linalg.norm(b)
+    finish(left, f"a·b = {a @ b:g} ≤ ‖a‖‖b‖ = {bound:.2f}", "first coordinate", "second coordinate", legend=False)
+    eigenvalues, eigenvectors = np.linalg.eigh(PRIMER_MATRIX)
+    circle = direction(np.linspace(0.0, 360.0, 361))
+    right.plot(*circle.T, color=PALETTE["grey"], lw=1.2, label="unit circle, ‖x‖ = 1")
+    right.plot(*(circle @ PRIMER_MATRIX.T).T, color=PALETTE["ink"], lw=1.5, label="its image {Ax}")
+    for value, vector, colour in zip(eigenvalues, eigenvectors.T, (PALETTE["blue"], PALETTE["red"])):
+        arrow(right, origin, value * vector, colour, f"A q = {value:g}·q (eigenvector q)")
+    x = direction(0.0)
+    arrow(right, origin, PRIMER_MATRIX @ x, PALETTE["green"], "A·[1, 0] = [2, 1]: turned", linestyle="--")
+    right.set_xlim(-3.3, 3.3)
+    right.set_ylim(-3.3, 3.3)
+    right.set_aspect("equal")
+    right.legend(loc="lower right", fontsize=7.5, framealpha=0.95)
+    finish(right, "A = [[2, 1], [1, 2]] = QΛQᵀ", "first coordinate", "second coordinate", legend=False)
+    return fig
+
+
 def surface_slices_figure(point: tuple[float, float] = (1.0, 1.0), fig: Figure | None = None) -> Figure:
     """Himmelblau's surface cut by the planes y = y₀ and x = x₀ through a point; each cut is a 1-D curve."""
     fig = _sized(fig, (7.0, 5.0))
     x0, y0 = point
-    X, Y, points = _grid(-5.0, 5.0, 61)
+    X, Y, points = plane_grid(-5.0, 5.0, 61)
     ax = fig.add_subplot(1, 1, 1, projection="3d")
     ax.plot_surface(X, Y, HIMMELBLAU(points), cmap="viridis", alpha=0.55, linewidth=0, rstride=2, cstride=2)
     ts = np.linspace(-5.0, 5.0, 200)
@@ -249,7 +166,7 @@ def slice_figure(y0: float = 1.0, x0: float = 1.0, fig: Figure | None = None) ->
     """Left: the line y = y0 across Himmelblau's contours; right: f along it, with the tangent of slope ∂f/∂x at x0."""
     fig = _sized(fig)
     left, right = fig.subplots(1, 2)
-    _himmelblau_contours(left)
+    contour_map(left, HIMMELBLAU, -5.0, 5.0, HIMMELBLAU_LEVELS)
     left.axhline(y0, color=PALETTE["red"], lw=2, label=f"slice y = {y0:g}")
     left.plot([x0], [y0], "o", color=PALETTE["ink"], markersize=7, label=f"point ({x0:g}, {y0:g})")
     left.legend(loc="upper right", fontsize=8.5)
@@ -269,28 +186,18 @@ def slice_figure(y0: float = 1.0, x0: float = 1.0, fig: Figure | None = None) ->
     return fig
 
 
-def _unit_field(ax: Axes, f, low: float, high: float, count: int = 15) -> None:
-    """Gradient directions on a grid, every arrow of the same length (the length of ∇f varies far too much)."""
-    X, Y, points = _grid(low, high, count)
-    g = f.grad(points) if hasattr(f, "grad") else 2 * points
-    norm = np.linalg.norm(g, axis=-1)
-    unit = g / np.where(norm == 0, 1.0, norm)[..., None]
-    ax.quiver(X, Y, unit[..., 0], unit[..., 1], color=PALETTE["red"], angles="xy", pivot="mid", scale=count * 1.4,
-              width=0.005, label="direction of ∇f")
-
-
 def vector_field_figure(fig: Figure | None = None) -> Figure:
     """The gradient as a field of arrows on the contours of x² + y² (left) and of Himmelblau's function (right)."""
     fig = _sized(fig)
     left, right = fig.subplots(1, 2)
-    X, Y, points = _grid(-2.0, 2.0)
+    X, Y, points = plane_grid(-2.0, 2.0)
     left.contour(X, Y, bowl(points), levels=[0.25, 1, 2, 3, 4], cmap="viridis", linewidths=1.0)
-    _unit_field(left, bowl, -2.0, 2.0, 13)
+    direction_field(left, bowl.grad, -2.0, 2.0, 13)
     left.set_aspect("equal")
     left.legend(loc="upper right", fontsize=8.5, framealpha=0.95)
     finish(left, "∇(x² + y²) = [2x, 2y]: straight out", "x", "y", legend=False)
-    _himmelblau_contours(right)
-    _unit_field(right, HIMMELBLAU, -5.0, 5.0, 17)
+    contour_map(right, HIMMELBLAU, -5.0, 5.0, HIMMELBLAU_LEVELS)
+    direction_field(right, HIMMELBLAU.grad, -5.0, 5.0, 17)
     finish(right, "Himmelblau: crossing at 90°", "x", "y", legend=False)
     return fig
 
@@ -299,8 +206,8 @@ def level_set_figure(x: float = 1.5, y: float = 0.5, ax: Axes | None = None) -> 
     """The level curve of Himmelblau's function through (x, y), its tangent, and the gradient at right angles to it."""
     ax = axes(ax)
     point = np.array([x, y])
-    _himmelblau_contours(ax)
-    X, Y, points = _grid(-5.0, 5.0, 401)
+    contour_map(ax, HIMMELBLAU, -5.0, 5.0, HIMMELBLAU_LEVELS)
+    X, Y, points = plane_grid(-5.0, 5.0, 401)
     level = HIMMELBLAU(point)
     ax.contour(X, Y, HIMMELBLAU(points), levels=[level], colors=[PALETTE["ink"]], linewidths=2.2)
     ax.plot([], [], color=PALETTE["ink"], lw=2.2, label=f"level curve f = {level:.1f}")
@@ -308,7 +215,7 @@ def level_set_figure(x: float = 1.5, y: float = 0.5, ax: Axes | None = None) -> 
     g = HIMMELBLAU.grad(point)
     unit = g / np.linalg.norm(g)
     ax.plot(*(point + np.outer([-1.6, 1.6], tangent)).T, color=PALETTE["orange"], lw=2.5, label="tangent of the level curve")
-    _arrow(ax, point, 1.6 * unit, PALETTE["red"], "∇f direction")
+    arrow(ax, point, 1.6 * unit, PALETTE["red"], "∇f direction")
     ax.plot(*point, "o", color=PALETTE["ink"], markersize=7)
     angle = np.degrees(np.arccos(np.clip(abs(unit @ tangent), 0.0, 1.0)))
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8.5)
@@ -323,9 +230,9 @@ def directional_figure(angle: float = 0.0, fig: Figure | None = None) -> Figure:
     g = HIMMELBLAU.grad(point)
     u = direction(angle)
     slope = float(g @ u)
-    _himmelblau_contours(left, -1.0, 3.0, levels=list(range(20, 400, 20)))
-    _arrow(left, point, g / np.linalg.norm(g), PALETTE["red"], "∇f/‖∇f‖")
-    _arrow(left, point, u, PALETTE["blue"], f"u at {angle:g}°")
+    contour_map(left, HIMMELBLAU, -1.0, 3.0, list(range(20, 400, 20)))
+    arrow(left, point, g / np.linalg.norm(g), PALETTE["red"], "∇f/‖∇f‖")
+    arrow(left, point, u, PALETTE["blue"], f"u at {angle:g}°")
     left.plot(*point, "o", color=PALETTE["ink"], markersize=6)
     left.legend(loc="upper right", fontsize=8.5)
     finish(left, "Direction u at (1, 1)", "x", "y", legend=False)
@@ -383,7 +290,7 @@ def taylor_figure(distance: float = 0.3, angle: float = 60.0, fig: Figure | None
 def critical_points_figure(ax: Axes | None = None) -> Axes:
     """Himmelblau's nine critical points, marked by what the signs of the Hessian's eigenvalues say they are."""
     ax = axes(ax)
-    _himmelblau_contours(ax)
+    contour_map(ax, HIMMELBLAU, -5.0, 5.0, HIMMELBLAU_LEVELS)
     styles = {"minimum": ("o", PALETTE["green"]), "maximum": ("^", PALETTE["red"]), "saddle": ("X", PALETTE["purple"])}
     points = critical_points(HIMMELBLAU)
     kinds = [classify(HIMMELBLAU.hessian(p)) for p in points]
@@ -407,7 +314,7 @@ def curvature_figure(fig: Figure | None = None) -> Figure:
     left.contour(X, Y, ROSENBROCK(np.stack([X, Y], axis=-1)), levels=[0.01, 0.05, 0.2, 0.5, 1, 2, 5], cmap="viridis",
                  linewidths=1, alpha=0.6)
     for value, vector, colour in zip(eigenvalues, eigenvectors.T, (PALETTE["blue"], PALETTE["red"])):
-        _arrow(left, minimum, 0.6 * vector * np.sign(vector[0] or 1.0), colour, f"eigenvector, λ = {value:.4g}", lw=3)
+        arrow(left, minimum, 0.6 * vector * np.sign(vector[0] or 1.0), colour, f"eigenvector, λ = {value:.4g}", lw=3)
     left.set_xlim(0, 2)
     left.set_ylim(0, 2)
     left.set_aspect("equal")
@@ -430,14 +337,14 @@ def quadratic_figure(lambda1: float = 1.0, lambda2: float = 8.0, ax: Axes | None
     """Contours of ½xᵀAx with eigenvalues lambda1, lambda2, the eigenvector axes, and ten gradient-descent steps."""
     ax = axes(ax)
     f = rotated_quadratic(lambda1, lambda2)
-    X, Y, points = _grid(-3.0, 3.0)
+    X, Y, points = plane_grid(-3.0, 3.0)
     ax.contour(X, Y, f(points), levels=[0.05, 0.2, 0.5, 1, 2, 4, 8], cmap="viridis", linewidths=1.1)
     axes_of_ellipse = zip(("λ₁", "λ₂"), (lambda1, lambda2), (direction(30.0), direction(120.0)), (PALETTE["blue"], PALETTE["red"]))
     for name, value, vector, colour in axes_of_ellipse:
         reach = 1.0 / np.sqrt(value)  # the level f = ½ crosses this axis at distance 1/√λ
         ax.plot(*np.outer([-reach, reach], vector).T, color=colour, lw=2.5, label=f"{name} = {value:g}: ±1/√{name}")
     lr = 2.0 / (f.L + f.mu)
-    path = descent_path(f, np.array([-2.5, 1.0]), lr, 10)
+    path = run(sgd(lr), f.grad, QUADRATIC_START, 10).x
     ax.plot(path[:, 0], path[:, 1], "o-", color=PALETTE["ink"], lw=1.2, markersize=4, label=f"10 GD steps,\nlr = 2/(L+μ) = {lr:.3g}")
     ax.set_xlim(-3, 3)
     ax.set_ylim(-3, 3)
@@ -446,36 +353,71 @@ def quadratic_figure(lambda1: float = 1.0, lambda2: float = 8.0, ax: Axes | None
     return finish(ax, f"κ = λ_max/λ_min = {f.condition_number:.3g}", "x₁", "x₂", legend=False)
 
 
-def jacobian_figure(r: float = 1.5, theta: float = 45.0, fig: Figure | None = None) -> Figure:
-    """A cell dr × dθ at (r, θ) in the polar plane (left) and its image in the x-y plane (right), spanned by J's columns."""
+def jacobian_figure(r: float = 1.5, theta: float = 45.0, cell: float = POLAR_CELL, fig: Figure | None = None) -> Figure:
+    """A cell dr × dθ at (r, θ) in the polar plane (left); its image in the x-y plane and the parallelogram spanned by
+    J's columns, the linear approximation of the image (right)."""
     fig = _sized(fig)
     left, right = fig.subplots(1, 2)
-    point = np.array([r, np.radians(theta)])
-    dr = dtheta = 0.5
-    corners = point + np.array([[0.0, 0.0], [dr, 0.0], [dr, dtheta], [0.0, dtheta], [0.0, 0.0]])
-    left.fill(corners[:, 0], corners[:, 1], color=PALETTE["sky"], alpha=0.8)
+    point, size = np.array([r, np.radians(theta)]), np.array([cell, cell])
+    boundary = rectangle_boundary(point, size)
+    left.fill(boundary[:, 0], boundary[:, 1], color=PALETTE["sky"], alpha=0.8)
     left.plot(*point, "o", color=PALETTE["ink"], markersize=6, zorder=5)
     left.set_xlim(0, 3.2)
     left.set_ylim(0, 2 * np.pi + 0.5)
     left.set_yticks(np.pi * np.arange(0, 2.01, 0.5), ["0", "π/2", "π", "3π/2", "2π"])
     left.set_aspect("equal")
-    finish(left, "A cell 0.5 × 0.5 in (r, θ)", "r", "θ (radians)")
+    finish(left, f"A cell {cell:g} × {cell:g} in (r, θ)", "r", "θ (radians)")
     ts = np.linspace(0, 2 * np.pi, 200)
     for radius in np.arange(0.5, 3.01, 0.5):
         right.plot(radius * np.cos(ts), radius * np.sin(ts), color=PALETTE["grey"], lw=0.6)
     for spoke in np.radians(np.arange(0, 360, 20)):
         right.plot([0, 3 * np.cos(spoke)], [0, 3 * np.sin(spoke)], color=PALETTE["grey"], lw=0.6)
-    edge = np.linspace(0.0, 1.0, 30)[:, None]
-    cell = polar(np.concatenate([a + edge * (b - a) for a, b in zip(corners[:-1], corners[1:])]))
-    right.fill(cell[:, 0], cell[:, 1], color=PALETTE["sky"], alpha=0.8, label="image of the cell")
-    corner = polar(point)
-    J = polar_jacobian(point)
-    _arrow(right, corner, J[:, 0] * dr, PALETTE["blue"], "J·[dr, 0] = dr · ∂(x, y)/∂r")
-    _arrow(right, corner, J[:, 1] * dtheta, PALETTE["red"], "J·[0, dθ] = dθ · ∂(x, y)/∂θ")
+    image = polar(boundary)
+    right.fill(image[:, 0], image[:, 1], color=PALETTE["sky"], alpha=0.8, label="image of the cell")
+    corner, J = polar(point), polar_jacobian(point)
+    columns = J * size  # J·[dr, 0] and J·[0, dθ]
+    parallelogram = corner + np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]]) @ columns.T
+    right.plot(parallelogram[:, 0], parallelogram[:, 1], color=PALETTE["ink"], lw=1.2, linestyle="--",
+               label="linear approximation J·cell")
+    arrow(right, corner, columns[:, 0], PALETTE["blue"], "J·[dr, 0] = dr · ∂(x, y)/∂r")
+    arrow(right, corner, columns[:, 1], PALETTE["red"], "J·[0, dθ] = dθ · ∂(x, y)/∂θ")
     right.plot(*corner, "o", color=PALETTE["ink"], markersize=6, zorder=5)
     right.set_xlim(-3.6, 3.6)
     right.set_ylim(-3.6, 3.6)
     right.set_aspect("equal")
     right.legend(loc="lower left", fontsize=7.5, framealpha=0.95)
-    finish(right, f"Its image: area × det J = × {np.linalg.det(J):.2f}", "x", "y", legend=False)
+    ratio = image_area(polar, point, size) / cell**2
+    finish(right, f"Area × det J = {np.linalg.det(J):.2f} (linear approx.),\ntrue × {ratio:.2f} = r + dr/2", "x", "y",
+           legend=False)
+    return fig
+
+
+def least_squares_figure(fig: Figure | None = None) -> Figure:
+    """Left: Chapter 1's data with the best line through the origin and the best line with an intercept; right: the
+    loss over (b, w), Chapter 1's slice b = 0, and the gradient 2Xᵀ(Xw − y)/n at the slice's minimum."""
+    fig = _sized(fig)
+    left, right = fig.subplots(1, 2)
+    model = LeastSquares(LINE_DESIGN, LINE_Y)  # ‖Xw − y‖²/(2n): half the mean squared error
+    through_origin = float(LeastSquares(LINE_X[:, None], LINE_Y).minimizer[0])  # Chapter 1's best w
+    best = model.minimizer
+    xs = np.linspace(0.0, 3.5, 2)
+    left.plot(LINE_X, LINE_Y, "o", color=PALETTE["ink"], markersize=7, label="Chapter 1's data")
+    left.plot(xs, through_origin * xs, color=PALETTE["orange"], label=f"y = w·x, w = xᵀy/xᵀx = {through_origin:.3f}")
+    left.vlines(LINE_X, LINE_Y, through_origin * LINE_X, color=PALETTE["orange"], lw=1.5, linestyle=":")
+    left.plot(xs, best[0] + best[1] * xs, color=PALETTE["blue"], linestyle="--",
+              label=f"y = b + w·x: b = {best[0]:.3f}, w = {best[1]:.3f}")
+    left.set_xlim(0, 3.5)
+    left.set_ylim(0, 8)
+    left.legend(loc="upper left", fontsize=7.5)
+    finish(left, "Residuals Xw − y (dotted)", "x", "y", legend=False)
+    loss = lambda points: 2 * model(points)  # noqa: E731 - the mean squared error L(b, w)
+    contour_map(right, loss, -2.0, 4.0, [0.1, 0.3, 1, 2, 4, 8, 16, 32])
+    right.axvline(0.0, color=PALETTE["orange"], lw=2, label="b = 0: Chapter 1's model")
+    for k, start in enumerate(np.array([[0.0, 0.0], [0.0, 3.5]])):
+        arrow(right, start, -DESCENT_STEP * 2 * model.grad(start), PALETTE["red"],
+              None if k else f"−{DESCENT_STEP:g}·∇L: a descent step")
+    right.plot(0.0, through_origin, "o", color=PALETTE["orange"], markersize=7, label=f"best on b = 0: w = {through_origin:.3f}")
+    right.plot(*best, "*", color=PALETTE["blue"], markersize=13, label="∇L = 0: XᵀXw = Xᵀy")
+    right.legend(loc="lower left", fontsize=7.5, framealpha=0.95)
+    finish(right, "L(b, w) = ‖Xw − y‖²/n", "intercept b", "slope w", legend=False)
     return fig
