@@ -133,15 +133,15 @@ def error_figure(function: str = "exp", x0: float = 1.0, ax: Axes | None = None)
 
 
 def descent_figure(w0: float = 0.0, lr: float = 0.1, ax: Axes | None = None) -> Axes:
-    """The loss L(w) with its tangent at w0 and the first gradient-descent step w0 − lr·L'(w0)."""
+    """The loss ℓ(w) with its tangent at w0 and the first gradient-descent step w0 − lr·ℓ'(w0)."""
     ax = axes(ax)
     (w_low, w_high), (loss_low, loss_high) = DESCENT_VIEW
     ws = np.linspace(w_low, w_high, 300)
     slope = derivative(line_loss, w0)
     w1 = w0 - lr * slope
-    ax.plot(ws, line_loss(ws), color=PALETTE["ink"], label="loss L(w)")
+    ax.plot(ws, line_loss(ws), color=PALETTE["ink"], label="loss ℓ(w)")
     near = np.linspace(w0 - 0.8, w0 + 0.8, 10)
-    ax.plot(near, line_loss(w0) + slope * (near - w0), color=PALETTE["orange"], linestyle="--", label=f"slope L'(w₀) = {slope:.2f}")
+    ax.plot(near, line_loss(w0) + slope * (near - w0), color=PALETTE["orange"], linestyle="--", label=f"slope ℓ'(w₀) = {slope:.2f}")
     arrow = {"arrowstyle": "->", "color": PALETTE["red"], "lw": 2}
     ax.annotate("", xy=(w1, line_loss(w1)), xytext=(w0, line_loss(w0)), arrowprops=arrow)
     ax.plot([w0], [line_loss(w0)], "o", color=PALETTE["blue"], markersize=8, label=f"w₀ = {w0:g}, L = {line_loss(w0):.2f}")
@@ -149,4 +149,4 @@ def descent_figure(w0: float = 0.0, lr: float = 0.1, ax: Axes | None = None) -> 
     ax.set_xlim(w_low, w_high)
     ax.set_ylim(loss_low, loss_high)
     ax.legend(loc="upper center")
-    return finish(ax, f"One descent step, learning rate {lr:g}", "parameter w", "loss L(w)", legend=False)
+    return finish(ax, f"One descent step, learning rate {lr:g}", "parameter w", "loss ℓ(w)", legend=False)

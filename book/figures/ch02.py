@@ -410,14 +410,14 @@ def least_squares_figure(fig: Figure | None = None) -> Figure:
     left.set_ylim(0, 8)
     left.legend(loc="upper left", fontsize=7.5)
     finish(left, "Residuals Xw − y (dotted)", "x", "y", legend=False)
-    loss = lambda points: 2 * model(points)  # noqa: E731 - the mean squared error L(b, w)
+    loss = lambda points: 2 * model(points)  # noqa: E731 - the mean squared error ℓ(b, w)
     contour_map(right, loss, -2.0, 4.0, [0.1, 0.3, 1, 2, 4, 8, 16, 32])
     right.axvline(0.0, color=PALETTE["orange"], lw=2, label="b = 0: Chapter 1's model")
     for k, start in enumerate(np.array([[0.0, 0.0], [0.0, 3.5]])):
         arrow(right, start, -DESCENT_STEP * 2 * model.grad(start), PALETTE["red"],
-              None if k else f"−{DESCENT_STEP:g}·∇L: a descent step")
+              None if k else f"−{DESCENT_STEP:g}·∇ℓ: a descent step")
     right.plot(0.0, through_origin, "o", color=PALETTE["orange"], markersize=7, label=f"best on b = 0: w = {through_origin:.3f}")
-    right.plot(*best, "*", color=PALETTE["blue"], markersize=13, label="∇L = 0: XᵀXw = Xᵀy")
+    right.plot(*best, "*", color=PALETTE["blue"], markersize=13, label="∇ℓ = 0: XᵀXw = Xᵀy")
     right.legend(loc="lower left", fontsize=7.5, framealpha=0.95)
-    finish(right, "L(b, w) = ‖Xw − y‖²/n", "intercept b", "slope w", legend=False)
+    finish(right, "ℓ(b, w) = ‖Xw − y‖²/n", "intercept b", "slope w", legend=False)
     return fig
