@@ -117,14 +117,19 @@ def require_fraction(name: str, value: Any) -> float:
     return float(value)
 
 
-def require_count(name: str, value: Any) -> int:
-    """Return ``value`` if it is an integer >= 0 (a number of steps), else raise ``ValueError``.
+def require_count(name: str, value: Any, minimum: int = 0) -> int:
+    """Return ``value`` if it is an integer >= ``minimum`` (a number of steps), else raise ``ValueError``.
 
     >>> require_count("steps", -1)
     Traceback (most recent call last):
     ...
     ValueError: steps must be a non-negative integer, got -1
+    >>> require_count("step_size", 0, minimum=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: step_size must be an integer >= 1, got 0
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        bound = "a non-negative integer" if minimum == 0 else f"an integer >= {minimum}"
+        raise ValueError(f"{name} must be {bound}, got {value!r}")
     return int(value)

@@ -15,50 +15,42 @@ with them.
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from book._validate import require_count, require_positive
+
 __all__ = ["constant", "cosine", "exponential", "step_decay", "warmup_cosine"]
 
 Schedule = Callable[[Any], Any]
 
 
-def _positive(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return float(value)
-
-
-def _count(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _min_lr(min_lr: Any, peak: float) -> float:
+def _min_lr(min_lr: Any, peak: float, peak_name: str) -> float:
+    """``min_lr`` as a float in [0, peak]."""
     if isinstance(min_lr, bool) or not isinstance(min_lr, numbers.Real) or not 0 <= min_lr <= peak:
-        raise ValueError(f"min_lr must be a number in [0, lr] = [0, {peak:g}], got {min_lr!r}")
+        raise ValueError(f"min_lr must be a number in [0, {peak_name}] = [0, {peak:g}], got {min_lr!r}")
     return float(min_lr)
 
 
 def _steps(t: Any) -> np.ndarray:
+    """``t`` (a step number or an array of them) as floats, after checking each is a whole number >= 0."""
     steps = np.asarray(t)
-    if steps.dtype.kind not in "iu" and not (steps.dtype.kind == "f" and np.all(steps == np.floor(steps))):
-        raise ValueError(f"t must be a step number 0, 1, 2, ..., got {t!r}")
-    if np.any(steps < 0):
+    whole = steps.dtype.kind in "iu" or (steps.dtype.kind == "f" and np.all(steps == np.floor(steps)))
+    if not whole or np.any(steps < 0):
         raise ValueError(f"t must be a step number 0, 1, 2, ..., got {t!r}")
     return steps.astype(float)
 
 
 def _scalar_or_array(values: np.ndarray) -> float | np.ndarray:
+    """A float for one step, the array for many."""
     return float(values) if values.ndim == 0 else values
 
 
 def _schedule(rule: Callable[[np.ndarray], np.ndarray], name: str) -> Schedule:
+    """The callable ``t -> lr`` that checks t and applies ``rule``; ``name`` is what it prints as."""
     def schedule(t: Any) -> float | np.ndarray:
         return _scalar_or_array(rule(_steps(t)))
 
@@ -68,7 +60,7 @@ def _schedule(rule: Callable[[np.ndarray], np.ndarray], name: str) -> Schedule:
 
 def constant(lr: float) -> Schedule:
     """η_t = lr at every step."""
-    rate = _positive("lr", lr)
+    rate = require_positive("lr", lr)
     return _schedule(lambda t: np.full_like(t, rate), "constant")
 
 
@@ -78,13 +70,14 @@ def step_decay(lr: float, step_size: int, gamma: float) -> Schedule:
     >>> step_decay(1.0, step_size=10, gamma=0.5)(25)
     0.25
     """
-    rate, size, factor = _positive("lr", lr), _count("step_size", step_size, 1), _positive("gamma", gamma)
+    rate, size = require_positive("lr", lr), require_count("step_size", step_size, 1)
+    factor = require_positive("gamma", gamma)
     return _schedule(lambda t: rate * factor ** np.floor(t / size), "step_decay")
 
 
 def exponential(lr: float, gamma: float) -> Schedule:
     """η_t = lr · γ^t (PyTorch's ``ExponentialLR``)."""
-    rate, factor = _positive("lr", lr), _positive("gamma", gamma)
+    rate, factor = require_positive("lr", lr), require_positive("gamma", gamma)
     return _schedule(lambda t: rate * factor**t, "exponential")
 
 
@@ -96,17 +89,17 @@ def _cosine_between(high: float, low: float, fraction: np.ndarray) -> np.ndarray
 def cosine(lr: float, total_steps: int, min_lr: float = 0.0) -> Schedule:
     """η_t = min_lr + ½ (lr − min_lr)(1 + cos(π t / T)) up to T = total_steps, min_lr from T on
     (PyTorch's ``CosineAnnealingLR`` with T_max = T, without restarts)."""
-    rate, total = _positive("lr", lr), _count("total_steps", total_steps, 1)
-    low = _min_lr(min_lr, rate)
+    rate, total = require_positive("lr", lr), require_count("total_steps", total_steps, 1)
+    low = _min_lr(min_lr, rate, "lr")
     return _schedule(lambda t: _cosine_between(rate, low, t / total), "cosine")
 
 
 def warmup_cosine(peak_lr: float, warmup_steps: int, total_steps: int, min_lr: float = 0.0) -> Schedule:
     """Linear warmup from 0 (t = 0) to ``peak_lr`` (t = warmup_steps), then cosine to ``min_lr`` at t = total_steps."""
-    peak = _positive("peak_lr", peak_lr)
-    warmup = _count("warmup_steps", warmup_steps, 0)
-    total = _count("total_steps", total_steps, warmup + 1)
-    low = _min_lr(min_lr, peak)
+    peak = require_positive("peak_lr", peak_lr)
+    warmup = require_count("warmup_steps", warmup_steps, 0)
+    total = require_count("total_steps", total_steps, warmup + 1)
+    low = _min_lr(min_lr, peak, "peak_lr")
 
     def rule(t: np.ndarray) -> np.ndarray:
         rising = peak * t / warmup if warmup else np.full_like(t, peak)

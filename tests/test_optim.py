@@ -318,8 +318,223 @@ def test_backtracking_accepts_the_first_armijo_step():
         (lambda: optim.adam().step(np.ones(2), np.ones(2), optim.sgd(0.1).init(np.ones(2))),
          "state must come from this optimizer's init (adam), got a state of sgd"),
         (lambda: optim.clip_by_global_norm([np.ones(2)], 0.0), "max_norm must be a positive number, got 0.0"),
+        (lambda: optim.sgd(0.0), "lr must be a positive number or a schedule (a callable t -> lr), got 0.0"),
+        (lambda: optim.sgd(0.1, dampening=-0.1), "dampening must be a non-negative number, got -0.1"),
+        (lambda: optim.sgd(0.1, weight_decay=-1e-4), "weight_decay must be a non-negative number, got -0.0001"),
+        (lambda: optim.adagrad(eps=-1e-10), "eps must be a positive number, got -1e-10"),
+        (lambda: optim.adagrad(initial_accumulator_value=-0.1),
+         "initial_accumulator_value must be a non-negative number, got -0.1"),
+        (lambda: optim.rmsprop(alpha=1.0), "alpha must be a number in [0, 1), got 1.0"),
+        (lambda: optim.rmsprop(momentum=-0.9), "momentum must be a non-negative number, got -0.9"),
+        (lambda: optim.rmsprop(weight_decay=-0.1), "weight_decay must be a non-negative number, got -0.1"),
+        (lambda: optim.adam(betas=(-0.1, 0.999)), "betas[0] must be a number in [0, 1), got -0.1"),
+        (lambda: optim.adam(betas=0.9), "betas must be a pair (beta1, beta2) of numbers in [0, 1), got 0.9"),
+        (lambda: optim.adamw(eps=0.0), "eps must be a positive number, got 0.0"),
+        (lambda: optim.sgd(0.1, momentum=0.9).step(np.ones(2), np.ones(2), optim.sgd(0.1).init(np.ones(2))),
+         "state must come from this optimizer's init (sgd), got a state with slots [], not ['momentum_buffer']"),
+        (lambda: optim.adamw().step(np.ones(2), np.ones(2), optim.adam().init(np.ones(2))),
+         "state must come from this optimizer's init (adamw), got a state of adam"),
+        (lambda: optim.adam().step(np.ones(2), np.ones(2), {"t": 0}), "state must come from this optimizer's init (adam), got dict"),
+        (lambda: optim.adam().step(np.ones(3), np.ones(3), optim.adam().init(np.ones(2))),
+         "state.slots['exp_avg'] must have the shape of x: x has shape (3,), state.slots['exp_avg'] has shape (2,)"),
+        (lambda: optim.sgd(0.1).step({"w": np.ones(2)}, {"v": np.ones(2)}, optim.sgd(0.1).init({"w": np.ones(2)})),
+         "g must have the shape of x: x has shape {'w': (2,)}, g has shape {'v': (2,)}"),
+        (lambda: optim.run(optim.sgd(lambda t: 0.1 - 0.05 * t), lambda x: x, np.ones(1), 5),
+         "lr(3) must be a non-negative number, got -0.05"),
+        (lambda: optim.run("sgd", lambda x: x, np.ones(2), 3), "optimizer must be a book.optim optimizer such as sgd(0.1), got str"),
+        (lambda: optim.run(optim.sgd(0.1), lambda x: x, np.ones(2), 2.5), "steps must be a non-negative integer, got 2.5"),
+        (lambda: optim.run(optim.sgd(0.1), lambda x: x, {"w": np.array([np.inf])}, 3), "x0['w'] must contain only finite"),
+        (lambda: optim.run(optim.sgd(0.1), lambda x: x, np.ones(2), 3, f=1.0), "f must be a callable (a function), got float"),
+        (lambda: optim.run(optim.sgd(0.1), lambda x: x, np.ones(2), 3, callback="print"),
+         "callback must be a callable (a function), got str"),
+        (lambda: optim.backtracking_line_search(lambda x: x @ x, lambda x: 2 * x, np.ones(2), np.ones(2)),
+         "direction must be a descent direction (∇f(x)·direction < 0), got ∇f(x)·direction = 4.0"),
+        (lambda: optim.backtracking_line_search(lambda x: x @ x, lambda x: 2 * x, np.ones(2), -np.ones(3)),
+         "direction must have the shape of x: x has shape (2,), direction has shape (3,)"),
+        (lambda: optim.backtracking_line_search(lambda x: x @ x, lambda x: 2 * x, np.ones(2), -np.ones(2), rho=1.0),
+         "rho must be a number in (0, 1), got 1.0"),
+        (lambda: optim.backtracking_line_search(lambda x: x @ x, lambda x: 2 * x, np.ones(2), -np.ones(2), c=0.0),
+         "c must be a number in (0, 1), got 0.0"),
+        (lambda: optim.backtracking_line_search(lambda x: x @ x, lambda x: 2 * x, np.ones(2), -np.ones(2), alpha0=-1.0),
+         "alpha0 must be a positive number, got -1.0"),
+        (lambda: optim.backtracking_line_search(lambda x: x @ x, None, np.ones(2), -np.ones(2)),
+         "grad_fn must be a callable (a function), got NoneType"),
     ],
 )
 def test_bad_input_gets_one_sentence_naming_the_argument(call, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         call()
+
+
+# --- more random problems, every optimizer with a schedule --------------------------------------------------------
+
+ADAGRAD_OPTIONS = [dict(initial_accumulator_value=a, weight_decay=w, eps=e)
+                   for a, w, e in itertools.product([0.0, 0.1], [0.0, 0.01], [1e-10, 1e-3])]
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+@pytest.mark.parametrize("options", ADAGRAD_OPTIONS, ids=str)
+def test_adagrad_matches_pytorch_on_random_problems_with_a_schedule(options, seed):
+    f, x0 = _problem(seed)
+    lr = _rate(0.3, _schedules()["decaying"])
+    np.testing.assert_allclose(_book_run(optim.adagrad(lr=lr, **options), f, x0), torch_adagrad(x0, f.grad, lr, **options),
+                               rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("seed", [13, 14])
+@pytest.mark.parametrize("options", RMSPROP_OPTIONS, ids=str)
+def test_rmsprop_matches_pytorch_on_random_problems_with_a_schedule(options, seed):
+    f, x0 = _problem(seed)
+    lr = _rate(0.01, _schedules()["decaying"])
+    np.testing.assert_allclose(_book_run(optim.rmsprop(lr=lr, eps=1e-6, **options), f, x0),
+                               torch_rmsprop(x0, f.grad, lr, eps=1e-6, **options), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("seed", [15, 16])
+def test_sgd_and_adam_match_pytorch_on_more_random_problems(seed):
+    f, x0 = _problem(seed)
+    lr = _rate(0.05, _schedules()["decaying"])
+    for options in SGD_OPTIONS:
+        np.testing.assert_allclose(_book_run(optim.sgd(lr, **options), f, x0), torch_sgd(x0, f.grad, lr, **options),
+                                   rtol=1e-12, atol=1e-14)
+    for options, decoupled in itertools.product(ADAM_OPTIONS, [False, True]):
+        make = optim.adamw if decoupled else optim.adam
+        np.testing.assert_allclose(_book_run(make(lr=lr, **options), f, x0),
+                                   torch_adam(x0, f.grad, lr, decoupled=decoupled, **options), rtol=1e-12, atol=1e-14)
+
+
+# --- purity, batches, dicts, shapes --------------------------------------------------------------------------------
+
+EVERY_OPTIMIZER = [optim.sgd(0.1), optim.sgd(0.1, momentum=0.9, dampening=0.1, weight_decay=0.01),
+                   optim.sgd(0.1, momentum=0.9, nesterov=True), optim.adagrad(initial_accumulator_value=0.1, weight_decay=0.01),
+                   optim.rmsprop(momentum=0.9, centered=True, weight_decay=0.01), optim.adam(weight_decay=0.01),
+                   optim.adam(amsgrad=True), optim.adamw(amsgrad=True)]
+
+
+def _copy(tree):
+    return {k: _copy(v) for k, v in tree.items()} if isinstance(tree, dict) else np.array(tree, copy=True)
+
+
+def _assert_trees_equal(a, b):
+    assert type(a) is type(b)
+    if isinstance(a, dict):
+        assert a.keys() == b.keys()
+        for key in a:
+            _assert_trees_equal(a[key], b[key])
+    else:
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("opt", EVERY_OPTIMIZER, ids=repr)
+@pytest.mark.parametrize("as_dict", [False, True], ids=["array", "dict"])
+def test_every_step_is_pure(opt, as_dict):
+    rng = np.random.default_rng(7)
+    make = (lambda v: {"w": v[:4].reshape(2, 2), "layer": {"b": v[4:]}}) if as_dict else (lambda v: v)  # noqa: E731
+    x, g1, g2 = (make(rng.normal(size=6)) for _ in range(3))
+    state = opt.step(x, g1, opt.init(x))[1]  # a state with non-zero slots
+    inputs = [_copy(x), _copy(g2), _copy(state.slots)]
+    first, second = opt.step(x, g2, state), opt.step(x, g2, state)
+    for before, after in zip(inputs, [x, g2, state.slots]):
+        _assert_trees_equal(before, after)  # nothing was mutated
+    _assert_trees_equal(first[0], second[0])
+    _assert_trees_equal(first[1].slots, second[1].slots)
+    assert state.t == 1 and first[1].t == 2
+    for name in opt.init(x).slots:  # the state mirrors x
+        assert optim._shapes(first[1].slots[name]) == optim._shapes(x)
+
+
+@pytest.mark.parametrize("opt", [optim.adam(0.01, amsgrad=True), optim.sgd(2e-4, momentum=0.9, nesterov=True)], ids=repr)
+def test_a_thousand_starts_batched_equal_the_same_starts_looped(opt):
+    f = Rosenbrock()
+    starts = np.random.default_rng(1).uniform(-2, 2, size=(1000, 2))
+    trajectory = optim.run(opt, f.grad, starts, 20)
+    batched = trajectory.x
+    assert not trajectory.diverged and trajectory.steps_done == 20
+    for i, start in enumerate(starts):
+        x, state = start, opt.init(start)
+        for _ in range(20):
+            x, state = opt.step(x, f.grad(x), state)
+        np.testing.assert_array_equal(batched[-1, i], x)
+
+
+def test_a_grid_of_starts_keeps_its_shape():
+    f = Quadratic(np.diag([1.0, 4.0]))
+    grid = np.stack(np.meshgrid(np.linspace(-1, 1, 3), np.linspace(-2, 2, 5)), axis=-1)  # (5, 3, 2)
+    trajectory = optim.run(optim.sgd(0.1), f.grad, grid, 4, f=f)
+    assert trajectory.x.shape == (5, 5, 3, 2) and trajectory.f.shape == (5, 5, 3)
+    np.testing.assert_allclose(trajectory.x[-1], grid * np.array([0.9, 0.6]) ** 4, rtol=1e-14)
+
+
+def test_a_single_number_is_a_zero_dimensional_parameter():
+    trajectory = optim.run(optim.sgd(0.25), lambda x: 2 * x, 1.0, 3)
+    np.testing.assert_array_equal(trajectory.x, [1.0, 0.5, 0.25, 0.125])
+
+
+def test_one_diverging_start_stops_the_whole_batch_quietly():
+    f = Quadratic(np.diag([1.0, 1.0]))
+    starts = np.array([[1.0, 1.0], [1e200, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trajectory = optim.run(optim.sgd(3.0), f.grad, starts, 1000, f=f)
+    assert trajectory.diverged and trajectory.steps_done == trajectory.x.shape[0] - 1
+    assert np.all(np.isfinite(trajectory.x[-1, 0])) and not np.all(np.isfinite(trajectory.x[-1, 1]))
+
+
+def test_dict_runs_stack_each_parameter_and_stop_when_any_diverges():
+    grad = lambda p: {"a": 2 * p["a"], "inner": {"b": 4 * p["inner"]["b"]}}  # noqa: E731
+    loss = lambda p: float(np.sum(p["a"] ** 2) + 2 * np.sum(p["inner"]["b"] ** 2))  # noqa: E731
+    x0 = {"a": np.ones((2, 3)), "inner": {"b": np.array(1.0)}}
+    trajectory = optim.run(optim.sgd(0.1), grad, x0, 3, f=loss)
+    assert trajectory.x["a"].shape == (4, 2, 3) and trajectory.x["inner"]["b"].shape == (4,)
+    np.testing.assert_allclose(trajectory.x["inner"]["b"], 0.6 ** np.arange(4), rtol=1e-15)
+    np.testing.assert_allclose(trajectory.f, 6 * 0.8 ** (2 * np.arange(4)) + 2 * 0.6 ** (2 * np.arange(4)), rtol=1e-14)
+    zero = optim.run(optim.sgd(0.1), grad, x0, 0, f=loss)
+    assert zero.steps_done == 0 and zero.x["a"].shape == (1, 2, 3) and zero.f.tolist() == [8.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        blown = optim.run(optim.sgd(1e300), grad, x0, 10)
+    assert blown.diverged and blown.steps_done == 2 and not np.isfinite(blown.x["inner"]["b"][-1])
+
+
+def test_a_two_layer_network_as_a_dict_trains_exactly_like_the_hand_written_loop():
+    rng = np.random.default_rng(0)
+    inputs, targets = np.linspace(-3, 3, 32)[:, None], np.sin(np.linspace(-3, 3, 32))[:, None]
+    params = {"W1": rng.normal(size=(1, 8)), "b1": np.zeros(8), "W2": rng.normal(size=(8, 1)) / 3, "b2": np.zeros(1)}
+
+    def grad(p):
+        hidden = np.tanh(inputs @ p["W1"] + p["b1"])
+        d_out = 2 * (hidden @ p["W2"] + p["b2"] - targets) / targets.size
+        d_pre = d_out @ p["W2"].T * (1 - hidden**2)
+        return {"W1": inputs.T @ d_pre, "b1": d_pre.sum(axis=0), "W2": hidden.T @ d_out, "b2": d_out.sum(axis=0)}
+
+    trajectory = optim.run(optim.sgd(0.05), grad, params, 300)
+    by_hand = dict(params)
+    for _ in range(300):
+        by_hand = {name: value - 0.05 * g for (name, value), g in zip(by_hand.items(), grad(by_hand).values())}
+    for name in params:
+        np.testing.assert_array_equal(trajectory.x[name][-1], by_hand[name])
+
+
+# --- line search and clipping, the edges -----------------------------------------------------------------------------
+
+
+def test_backtracking_rejects_an_overflowing_trial_step_without_a_warning():
+    f = lambda x: float(np.exp(100 * (x @ x)))  # noqa: E731
+    grad = lambda x: 200 * x * np.exp(100 * (x @ x))  # noqa: E731
+    x = np.array([0.1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        alpha = optim.backtracking_line_search(f, grad, x, -grad(x), alpha0=1e3)
+    slope = -float(grad(x) @ grad(x))
+    assert f(x - alpha * grad(x)) <= f(x) + 1e-4 * alpha * slope < f(x)
+    assert not f(x - 2 * alpha * grad(x)) <= f(x) + 1e-4 * 2 * alpha * slope
+
+
+def test_clipping_keeps_the_structure_and_scales_even_at_the_boundary():
+    grads = (np.array([0.6]), {"inner": np.array([0.8])})
+    clipped, norm = optim.clip_by_global_norm(grads, 1.0)  # norm = max_norm: PyTorch still scales by 1/(1 + 1e-6)
+    assert isinstance(clipped, tuple) and isinstance(clipped[1], dict) and norm == pytest.approx(1.0, rel=1e-15)
+    np.testing.assert_allclose(clipped[0], 0.6 / (norm + 1e-6), rtol=1e-15)
+    far_below, _ = optim.clip_by_global_norm([np.array([3.0, 4.0])], 10.0)
+    np.testing.assert_array_equal(far_below[0], [3.0, 4.0])
+    assert grads[0][0] == 0.6  # the input is not changed

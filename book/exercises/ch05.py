@@ -1,0 +1,207 @@
+"""Checkers for Chapter 5's exercises (stochastic and mini-batch gradient descent): ``check.sgd_epoch(sgd_epoch)``.
+
+The loss is least squares with one term per example, fᵢ(w) = ½ (xᵢᵀw − yᵢ)², and every reference answer comes
+from :mod:`book.stochastic` and :mod:`book.optim`, the code the chapter runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from book import stochastic
+from book.checks import Case, Mistake, Result, check_function, close_to, frozen
+from book.functions import LeastSquares
+from book.optim import run, sgd
+
+TIGHT = close_to(rtol=1e-9, atol=1e-12)
+
+_rng = np.random.default_rng(5)
+_X = frozen(np.column_stack([np.ones(6), _rng.standard_normal(6)]))
+_Y = frozen(_X @ np.array([2.0, -1.0]) + 0.5 * _rng.standard_normal(6))
+_X10 = frozen(np.column_stack([np.ones(10), _rng.standard_normal((10, 2))]))
+_Y10 = frozen(_X10 @ np.array([1.0, 0.5, -2.0]) + _rng.standard_normal(10))
+_W = frozen([0.5, 0.3])
+_W10 = frozen([0.0, 1.0, -1.0])
+
+_DATA6 = "the 6 examples of X (6 × 2), y"
+_DATA10 = "the 10 examples of X (10 × 3), y"
+
+
+def _gradient(X, y, w, indices) -> np.ndarray:
+    return stochastic.minibatch_gradient(LeastSquares(X, y), w, np.asarray(indices))
+
+
+# --- Exercise 1: a mini-batch gradient ------------------------------------------------------------------------
+
+
+def minibatch_gradient(learner) -> Result:
+    """Exercise 5.1: (1/B) Σ_{i in batch} (xᵢᵀw − yᵢ) xᵢ for the rows ``indices`` (repeats count twice)."""
+    return check_function(
+        learner,
+        _gradient,
+        [
+            Case((_X, _Y, _W, np.array([0, 3, 4])), f"{_DATA6}, w = [0.5, 0.3], indices = [0, 3, 4]"),
+            Case((_X, _Y, _W, np.array([2, 2, 5])), f"{_DATA6}, w = [0.5, 0.3], indices = [2, 2, 5] (example 2 twice)"),
+            Case((_X10, _Y10, _W10, np.array([7])), f"{_DATA10}, w = [0, 1, -1], indices = [7]"),
+        ],
+        mistakes=[
+            Mistake(lambda X, y, w, idx: X[idx].T @ (X[idx] @ w - y[idx]) / len(y), "divide by the batch size B = len(indices), not by n: the mini-batch gradient is an average over the batch."),
+            Mistake(lambda X, y, w, idx: X[idx].T @ (X[idx] @ w - y[idx]), "average over the batch: divide the sum by B = len(indices)."),
+            Mistake(lambda X, y, w, idx: X.T @ (X @ w - y) / len(y), "that is the full gradient: use only the rows in the batch, X[indices] and y[indices]."),
+            Mistake(lambda X, y, w, idx: X[idx].T @ (y[idx] - X[idx] @ w) / len(idx), "the sign is flipped: the residual is xᵢᵀw − yᵢ (prediction minus target)."),
+            Mistake(lambda X, y, w, idx: _gradient(X, y, w, np.unique(idx)), "an index that appears twice counts twice: do not remove repeats (np.unique) from the batch."),
+        ],
+        hint="take the batch's rows Xb = X[indices] and targets yb = y[indices]; the answer is Xbᵀ(Xb w − yb) / B.",
+        compare=TIGHT,
+        name="minibatch_gradient",
+    )
+
+
+# --- Exercise 2: unbiased, by enumeration ---------------------------------------------------------------------
+
+
+def _full_gradient(X, y, w, batch_size) -> np.ndarray:
+    return LeastSquares(X, y).grad(w)
+
+
+def expected_minibatch_gradient(learner) -> Result:
+    """Exercise 5.2: the average of g_B over all n^B equally likely batches drawn with replacement, which is ∇f(w)."""
+    return check_function(
+        learner,
+        _full_gradient,
+        [
+            Case((_X, _Y, _W, 1), f"{_DATA6}, w = [0.5, 0.3], batch_size = 1"),
+            Case((_X, _Y, _W, 2), f"{_DATA6}, w = [0.5, 0.3], batch_size = 2"),
+            Case((_X[:4], _Y[:4], _W, 3), "the first 4 examples, w = [0.5, 0.3], batch_size = 3"),
+        ],
+        mistakes=[
+            Mistake(lambda X, y, w, B: B * _full_gradient(X, y, w, B), "each batch's gradient is an average: divide its sum over the batch by B."),
+            Mistake(lambda X, y, w, B: len(y) ** B * _full_gradient(X, y, w, B), "average over the batches: divide the total by their number, n ** B."),
+            Mistake(lambda X, y, w, B: _gradient(X, y, w, np.arange(B)), "that is one batch, the first B examples; average over every batch (itertools.product(range(n), repeat=B))."),
+        ],
+        hint="loop over itertools.product(range(n), repeat=batch_size), average the mini-batch gradients, and compare with Xᵀ(Xw − y)/n.",
+        compare=TIGHT,
+        name="expected_minibatch_gradient",
+    )
+
+
+# --- Exercise 3: the variance of a mini-batch gradient --------------------------------------------------------
+
+
+def _variance(X, y, w, batch_size, replace) -> float:
+    return stochastic.minibatch_variance(LeastSquares(X, y), w, batch_size, replace)
+
+
+def _sigma2(X, y, w) -> float:
+    gradients = (X @ w - y)[:, None] * X
+    return float(np.mean(np.sum((gradients - gradients.mean(axis=0)) ** 2, axis=1)))
+
+
+def minibatch_variance(learner) -> Result:
+    """Exercise 5.3: E‖g_B − ∇f‖² = σ²/B with replacement, σ²/B · (n − B)/(n − 1) without."""
+    return check_function(
+        learner,
+        _variance,
+        [
+            Case((_X, _Y, _W, 1, True), f"{_DATA6}, w = [0.5, 0.3], batch_size = 1, replace = True"),
+            Case((_X, _Y, _W, 3, True), f"{_DATA6}, w = [0.5, 0.3], batch_size = 3, replace = True"),
+            Case((_X, _Y, _W, 3, False), f"{_DATA6}, w = [0.5, 0.3], batch_size = 3, replace = False"),
+            Case((_X10, _Y10, _W10, 10, False), f"{_DATA10}, w = [0, 1, -1], batch_size = 10, replace = False"),
+        ],
+        mistakes=[
+            Mistake(lambda X, y, w, B, r: _sigma2(X, y, w), "that is σ², the variance of one example's gradient; a batch of B independent draws has σ²/B."),
+            Mistake(lambda X, y, w, B, r: _sigma2(X, y, w) / B, "without replacement the draws are not independent: multiply by (n − B)/(n − 1)."),
+            Mistake(lambda X, y, w, B, r: _sigma2(X, y, w) / B * (len(y) - B) / (len(y) - 1), "with replacement the draws are independent and the variance is σ²/B: apply (n − B)/(n − 1) only when replace is False."),
+            Mistake(lambda X, y, w, B, r: _sigma2(X, y, w) / B * ((len(y) - B) / len(y) if not r else 1), "the finite-population correction is (n − B)/(n − 1), not (n − B)/n."),
+            Mistake(lambda X, y, w, B, r: float(np.mean(np.sum(((X @ w - y)[:, None] * X) ** 2, axis=1))) / B * (1 if r else (len(y) - B) / (len(y) - 1)),
+                    "σ² is the mean squared distance from the full gradient: subtract ∇f from each example's gradient before squaring."),
+        ],
+        hint="σ² = mean over i of ‖∇fᵢ(w) − ∇f(w)‖² with ∇fᵢ(w) = (xᵢᵀw − yᵢ) xᵢ; return σ²/B, times (n − B)/(n − 1) when replace is False.",
+        compare=TIGHT,
+        name="minibatch_variance",
+    )
+
+
+# --- Exercise 4: one epoch of SGD with shuffling --------------------------------------------------------------
+
+
+def _epoch(X, y, w, lr, batch_size, seed, order=None) -> np.ndarray:
+    """One epoch through ``order`` (a seeded permutation by default) in consecutive batches, each one an sgd step."""
+    order = np.random.default_rng(seed).permutation(len(y)) if order is None else order
+    batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    objective, stream = LeastSquares(X, y), iter(batches)
+    return run(sgd(lr), lambda v: stochastic.minibatch_gradient(objective, v, next(stream)), w, len(batches)).x[-1]
+
+
+def _epoch_with_replacement(X, y, w, lr, batch_size, seed) -> np.ndarray:
+    n = len(y)
+    return _epoch(X, y, w, lr, batch_size, seed, np.random.default_rng(seed).integers(0, n, size=-(-n // batch_size) * batch_size))
+
+
+def _epoch_dropping_last(X, y, w, lr, batch_size, seed) -> np.ndarray:
+    n = len(y)
+    return _epoch(X, y, w, lr, batch_size, seed, np.random.default_rng(seed).permutation(n)[: n - n % batch_size])
+
+
+def _epoch_frozen_gradient(X, y, w, lr, batch_size, seed) -> np.ndarray:
+    order, w = np.random.default_rng(seed).permutation(len(y)), np.array(w, dtype=float)
+    steps = [order[start : start + batch_size] for start in range(0, len(y), batch_size)]
+    return w - lr * sum(_gradient(X, y, w, batch) for batch in steps)
+
+
+def _full_steps(X, y, w, lr, batch_size) -> np.ndarray:
+    """⌈n/B⌉ steps of full-batch gradient descent: an epoch that ignored the batches."""
+    objective = LeastSquares(X, y)
+    return run(sgd(lr), objective.grad, w, -(-len(y) // batch_size)).x[-1]
+
+
+def sgd_epoch(learner) -> Result:
+    """Exercise 5.4: one epoch of mini-batch SGD over a seeded permutation, in consecutive batches of batch_size."""
+    return check_function(
+        learner,
+        _epoch,
+        [
+            Case((_X10, _Y10, _W10, 0.1, 5, 0), f"{_DATA10}, w = [0, 1, -1], lr = 0.1, batch_size = 5, seed = 0"),
+            Case((_X10, _Y10, _W10, 0.05, 3, 1), f"{_DATA10}, w = [0, 1, -1], lr = 0.05, batch_size = 3 (last batch of 1), seed = 1"),
+            Case((_X, _Y, _W, 0.2, 1, 2), f"{_DATA6}, w = [0.5, 0.3], lr = 0.2, batch_size = 1, seed = 2"),
+        ],
+        mistakes=[
+            Mistake(lambda X, y, w, lr, B, seed: _epoch(X, y, w, lr, B, seed, np.arange(len(y))), "shuffle first: order = np.random.default_rng(seed).permutation(n), then take the batches in that order."),
+            Mistake(_epoch_with_replacement, "an epoch with shuffling uses every example once: cut a permutation into batches instead of drawing indices with replacement."),
+            Mistake(_epoch_dropping_last, "keep the last, smaller batch when B does not divide n: range(0, n, batch_size) gives its start too."),
+            Mistake(_epoch_frozen_gradient, "recompute the gradient at the current w before every step: each step starts where the previous one ended."),
+            Mistake(lambda X, y, w, lr, B, seed: _full_steps(X, y, w, lr, B), "each step uses only its own batch's gradient, not the full gradient."),
+        ],
+        hint="order = np.random.default_rng(seed).permutation(n); for start in range(0, n, batch_size): batch = order[start:start + batch_size]; w = w − lr · (mini-batch gradient on batch).",
+        compare=TIGHT,
+        name="sgd_epoch",
+    )
+
+
+# --- Exercise 5: a Robbins–Monro schedule ---------------------------------------------------------------------
+
+
+_TIMES = frozen([0, 1, 10, 100, 1000, 10_000])
+
+
+def decaying_lr(learner) -> Result:
+    """Exercise 5.5: η_t = lr0 / (1 + t/tau), with t = 0 the first step; vectorised over t."""
+    return check_function(
+        learner,
+        lambda t, lr0, tau: stochastic.inverse_time_decay(lr0, tau)(np.asarray(t, dtype=float)),
+        [
+            Case((0, 0.5, 10.0), "t = 0, lr0 = 0.5, tau = 10"),
+            Case((_TIMES, 0.1, 100.0), "t = [0, 1, 10, 100, 1000, 10000], lr0 = 0.1, tau = 100"),
+            Case((_TIMES, 2.0, 1.0), "t = [0, 1, 10, 100, 1000, 10000], lr0 = 2, tau = 1"),
+        ],
+        mistakes=[
+            Mistake(lambda t, lr0, tau: lr0 / (1 + (np.asarray(t) + 1) / tau), "t = 0 is the first step, and η₀ must be lr0: use 1 + t/tau, not 1 + (t + 1)/tau."),
+            Mistake(lambda t, lr0, tau: lr0 / (1 + np.asarray(t) / tau) ** 2, "that decays like 1/t², so Σ ηₜ is finite and SGD may stop short of the minimum; decay like 1/t."),
+            Mistake(lambda t, lr0, tau: lr0 / np.sqrt(1 + np.asarray(t) / tau), "that decays like 1/√t, so Σ ηₜ² diverges and the noise never dies out; decay like 1/t."),
+            Mistake(lambda t, lr0, tau: lr0 * np.exp(-np.asarray(t) / tau), "an exponential decay has a finite Σ ηₜ: SGD may stop short of the minimum; decay like 1/t."),
+            Mistake(lambda t, lr0, tau: lr0 / (1 + np.asarray(t) * tau), "divide t by tau: tau is the number of steps after which the rate has halved."),
+        ],
+        hint="η_t = lr0 / (1 + t / tau): η₀ = lr0, and the rate halves at t = tau.",
+        compare=TIGHT,
+        name="decaying_lr",
+    )

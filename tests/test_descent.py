@@ -1,0 +1,73 @@
+"""book.descent: the measurements Chapter 4 makes on gradient-descent runs, and their refusals of bad input."""
+
+import math
+
+import numpy as np
+import pytest
+
+from book import descent
+from book.calculus import gradient, hessian
+from book.functions import LeastSquares, LogisticRegression, Quadratic
+
+
+def test_asymptotic_rate_and_iterations_to_on_a_geometric_sequence():
+    errors = 3.0 * 0.7 ** np.arange(50)
+    assert descent.asymptotic_rate(errors, 20) == pytest.approx(0.7, rel=1e-12)
+    assert descent.iterations_to(errors, 1e-3) == math.ceil(math.log(1e-3) / math.log(0.7))
+    assert descent.iterations_to(errors, 1e-30) is None
+
+
+def test_iteration_bound_is_the_first_k_with_rate_to_the_k_below_tol():
+    for kappa in (2.0, 7.5, 300.0):
+        rate = (kappa - 1) / (kappa + 1)
+        k = descent.iteration_bound(kappa, 1e-6)
+        assert rate**k <= 1e-6 < rate ** (k - 1)
+    assert descent.iteration_bound(1.0, 1e-6) == 1
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: descent.asymptotic_rate(np.ones(5), 5), "tail"),
+        (lambda: descent.asymptotic_rate(np.ones(5), 0), "tail"),
+        (lambda: descent.iterations_to(np.ones(5), 0.0), "tol"),
+        (lambda: descent.iteration_bound(0.5, 1e-6), "kappa"),
+        (lambda: descent.iteration_bound(10.0, -1.0), "tol"),
+        (lambda: descent.smoothness_constant(Quadratic(np.eye(2))), "f"),
+    ],
+)
+def test_bad_input_is_one_value_error_naming_the_argument(call, name):
+    with pytest.raises(ValueError, match=rf"^{name} must"):
+        call()
+
+
+def test_smoothness_constant_bounds_every_hessian():
+    X, y = descent.two_blobs(40, seed=3)
+    rng = np.random.default_rng(0)
+    for f in (LeastSquares(X, X @ np.array([1.0, -1.0, 0.5])), LogisticRegression(X, y, l2=0.1)):
+        L = descent.smoothness_constant(f)
+        curvatures = np.linalg.eigvalsh(f.hessian(rng.normal(scale=2.0, size=(200, 3))))
+        assert np.max(np.abs(curvatures)) <= L * (1 + 1e-12)
+        assert np.max(curvatures) > 0.5 * L  # and it is not a loose bound here
+
+
+def test_saddle_derivatives_match_central_differences():
+    f = descent.Saddle()
+    for p in np.array([[0.3, -1.2], [1.0, 0.5], [-0.7, 0.0]]):
+        assert np.allclose(f.grad(p), gradient(f, p), atol=1e-8)
+        assert np.allclose(f.hessian(p), hessian(f, p), atol=1e-5)
+    assert f(f.minimizers).tolist() == [0.0, 0.0]
+
+
+def test_basins_label_starts_next_to_each_minimizer_and_refuse_far_ones():
+    f = descent.Saddle()
+    starts = np.array([[0.5, 0.9], [-0.5, -1.1], [0.5, 0.0]])
+    assert descent.basins(f, f.minimizers, starts, 0.1, 300).tolist() == [0, 1, -1]  # the last converges to the saddle
+
+
+def test_two_blobs_and_linear_data_are_seeded_and_shaped():
+    X, y = descent.two_blobs(10, seed=1)
+    assert X.shape == (10, 3) and np.all(X[:, 0] == 1) and y.tolist() == [0.0, 1.0] * 5
+    assert np.array_equal(descent.two_blobs(10, seed=1)[0], X)
+    X, y = descent.linear_data(20, np.array([1.0, 2.0]), noise=0.0)
+    assert np.allclose(y, X @ [1.0, 2.0])

@@ -1,0 +1,126 @@
+"""Unit tests of book.stochastic (mini-batches, variance, noise ball, training) and book.data."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from book import data, stochastic
+from book.functions import LeastSquares, LogisticRegression, Rosenbrock
+from book.optim import run, sgd
+
+RNG = np.random.default_rng(0)
+X = np.column_stack([np.ones(12), RNG.standard_normal((12, 2))])
+LINEAR = LeastSquares(X, X @ np.array([1.0, -1.0, 0.5]) + RNG.standard_normal(12))
+LOGISTIC = LogisticRegression(X, (RNG.random(12) < 0.5).astype(float), l2=0.1)
+SOFTMAX = stochastic.SoftmaxRegression(X, RNG.integers(0, 3, 12), classes=3, l2=0.05)
+
+
+@pytest.mark.parametrize("f", [LINEAR, LOGISTIC, SOFTMAX], ids=["least squares", "logistic", "softmax"])
+def test_minibatch_gradient_over_every_row_is_the_full_gradient_and_batches_equal_loops(f):
+    w = RNG.standard_normal((4, f.dim))
+    indices = RNG.integers(0, f.n, size=(4, 5))
+    np.testing.assert_allclose(stochastic.minibatch_gradient(f, w[0], np.arange(f.n)), f.grad(w[0]), rtol=1e-12)
+    batched = stochastic.minibatch_gradient(f, w, indices)
+    looped = np.array([stochastic.minibatch_gradient(f, w[k], indices[k]) for k in range(4)])
+    np.testing.assert_array_equal(batched, looped)
+    subset = type(f)(f.X[indices[0]], f.y[indices[0]], **({"classes": 3} if f is SOFTMAX else {}), **({"l2": f.l2} if f is not LINEAR else {}))
+    np.testing.assert_allclose(batched[0], subset.grad(w[0]), rtol=1e-12)
+
+
+def test_softmax_gradient_matches_central_differences():
+    w = RNG.standard_normal(SOFTMAX.dim)
+    steps = np.eye(SOFTMAX.dim) * 1e-6
+    central = np.array([(SOFTMAX(w + e) - SOFTMAX(w - e)) / 2e-6 for e in steps])
+    np.testing.assert_allclose(SOFTMAX.grad(w), central, atol=1e-8)
+
+
+def test_softmax_rejects_bad_labels_and_minibatch_gradient_rejects_other_objectives():
+    with pytest.raises(ValueError, match="y must hold one integer label in 0..2"):
+        stochastic.SoftmaxRegression(X, np.full(12, 3), classes=3)
+    with pytest.raises(ValueError, match="l2 must be a non-negative number"):
+        stochastic.SoftmaxRegression(X, np.zeros(12), classes=3, l2=-1.0)
+    with pytest.raises(ValueError, match="f must be a LeastSquares, LogisticRegression or SoftmaxRegression"):
+        stochastic.minibatch_gradient(Rosenbrock(), np.zeros(2), np.array([0]))
+
+
+def test_sample_batch_with_and_without_replacement():
+    rng = np.random.default_rng(1)
+    without = stochastic.sample_batch(12, 12, rng, replace=False, runs=(50,))
+    assert without.shape == (50, 12) and all(np.array_equal(np.sort(row), np.arange(12)) for row in without)
+    assert stochastic.sample_batch(12, 30, rng).shape == (30,)  # with replacement a batch may be larger than n
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+        stochastic.sample_batch(12, 13, rng, replace=False)
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+        stochastic.sample_batch(12, 0, rng)
+
+
+def test_batches_cover_an_epoch_and_are_reproducible():
+    stream = stochastic.batches(12, 5, seed=3, scheme="replace", runs=(2,))
+    epoch = [next(stream) for _ in range(3)]  # ⌈12/5⌉ batches
+    assert [b.shape for b in epoch] == [(2, 5)] * 3
+    first, again = stochastic.batches(12, 5, seed=3), stochastic.batches(12, 5, seed=3)
+    for _ in range(6):
+        np.testing.assert_array_equal(next(first), next(again))
+    with pytest.raises(ValueError, match="scheme must be one of 'shuffle', 'replace'"):
+        next(stochastic.batches(12, 5, seed=0, scheme="sorted"))
+
+
+def test_stochastic_gradient_is_seeded_and_checks_the_batch_size():
+    w = np.zeros(3)
+    one, two = (stochastic.stochastic_gradient(LINEAR, 4, seed=9) for _ in range(2))
+    np.testing.assert_array_equal([one(w) for _ in range(5)], [two(w) for _ in range(5)])
+    with pytest.raises(ValueError, match="batch_size must be between 1 and n = 12"):
+        stochastic.stochastic_gradient(LINEAR, 13, seed=0)
+
+
+def test_measured_variance_and_theory_agree_and_the_correction_is_exact_at_b_equals_n():
+    w = np.array([0.5, 0.0, 0.0])
+    assert stochastic.measured_variance(LINEAR, w, 3, draws=20_000, seed=0) == pytest.approx(
+        stochastic.minibatch_variance(LINEAR, w, 3), rel=0.05)
+    assert stochastic.minibatch_variance(LINEAR, w, 12, replace=False) == 0.0
+    assert stochastic.measured_variance(LINEAR, w, 12, draws=10, seed=0, replace=False) == pytest.approx(0.0, abs=1e-25)
+    with pytest.raises(ValueError, match="batch_size must be between 1 and n = 12"):
+        stochastic.minibatch_variance(LINEAR, w, 0)
+
+
+def test_noise_ball_and_schedule_reject_bad_rates():
+    with pytest.raises(ValueError, match="lr must be a positive number"):
+        stochastic.noise_ball(LINEAR, 0.0, 1)
+    with pytest.raises(ValueError, match="decay_steps must be a positive number"):
+        stochastic.inverse_time_decay(0.1, 0)
+
+
+def test_train_is_one_sgd_run_reported_per_epoch():
+    schedule = stochastic.inverse_time_decay(0.2, 5)
+    reported = []
+    weights = stochastic.train(LINEAR, np.zeros(3), schedule, batch_size=5, epochs=4, seed=2, progress=reported.append)
+    assert reported == [1, 2, 3, 4] and weights.shape == (5, 3)
+    whole = run(sgd(schedule), stochastic.stochastic_gradient(LINEAR, 5, seed=2), np.zeros(3), 4 * 3).x
+    np.testing.assert_array_equal(weights, whole[::3])
+
+
+def test_accuracy_counts_the_highest_scoring_class():
+    f = stochastic.SoftmaxRegression(np.eye(3), [0, 1, 2], classes=3)
+    assert stochastic.accuracy(f, np.eye(3).ravel(), np.eye(3), [0, 1, 2]) == 1.0
+    assert stochastic.accuracy(f, np.eye(3).ravel(), np.eye(3), [0, 2, 2]) == pytest.approx(2 / 3)
+
+
+def test_softmax_loss_is_silent_and_non_finite_far_away():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(SOFTMAX(np.full(SOFTMAX.dim, np.nan)))
+
+
+def test_split_and_standardize():
+    X_train, X_test, y_train, y_test = data.split(np.arange(20.0).reshape(10, 2), np.arange(10), test_fraction=0.3, seed=4)
+    assert X_train.shape == (7, 2) and X_test.shape == (3, 2)
+    assert sorted(np.concatenate([y_train, y_test]).tolist()) == list(range(10))
+    np.testing.assert_array_equal(X_train[:, 0] / 2, y_train)  # rows stay with their labels
+    with pytest.raises(ValueError, match="test_fraction must be strictly between 0 and 1"):
+        data.split(np.zeros((4, 1)), np.zeros(4), test_fraction=1.0)
+    with pytest.raises(ValueError, match="y must have one entry per row of X"):
+        data.split(np.zeros((4, 1)), np.zeros(3))
+    train, test = data.standardize(np.array([[1.0], [3.0]]), np.array([[5.0]]))
+    np.testing.assert_array_equal(train, [[-1.0], [1.0]])
+    np.testing.assert_array_equal(test, [[3.0]])
