@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import bench_autodiff  # noqa: E402
+import bench_optim  # noqa: E402
 
 from book.explore import explore  # noqa: E402
 from book.figures import ch01  # noqa: E402
@@ -102,6 +103,7 @@ def main() -> None:
         "Live slider latency, Chapter 1 (60 updates each)": slider_latency(),
         "Static page weight (built site)": page_weight(),
         "Autodiff: gradient of a 2-layer MLP loss (batch 256, 256 hidden)": bench_autodiff.run(),
+        "Gradient descent: 1 000 starts × 500 steps on Rosenbrock, one batched run vs a loop": bench_optim.run_benchmark(),
         "Build": build_times(),
         "Tests": {} if "--no-tests" in sys.argv else test_time(),
     }
