@@ -31,9 +31,9 @@ from book.explore import explore  # noqa: E402
 from book.figures import ch01  # noqa: E402
 
 CHAPTER1_EXPLORABLES = {
-    "secant → tangent": (ch01.tangent_figure, {"x0": (-2.0, 2.0, 0.5), "h": [-1.5, -1.0, -0.5, -0.1, 0.1, 0.5, 1.0, 1.5]}),
-    "error vs h": (ch01.error_figure, {"function": ["exp", "sin", "x³"], "x0": [0.0, 0.5, 1.0, 2.0, 5.0]}),
-    "descent step": (ch01.descent_figure, {"w0": (-1.0, 5.0, 0.5), "lr": [0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]}),
+    "secant → tangent": (ch01.tangent_figure, ch01.TANGENT_SLIDERS),
+    "error vs h": (ch01.error_figure, ch01.ERROR_SLIDERS),
+    "descent step": (ch01.descent_figure, ch01.DESCENT_SLIDERS),
 }
 
 
