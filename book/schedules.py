@@ -23,7 +23,7 @@ import numpy as np
 
 from book._validate import require_count, require_positive
 
-__all__ = ["constant", "cosine", "exponential", "step_decay", "warmup_cosine"]
+__all__ = ["constant", "cosine", "exponential", "inverse_time_decay", "step_decay", "warmup_cosine"]
 
 Schedule = Callable[[Any], Any]
 
@@ -79,6 +79,17 @@ def exponential(lr: float, gamma: float) -> Schedule:
     """η_t = lr · γ^t (PyTorch's ``ExponentialLR``)."""
     rate, factor = require_positive("lr", lr), require_positive("gamma", gamma)
     return _schedule(lambda t: rate * factor**t, "exponential")
+
+
+def inverse_time_decay(lr: float, decay_steps: float) -> Schedule:
+    """η_t = lr / (1 + t / decay_steps): Σ η_t = ∞ and Σ η_t² < ∞, the Robbins–Monro conditions SGD needs.
+
+    >>> schedule = inverse_time_decay(0.5, 10)
+    >>> schedule(0), schedule(10)
+    (0.5, 0.25)
+    """
+    rate, scale = require_positive("lr", lr), require_positive("decay_steps", decay_steps)
+    return _schedule(lambda t: rate / (1 + t / scale), "inverse_time_decay")
 
 
 def _cosine_between(high: float, low: float, fraction: np.ndarray) -> np.ndarray:

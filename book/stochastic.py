@@ -32,7 +32,6 @@ __all__ = [
     "noise_ball",
     "noise_ball_slope",
     "stationary_distance",
-    "inverse_time_decay",
     "train",
     "accuracy",
 ]
@@ -231,17 +230,6 @@ def stationary_distance(f: LeastSquares, lr: float, batch_size: int, steps: int,
     start = np.broadcast_to(f.minimizer, (runs, f.dim))
     trajectory = run(sgd(lr), stochastic_gradient(f, batch_size, seed, "replace", runs=(runs,)), start, steps)
     return float(np.mean(np.sum((trajectory.x[steps // 2 :] - f.minimizer) ** 2, axis=-1)))
-
-
-def inverse_time_decay(lr: float, decay_steps: float) -> Callable[[int], float]:
-    """The schedule η_t = lr / (1 + t / decay_steps): Σ η_t = ∞ and Σ η_t² < ∞ (Robbins–Monro).
-
-    >>> schedule = inverse_time_decay(0.5, 10)
-    >>> schedule(0), schedule(10)
-    (0.5, 0.25)
-    """
-    lr, decay_steps = require_positive("lr", lr), require_positive("decay_steps", decay_steps)
-    return lambda t: lr / (1 + t / decay_steps)
 
 
 def train(f: Objective, w0: np.ndarray, lr: float | Callable, batch_size: int, epochs: int, seed: int,

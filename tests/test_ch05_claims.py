@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from book import data, stochastic
+from book import data, schedules, stochastic
 from book.figures import ch05
 from book.functions import LeastSquares
 from book.optim import run, sgd
@@ -160,7 +160,7 @@ def test_noise_ball_grows_with_lr_over_batch_size(noise_balls):
 
 
 def test_inverse_time_decay_satisfies_robbins_monro():
-    schedule = stochastic.inverse_time_decay(ch05.DECAY_LR, ch05.DECAY_TAU)
+    schedule = schedules.inverse_time_decay(ch05.DECAY_LR, ch05.DECAY_TAU)
     rates = np.array([schedule(t) for t in range(10**6)])
     assert rates[0] == ch05.DECAY_LR and rates[100] == pytest.approx(ch05.DECAY_LR / 2)
     sums = np.cumsum(rates)
@@ -174,9 +174,9 @@ def test_inverse_time_decay_satisfies_robbins_monro():
 @pytest.fixture(scope="module")
 def decay_curves():
     steps, runs = 10_000, 200
-    schedules = [0.1, 0.01, stochastic.inverse_time_decay(ch05.DECAY_LR, ch05.DECAY_TAU)]
+    rates = [0.1, 0.01, schedules.inverse_time_decay(ch05.DECAY_LR, ch05.DECAY_TAU)]
     curves = []
-    for done, lr in enumerate(schedules, start=1):
+    for done, lr in enumerate(rates, start=1):
         gradient = stochastic.stochastic_gradient(f, 1, seed=done, scheme="replace", runs=(runs,))
         path = run(sgd(lr), gradient, np.broadcast_to(ch05.START, (runs, 2)), steps).x
         curves.append(np.mean(np.sum((path - f.minimizer) ** 2, axis=-1), axis=-1))

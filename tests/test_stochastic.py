@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 
-from book import data, stochastic
+from book import data, schedules, stochastic
 from book.functions import LeastSquares, LogisticRegression, Rosenbrock
 from book.optim import run, sgd
 
@@ -88,11 +88,11 @@ def test_noise_ball_and_schedule_reject_bad_rates():
     with pytest.raises(ValueError, match="lr must be a positive number"):
         stochastic.noise_ball(LINEAR, 0.0, 1)
     with pytest.raises(ValueError, match="decay_steps must be a positive number"):
-        stochastic.inverse_time_decay(0.1, 0)
+        schedules.inverse_time_decay(0.1, 0)
 
 
 def test_train_is_one_sgd_run_reported_per_epoch():
-    schedule = stochastic.inverse_time_decay(0.2, 5)
+    schedule = schedules.inverse_time_decay(0.2, 5)
     reported = []
     weights = stochastic.train(LINEAR, np.zeros(3), schedule, batch_size=5, epochs=4, seed=2, progress=reported.append)
     assert reported == [1, 2, 3, 4] and weights.shape == (5, 3)

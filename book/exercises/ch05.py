@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from book import stochastic
+from book import schedules, stochastic
 from book.checks import Case, Mistake, Result, check_function, close_to, frozen
 from book.functions import LeastSquares
 from book.optim import run, sgd
@@ -188,7 +188,7 @@ def decaying_lr(learner) -> Result:
     """Exercise 5.5: η_t = lr0 / (1 + t/tau), with t = 0 the first step; vectorised over t."""
     return check_function(
         learner,
-        lambda t, lr0, tau: stochastic.inverse_time_decay(lr0, tau)(np.asarray(t, dtype=float)),
+        lambda t, lr0, tau: schedules.inverse_time_decay(lr0, tau)(np.asarray(t, dtype=float)),
         [
             Case((0, 0.5, 10.0), "t = 0, lr0 = 0.5, tau = 10"),
             Case((_TIMES, 0.1, 100.0), "t = [0, 1, 10, 100, 1000, 10000], lr0 = 0.1, tau = 100"),

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
-from book import stochastic
+from book import schedules, stochastic
 from book.descent import linear_data
 from book.functions import LeastSquares
 from book.optim import run, sgd
@@ -162,7 +162,7 @@ def sgd_path_figure(lr: float, batch_size: float, schedule: str, ax: Axes | None
     """SGD's 400-step path from (−1, 2) over the level curves of the regression loss: with a constant learning rate it ends wandering around the minimiser (a star) inside a noise ball, drawn as a dashed circle of the predicted root-mean-square radius, that grows with the learning rate and shrinks with the batch size; with the decaying schedule it settles onto the minimiser."""
     ax = axes(ax)
     batch_size = int(batch_size)
-    rate = stochastic.inverse_time_decay(lr, DECAY_TAU) if schedule == "decaying" else lr
+    rate = schedules.inverse_time_decay(lr, DECAY_TAU) if schedule == "decaying" else lr
     path = run(sgd(rate), stochastic.stochastic_gradient(PROBLEM, batch_size, seed=0, scheme="replace"), START, PATH_STEPS).x
     _contours(ax, 3.2)
     ax.plot(path[:, 0], path[:, 1], color=PALETTE["blue"], lw=0.8, alpha=0.8, label=f"SGD, {PATH_STEPS} steps")
