@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike
 
 from book._validate import require_callable, require_finite_array, require_positive
 from book.calculus import default_step
+from book.functions import sigmoid
 
 __all__ = ["Tensor", "node", "topological_order", "unbroadcast", "grad", "check_grad"]
 
@@ -176,8 +177,8 @@ class Tensor:
         return node(out, (self, lambda g: g * (1 - out**2)))
 
     def sigmoid(self) -> Tensor:
-        """σ(x) = 1 / (1 + e⁻ˣ) elementwise, computed as (1 + tanh(x/2)) / 2 so that it never overflows."""
-        out = 0.5 * (1 + np.tanh(0.5 * self.data))
+        """σ(x) = 1 / (1 + e⁻ˣ) elementwise (``book.functions.sigmoid``, which never overflows); σ' = σ(1 − σ)."""
+        out = np.asarray(sigmoid(self.data))
         return node(out, (self, lambda g: g * out * (1 - out)))
 
     def relu(self) -> Tensor:
@@ -321,13 +322,13 @@ def check_grad(
     f: Callable[[Tensor], Tensor],
     x: np.ndarray,
     *,
-    eps: float | None = None,
+    h: float | None = None,
     rtol: float = 1e-6,
     atol: float = 1e-8,
     directions: int = 5,
     seed: int = 0,
 ) -> float:
-    """Compare reverse-mode ∇f(x)·v with (f(x+εv) − f(x−εv)) / 2ε along random unit v; return the worst relative error.
+    """Compare reverse-mode ∇f(x)·v with (f(x+hv) − f(x−hv)) / 2h along random unit v; return the worst relative error.
 
     >>> check_grad(lambda x: (x.exp() * x).sum(), np.array([0.5, -1.0])) < 1e-8
     True
@@ -337,7 +338,7 @@ def check_grad(
     if isinstance(directions, bool) or not isinstance(directions, int) or directions < 1:
         raise ValueError(f"directions must be a positive integer, got {directions!r}")
     largest = np.max(np.abs(point), initial=0.0)
-    step = float(default_step(largest, "central")) if eps is None else require_positive("eps", eps)
+    step = float(default_step(largest, "central")) if h is None else require_positive("h", h)
     gradient = grad(f)(point)
     rng = np.random.default_rng(seed)
     worst = 0.0
@@ -350,7 +351,7 @@ def check_grad(
         error = abs(reverse - central) / max(abs(reverse), abs(central), np.finfo(float).tiny)
         if abs(reverse - central) > atol + rtol * abs(central):
             raise AssertionError(
-                f"direction {k}: reverse mode gives {reverse:.12g} but central differences give {central:.12g} "
+                f"direction {k}: reverse mode gives {reverse:.8g} but central differences give {central:.8g} "
                 f"(relative error {error:.1e})"
             )
         worst = max(worst, error)

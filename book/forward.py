@@ -1,6 +1,7 @@
 """Forward-mode automatic differentiation with dual numbers: a value travels together with its derivative.
 
-A :class:`Dual` holds a value x and a *tangent* ẋ, the derivative of x along one chosen direction v of the input.
+A :class:`Dual` holds a value x and a *tangent* ẋ, the derivative of x along one chosen direction v of the input:
+the dual number x + ẋ·d with d² = 0 (the book keeps ε for machine epsilon).
 Every operation maps (x, ẋ) to (f(x), f'(x) ẋ), a Jacobian–vector product, so one pass through a function gives
 the directional derivative ∇f(x)·v. The full gradient of f: ℝⁿ → ℝ therefore needs n passes, one per coordinate
 direction (:func:`forward_gradient`), where reverse mode (``book.autodiff``) needs one forward and one backward
@@ -16,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from book._validate import require_callable, require_finite_array
+from book.functions import sigmoid
 
 __all__ = ["Dual", "jvp", "forward_gradient"]
 
@@ -112,8 +114,8 @@ class Dual:
         return _dual(out, (self, lambda t: (1 - out**2) * t))
 
     def sigmoid(self) -> Dual:
-        """σ(x) elementwise, computed as (1 + tanh(x/2)) / 2; its tangent is σ(1 − σ)·ẋ."""
-        out = 0.5 * (1 + np.tanh(0.5 * self.value))
+        """σ(x) elementwise (``book.functions.sigmoid``); its tangent is σ(1 − σ)·ẋ."""
+        out = np.asarray(sigmoid(self.value))
         return _dual(out, (self, lambda t: out * (1 - out) * t))
 
     def relu(self) -> Dual:

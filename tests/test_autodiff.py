@@ -9,12 +9,10 @@ import pytest
 from autograd import grad as autograd_grad
 
 from book.autodiff import Tensor, check_grad, grad, node, unbroadcast
+from book.functions import sigmoid
 
 TOLERANCE = {"rtol": 1e-10, "atol": 1e-10}
 
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-x))
 
 
 def _repeated_rows(w: np.ndarray) -> np.ndarray:
@@ -70,7 +68,7 @@ OPERATIONS = {
     "exp": ([(3, 4)], False, lambda x: x.exp(), lambda w, x: (w * np.exp(x),)),
     "log": ([(3, 4)], True, lambda x: x.log(), lambda w, x: (w / x,)),
     "tanh": ([(3, 4)], False, lambda x: x.tanh(), lambda w, x: (w / np.cosh(x) ** 2,)),
-    "sigmoid": ([(3, 4)], False, lambda x: x.sigmoid(), lambda w, x: (w * _sigmoid(x) * _sigmoid(-x),)),
+    "sigmoid": ([(3, 4)], False, lambda x: x.sigmoid(), lambda w, x: (w * sigmoid(x) * sigmoid(-x),)),
     "relu": ([(3, 4)], False, lambda x: x.relu(), lambda w, x: (w * (x > 0),)),
     "sum": ([(3, 4)], False, lambda x: x.sum(), lambda w, x: (np.full((3, 4), w),)),
     "sum over axis 0": ([(3, 4)], False, lambda x: x.sum(axis=0), lambda w, x: (np.tile(w, (3, 1)),)),
@@ -298,3 +296,10 @@ def test_grad_refuses_functions_that_do_not_return_a_scalar_tensor():
         grad(lambda t: 1.0)(np.array([1.0, 2.0]))
     with pytest.raises(TypeError, match="f must be a callable"):
         grad(3)
+
+
+def test_check_grad_takes_an_explicit_finite_difference_step_h():
+    f = lambda t: (t.exp() * t).sum()
+    assert check_grad(f, np.array([0.5, -1.0]), h=1e-5) < 1e-8
+    with pytest.raises(ValueError, match="^h must be"):
+        check_grad(f, np.array([0.5, -1.0]), h=0.0)
