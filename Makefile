@@ -7,7 +7,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 BOOK_DEPS := $(VENV)/.book-deps
 TEST_DEPS := $(VENV)/.test-deps
-LIBRARY := $(shell find book -name '*.py')
 JB_BUILD := $(BIN)/jupyter-book build -W -n --keep-going .
 # numpy's baseline SIMD kernels: another CPU's last digits. Stored notebook outputs must not change under it.
 BASELINE_SIMD := X86_V3 X86_V4 AVX512_ICL AVX512_SPR
@@ -26,27 +25,23 @@ $(TEST_DEPS): $(BOOK_DEPS)
 	$(BIN)/python -m pip install -q -e '.[test]' -c constraints.txt
 	touch $@
 
-# The build caches executed notebooks by their code; outputs also depend on the library, so drop the cache when
-# book/ changes.
-_build/.library-stamp: $(LIBRARY)
-	rm -rf _build/.jupyter_cache
-	mkdir -p _build && touch $@
-
-book: $(BOOK_DEPS) _build/.library-stamp
+# The build caches executed notebooks by their code; outputs also depend on the library, and the build sees that
+# itself: _ext/library_cache.py re-executes just the notebooks that import a changed book/ module.
+book: $(BOOK_DEPS)
 	$(JB_BUILD)
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
 
 browser:
 	@bash scripts/ensure-chromium.sh
 
-test: $(TEST_DEPS) _build/.library-stamp browser
+test: $(TEST_DEPS) browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 	NPY_DISABLE_CPU_FEATURES="$(BASELINE_SIMD)" $(BIN)/python -m pytest -n 2 --dist loadfile chapters exercises
 
 lab: $(BOOK_DEPS)
 	$(BIN)/jupyter lab chapters/ exercises/
 
-bench: $(TEST_DEPS) _build/.library-stamp
+bench: $(TEST_DEPS)
 	$(BIN)/python benchmarks/run.py
 
 vendor:

@@ -13,9 +13,11 @@ data artists are drawn again over a cached background: that is what keeps an upd
 Static path (the site build): when the environment variable ``BOOK_STATIC_FRAMES`` is ``1`` (the build sets it, see
 ``_ext/offline.py``), every frame of the grid is rendered while the notebook executes, capped at
 :data:`MAX_FRAMES`. The cell's output then also carries a small self-contained ``text/html`` block: the frames as
-data URIs, native ``<input type="range">`` controls (keyboard-accessible), the current values as text, and a few
-lines of inline JavaScript that swap the ``<img>`` source. No CDN and no kernel are involved, and no widget is
-created, so the page carries no widget state.
+data URIs in a JSON block, native ``<input type="range">`` controls (keyboard-accessible), the current values as
+text, and a few lines of inline JavaScript that swap the ``<img>`` source. No CDN and no kernel are involved, and no
+widget is created, so the page carries no widget state. On the site, ``_ext/offline.py`` moves every frame into its
+own file and leaves only relative URLs in the page; the script fetches a figure's frames when its slider is first
+focused or pointed at.
 
 ``figure_fn`` takes the slider parameters as keywords plus either ``ax`` (one ``Axes`` to draw on) or ``fig`` (the
 whole ``Figure``, for several panels). The first line of its docstring is the figure's alt text.
@@ -245,6 +247,11 @@ def render_png(figure_fn: Callable, params: Mapping[str, Value], layout_params: 
     return FrameRenderer(figure_fn, layout_params or params, blit=False).render(params)
 
 
+def data_uri(png: bytes) -> str:
+    """PNG bytes as a ``data:`` URI, the form a frame has in a notebook's output."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
 def format_value(value: Value) -> str:
     """How a slider value is shown to the reader: ``0.5`` → ``'0.5'``, ``1e-08`` → ``'1e-08'``."""
     return value if isinstance(value, str) else f"{value:.6g}"
@@ -335,7 +342,7 @@ class Explorable:
         start = self.frame_index(self.params)
         data = {
             "values": [[format_value(v) for v in values] for values in self.grid.values()],
-            "frames": [base64.b64encode(frame).decode("ascii") for frame in self.frames],
+            "frames": [data_uri(frame) for frame in self.frames],
         }
         controls = "\n".join(
             _range_control(uid, i, name, values, values.index(self.params[name]))
@@ -346,7 +353,7 @@ class Explorable:
             uid=uid,
             controls=controls,
             alt=alt,
-            src=f"data:image/png;base64,{data['frames'][start]}",
+            src=data["frames"][start],
             data=json.dumps(data),
         )
 
@@ -370,7 +377,7 @@ _TEMPLATE = """<div class="explore" id="{uid}">
 <div class="explore-controls">
 {controls}
 </div>
-<img class="explore-frame" alt="{alt}" src="{src}">
+<img class="explore-frame" alt="{alt}" src="{src}" loading="lazy">
 <script type="application/json" class="explore-data">{data}</script>
 <script>
 (function () {{
@@ -378,6 +385,11 @@ _TEMPLATE = """<div class="explore" id="{uid}">
   var data = JSON.parse(root.querySelector(".explore-data").textContent);
   var inputs = root.querySelectorAll("input[type=range]");
   var img = root.querySelector("img.explore-frame");
+  var fetched = null;  // the figure's frames, fetched (and kept) once its slider is first used
+  function prefetch() {{
+    if (fetched) return;
+    fetched = data.frames.map(function (url) {{ var frame = new Image(); frame.src = url; return frame; }});
+  }}
   function show() {{
     var index = 0;
     inputs.forEach(function (input, i) {{
@@ -387,10 +399,14 @@ _TEMPLATE = """<div class="explore" id="{uid}">
       input.setAttribute("aria-valuetext", text);
       input.nextElementSibling.textContent = text;
     }});
-    img.src = "data:image/png;base64," + data.frames[index];
+    img.src = data.frames[index];
     img.dataset.frame = index;
   }}
-  inputs.forEach(function (input) {{ input.addEventListener("input", show); }});
+  inputs.forEach(function (input) {{
+    input.addEventListener("focus", prefetch);
+    input.addEventListener("pointerenter", prefetch);
+    input.addEventListener("input", show);
+  }});
 }})();
 </script>
 </div>"""

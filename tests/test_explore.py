@@ -123,7 +123,7 @@ def test_static_html_is_self_contained_and_accessible(monkeypatch):
     assert "application/vnd.jupyter.widget-view+json" not in bundle  # no widget, no widget state on the site
     assert page.count('type="range"') == 2
     assert page.count('src="data:image/png;base64,') == 1  # the first frame; the others live in the JSON block
-    assert len(re.findall(r'"[A-Za-z0-9+/=]{200,}"', page)) == 6
+    assert len(re.findall(r'"data:image/png;base64,[A-Za-z0-9+/=]{200,}"', page)) == 6 + 1  # 6 frames + the shown one
     assert 'aria-valuetext="x0 = 1"' in page and "<output" in page
     assert 'alt="Secant of f(x) = sin(x) + x²/4' in page
     assert "http" not in page  # no CDN, no network

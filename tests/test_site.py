@@ -1,10 +1,19 @@
-"""The built site: a warning-free build, no CDN anywhere, and Chapter 1 checked in headless chromium (math
-typeset, static sliders that move by keyboard and mouse, no console errors, no request leaving 127.0.0.1)."""
+"""The built site: a warning-free build, no CDN anywhere, every page's HTML within its budget with slider frames as
+separate files, and every chapter checked in headless chromium (math typeset, static sliders that move by keyboard
+and mouse and show the frame of the values set, frames fetched only when a slider is used, no console errors, no
+request leaving 127.0.0.1).
+
+Every test here builds the site (marker ``build``); those that drive chromium are also marked ``browser``, so
+``pytest -m "not build and not browser"`` is the fast loop. ``BOOK_BUILD_OUTPUT=/some/dir`` builds into
+``/some/dir/_build`` (jupyter-book's ``--path-output``) instead of this checkout's ``_build``.
+"""
 
 from __future__ import annotations
 
 import functools
 import http.server
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -16,12 +25,17 @@ import pytest
 
 from conftest import IN_CI, ROOT
 
-HTML = ROOT / "_build" / "html"
+BUILD_OUTPUT = Path(os.environ.get("BOOK_BUILD_OUTPUT", ROOT))
+HTML = BUILD_OUTPUT / "_build" / "html"
+PAGE_BUDGET = 1_000_000  # bytes of HTML per page; slider frames are separate files
 ARTIFACTS = ROOT / "test-artifacts"
 CDN = re.compile(r"cdn\.|unpkg|jsdelivr|cdnjs|googleapis")
 CHROMIUM = shutil.which("chromium")
 CHAPTER_PAGES = sorted(f"chapters/{p.stem}.html" for p in (ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
 EXERCISE_PAGES = sorted(f"exercises/{p.stem}.html" for p in (ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
+EXPLORE_DATA = re.compile(r'<script type="application/json" class="explore-data">(.*?)</script>', re.DOTALL)
+
+pytestmark = pytest.mark.build
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +43,10 @@ def site() -> Path:
     """Build the book exactly as `make book` does (warnings are errors) and return the HTML folder."""
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     result = subprocess.run(
-        [str(jupyter_book), "build", "-W", "-n", "--keep-going", "."], cwd=ROOT, capture_output=True, text=True
+        [str(jupyter_book), "build", "-W", "-n", "--keep-going", ".", "--path-output", str(BUILD_OUTPUT)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-4000:]
@@ -52,8 +69,35 @@ def test_vendored_scripts_are_served_locally(site):
     page = (site / "chapters" / "01_derivatives.html").read_text()
     assert "_static/mathjax/tex-mml-chtml.js" in page
     assert (site / "_static" / "mathjax" / "tex-mml-chtml.js").exists()
-    assert (site / "_static" / "requirejs" / "require.js").exists()
-    assert (site / "_static" / "html-manager" / "embed-amd.js").exists()
+
+
+def test_no_page_loads_widget_javascript(site):
+    widget_js = re.compile(r"require(\.min)?\.js|embed-amd\.js|html-manager|widget-state\+json")
+    offenders = {str(p.relative_to(site)): widget_js.findall(p.read_text()) for p in site.rglob("*.html")}
+    assert {page: hits for page, hits in offenders.items() if hits} == {}
+    assert not (site / "_static" / "requirejs").exists() and not (site / "_static" / "html-manager").exists()
+
+
+def test_every_page_is_within_its_budget(site):
+    sizes = {str(p.relative_to(site)): p.stat().st_size for p in site.rglob("*.html")}
+    assert {page: size for page, size in sizes.items() if size > PAGE_BUDGET} == {}
+    assert "data:image/png;base64" not in "".join((site / chapter).read_text() for chapter in CHAPTER_PAGES)
+
+
+@pytest.mark.parametrize("chapter", CHAPTER_PAGES)
+def test_slider_frames_are_files_next_to_the_page(site, chapter):
+    page = site / chapter
+    blocks = [json.loads(block) for block in EXPLORE_DATA.findall(page.read_text())]
+    assert len(blocks) == page.read_text().count('class="explore"')
+    for data in blocks:
+        assert len(data["frames"]) == functools.reduce(lambda n, values: n * len(values), data["values"], 1)
+        assert all(url.startswith("../_frames/") and url.endswith(".png") for url in data["frames"])
+        assert [url for url in data["frames"] if not (page.parent / url).is_file()] == []
+
+
+def test_every_frame_file_is_linked_by_a_page(site):
+    linked = {name for page in site.rglob("*.html") for name in re.findall(r"_frames/(\w+\.png)", page.read_text())}
+    assert sorted(path.name for path in (site / "_frames").iterdir() if path.name not in linked) == []
 
 
 @pytest.mark.parametrize("chapter", CHAPTER_PAGES)
@@ -132,6 +176,7 @@ def _assert_local_and_clean(page, server):
     assert page.errors == [], page.errors
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("chapter", CHAPTER_PAGES)
 def test_math_is_typeset(page, server, chapter):
     _open(page, server, chapter)
@@ -141,6 +186,42 @@ def test_math_is_typeset(page, server, chapter):
     _assert_local_and_clean(page, server)
 
 
+def _frame_urls(figure) -> list[str]:
+    """The absolute URLs of a figure's frames, in the order of its JSON block."""
+    return figure.evaluate(
+        "root => JSON.parse(root.querySelector('.explore-data').textContent).frames"
+        ".map(url => new URL(url, document.baseURI).href)"
+    )
+
+
+def _expected_frame(figure) -> str:
+    """The frame for the sliders' positions: row-major over the sliders, as ``Explorable.frame_index``."""
+    data = json.loads(figure.locator("script.explore-data").text_content())
+    sliders = figure.locator("input[type=range]")
+    index = 0
+    for j, values in enumerate(data["values"]):
+        index = index * len(values) + int(sliders.nth(j).input_value())
+    return data["frames"][index]
+
+
+def _assert_shows_values_set(page, figure, where: str) -> None:
+    """The image shows the frame of the sliders' values, and it has loaded."""
+    img = figure.locator("img.explore-frame")
+    expected = _expected_frame(figure)
+    assert img.get_attribute("src") == expected, f"{where}: the image is not the frame of the values set"
+    page.wait_for_function("im => im.complete && im.naturalWidth > 0", arg=img.element_handle())
+    assert img.evaluate("im => im.src").endswith(expected.removeprefix("../")), where
+
+
+def _wait_until_requested(page, urls: set[str]) -> None:
+    for _ in range(400):
+        if urls <= set(page.requests):
+            return
+        page.wait_for_timeout(25)
+    assert sorted(urls - set(page.requests)) == [], "frames never requested"
+
+
+@pytest.mark.browser
 @pytest.mark.parametrize("chapter", CHAPTER_PAGES)
 def test_static_sliders_move_by_keyboard_and_mouse(page, server, chapter):
     _open(page, server, chapter)
@@ -152,7 +233,8 @@ def test_static_sliders_move_by_keyboard_and_mouse(page, server, chapter):
         figure = explorables.nth(i)
         figure.scroll_into_view_if_needed()
         img, sliders = figure.locator("img.explore-frame"), figure.locator("input[type=range]")
-        assert img.evaluate("im => im.complete && im.naturalWidth > 300")
+        page.wait_for_function("im => im.complete && im.naturalWidth > 300", arg=img.element_handle())
+        _assert_shows_values_set(page, figure, f"figure {i} before any move")
         for j in range(sliders.count()):
             slider, shown = sliders.nth(j), figure.locator("output").nth(j)
             before_src, before_text = img.get_attribute("src"), shown.inner_text()
@@ -160,21 +242,49 @@ def test_static_sliders_move_by_keyboard_and_mouse(page, server, chapter):
             key = "ArrowLeft" if slider.input_value() == slider.get_attribute("max") else "ArrowRight"
             page.keyboard.press(key)
             assert img.get_attribute("src") != before_src, f"figure {i} slider {j}: keyboard did not change the frame"
+            _assert_shows_values_set(page, figure, f"figure {i} slider {j} after {key}")
             assert shown.inner_text() != before_text
             assert slider.get_attribute("aria-valuetext") == shown.inner_text()
             box = slider.bounding_box()
             after_key_src = img.get_attribute("src")
             page.mouse.click(box["x"] + 3, box["y"] + box["height"] / 2)  # the far left: the first value
             assert slider.input_value() == "0"
+            _assert_shows_values_set(page, figure, f"figure {i} slider {j} after a click at its left end")
             if after_key_src != img.get_attribute("src"):
                 continue
             page.mouse.click(box["x"] + box["width"] - 3, box["y"] + box["height"] / 2)
             assert img.get_attribute("src") != after_key_src, f"figure {i} slider {j}: the mouse did not change the frame"
+            _assert_shows_values_set(page, figure, f"figure {i} slider {j} after a click at its right end")
         figure.screenshot(path=str(ARTIFACTS / f"{name}-explore-{i}.png"))
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
     _assert_local_and_clean(page, server)
 
 
+@pytest.mark.browser
+@pytest.mark.parametrize("chapter", CHAPTER_PAGES)
+def test_frames_load_only_when_their_slider_is_used(page, server, chapter):
+    _open(page, server, chapter)
+    explorables = page.locator(".explore")
+    frames = [set(_frame_urls(explorables.nth(i))) for i in range(explorables.count())]
+    shown = set(explorables.locator("img.explore-frame").evaluate_all("images => images.map(im => im.src)"))
+    requested = {url for url in page.requests if "/_frames/" in url}
+    assert requested <= shown, "frames fetched before any slider was used"
+    for i, figure_frames in enumerate(frames):
+        before = set(page.requests)
+        slider = explorables.nth(i).locator("input[type=range]").first
+        if i % 2 == 0:
+            slider.focus()  # a keyboard user tabs to it
+        else:
+            slider.scroll_into_view_if_needed()
+            slider.hover()  # a mouse user points at it
+        _wait_until_requested(page, figure_frames)
+        page.wait_for_load_state("networkidle")
+        fetched = {url for url in set(page.requests) - before if "/_frames/" in url}
+        assert fetched <= figure_frames | shown, f"figure {i}: using its slider fetched other figures' frames"
+    _assert_local_and_clean(page, server)
+
+
+@pytest.mark.browser
 @pytest.mark.parametrize("exercises", EXERCISE_PAGES)
 def test_exercise_page_shows_feedback_and_collapsed_solutions(page, server, exercises):
     _open(page, server, exercises)
