@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from book._validate import require_count
-from book.autodiff import Tensor, topological_order
+from book.autodiff import Tensor, grad, topological_order
 from book.forward import Dual, forward_gradient
 from book.optim import Trajectory, run, sgd
 
@@ -24,7 +24,7 @@ __all__ = [
     "GraphNode", "neuron_graph", "local_derivatives", "shared_value_graph", "output_gradients", "softmax",
     "softmax_cross_entropy", "regression_loss", "count_work", "gradient_costs", "two_layer_problem", "two_layer_output",
     "two_layer_loss", "two_layer_backprop", "train_two_layer", "sigmoid_chain_gradients", "layer_gradient_norms",
-    "checkpointed_backprop", "tanh_chain", "checkpoint_costs",
+    "checkpointed_backprop", "tanh_chain", "checkpoint_costs", "line_fit_problem", "descent_with_accumulated_gradients",
 ]
 
 # --- Computational graphs -------------------------------------------------------------------------------------
@@ -304,3 +304,31 @@ def checkpoint_costs(depth: int = 100, width: int = 16, batch: int = 8, seed: in
         "stored": np.array([c["peak_floats"] for c in counts]) / inputs.size,
         "evaluations": np.array([c["evaluations"] for c in counts]),
     }
+
+
+# --- From this engine to PyTorch: gradients that accumulate ---------------------------------------------------
+
+
+def line_fit_problem(samples: int = 32, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded inputs X (samples × 3, standard normal) and targets y = X·(1, −2, 0.5) + noise of scale 0.3."""
+    samples = require_count("samples", samples, minimum=3)
+    rng = np.random.default_rng(seed)
+    inputs = rng.standard_normal((samples, 3))
+    return inputs, inputs @ np.array([1.0, -2.0, 0.5]) + 0.3 * rng.standard_normal(samples)
+
+
+def descent_with_accumulated_gradients(steps: int, lr: float, zero_grad: bool, seed: int = 0) -> Trajectory:
+    """book.optim.sgd on ℓ(θ) = mean((Xθ − y)²) of ``line_fit_problem`` from θ = 0, each step given ∇ℓ (PyTorch with ``zero_grad()``) or, without it, the sum of every gradient so far."""
+    if not isinstance(zero_grad, bool):
+        raise ValueError(f"zero_grad must be True or False, got {zero_grad!r}")
+    inputs, targets = line_fit_problem(seed=seed)
+    gradient = grad(lambda theta: ((inputs @ theta - targets) ** 2).mean())
+    accumulated = np.zeros(inputs.shape[1])  # what PyTorch's .grad holds when nothing resets it
+
+    def summed(theta: np.ndarray) -> np.ndarray:
+        nonlocal accumulated
+        accumulated = accumulated + gradient(theta)  # backward() adds into .grad
+        return accumulated
+
+    return run(sgd(lr), gradient if zero_grad else summed, np.zeros(inputs.shape[1]), steps,
+               f=lambda theta: float(np.mean((inputs @ theta - targets) ** 2)))

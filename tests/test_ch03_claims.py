@@ -389,8 +389,44 @@ def test_engine_maps_to_pytorch():
 def test_new_figures_draw_with_titles_labels_and_legends():
     import matplotlib.pyplot as plt
 
-    for figure in (ch03.loss_gradient_figure, ch03.softmax_figure, ch03.checkpoint_figure):
+    for figure in (ch03.loss_gradient_figure, ch03.softmax_figure, ch03.checkpoint_figure, ch03.zero_grad_figure):
         fig, ax = plt.subplots()
         figure(ax=ax)
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel() and ax.get_legend() is not None
         plt.close(fig)
+
+
+def test_forgetting_zero_grad_turns_descent_into_undamped_momentum():
+    inputs, targets = networks.line_fit_problem()
+    solution = np.linalg.lstsq(inputs, targets, rcond=None)[0]
+    minimum = np.mean((inputs @ solution - targets) ** 2)
+    hessian = 2 * inputs.T @ inputs / len(targets)
+    assert 0.1 * np.linalg.eigvalsh(hessian).max() < 4  # the condition the text states: η < 4/λ for every λ
+    fresh = networks.descent_with_accumulated_gradients(100, 0.1, zero_grad=True)
+    np.testing.assert_allclose(fresh.x[-1], solution, atol=1e-5)  # settles at the least-squares solution
+    assert abs(fresh.f[-1] - minimum) < 1e-5 and np.argmax(fresh.f < 1.01 * minimum) == 29  # "within 1 % after 29 steps"
+    summed = networks.descent_with_accumulated_gradients(100, 0.1, zero_grad=False)
+    theta = summed.x  # θ_{t+1} − θ_t = (θ_t − θ_{t−1}) − η ∇ℓ(θ_t), ∇ℓ = 2Xᵀ(Xθ − y)/N written with numpy
+    gradients = 2 * (theta @ inputs.T - targets) @ inputs / len(targets)
+    np.testing.assert_allclose(theta[1] - theta[0], -0.1 * gradients[0], atol=1e-14)
+    np.testing.assert_allclose(np.diff(theta, axis=0)[1:], np.diff(theta, axis=0)[:-1] - 0.1 * gradients[1:-1], atol=1e-12)
+    late = summed.f[50:]
+    assert summed.f[0] == pytest.approx(4.25, abs=0.01)
+    assert late.min() == pytest.approx(0.328, abs=0.001) and late.max() == pytest.approx(4.20, abs=0.01)
+    assert late.min() > 4 * minimum  # it never settles
+    with pytest.raises(ValueError, match="zero_grad must be True or False"):
+        networks.descent_with_accumulated_gradients(10, 0.1, zero_grad="yes")
+
+
+def test_timing_helper_returns_one_positive_median_per_size_and_the_cost_figure_draws_it():
+    """The chapter shows measured times in an unchecked cell; here only their structure is checked, never their values."""
+    import matplotlib.pyplot as plt
+
+    costs = networks.gradient_costs((10, 20), repeats=1)
+    assert set(costs) == {"sizes", "evaluation", "reverse", "forward"}
+    np.testing.assert_array_equal(costs["sizes"], [10, 20])
+    assert all(costs[name].shape == (2,) and np.all(costs[name] > 0) for name in ("evaluation", "reverse", "forward"))
+    fig = ch03.cost_figure(**costs)
+    assert [ax.get_title() for ax in fig.axes] == ["Time per gradient", "Cost in units of one evaluation"]
+    assert all(ax.get_xlabel() and ax.get_ylabel() and ax.get_legend() is not None for ax in fig.axes)
+    plt.close(fig)

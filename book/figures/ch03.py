@@ -137,9 +137,23 @@ def checkpoint_figure(depth: int = 100, ax: Axes | None = None) -> Axes:
     root = int(round(np.sqrt(depth)))
     ax.axvline(root, color=PALETTE["grey"], linestyle=":", label=f"checkpoint every √n = {root} layers")
     ax.set_xscale("log")
+    ax.set_xticks([1, 2, 5, 10, 20, 50, depth], [str(k) for k in (1, 2, 5, 10, 20, 50, depth)])
     ax.legend(loc="lower right", fontsize=9)
     return finish(ax, f"Checkpointing a chain of n = {depth} layers", "layers between checkpoints (1 = store everything)",
                   "count (in layer outputs or evaluations)", legend=False)
+
+
+def zero_grad_figure(steps: int = 100, lr: float = 0.1, ax: Axes | None = None) -> Axes:
+    """The loss of gradient descent on a least-squares fit when each step uses the fresh gradient (zero_grad) and when the gradients pile up (no zero_grad): the first settles at the minimum, the second oscillates for ever."""
+    ax = axes(ax)
+    for zero_grad, label, colour, style in ((True, "zero_grad() before each backward()", PALETTE["blue"], "-"),
+                                            (False, "no zero_grad(): .grad sums every gradient so far", PALETTE["red"], "--")):
+        trajectory = networks.descent_with_accumulated_gradients(steps, lr, zero_grad)
+        ax.semilogy(np.arange(steps + 1), trajectory.f, color=colour, linestyle=style, label=label)
+    ax.set_ylim(top=60.0)  # room for the legend above the curves
+    ax.legend(loc="upper right", fontsize=9)
+    return finish(ax, f"Forgetting zero_grad(): gradient descent, learning rate {lr:g}", "step",
+                  "loss ℓ(θ) (mean squared error)", legend=False)
 
 
 # --- Forward mode against reverse mode ------------------------------------------------------------------------
@@ -153,11 +167,11 @@ def cost_figure(
     for seconds, label, colour, marker in (
         (forward, "forward mode (n passes)", PALETTE["orange"], "s"),
         (reverse, "reverse mode (1 forward + 1 backward)", PALETTE["blue"], "o"),
-        (evaluation, "one evaluation of L", PALETTE["grey"], "^"),
+        (evaluation, "one evaluation of ℓ", PALETTE["grey"], "^"),
     ):
         left.loglog(sizes, 1e3 * seconds, marker=marker, color=colour, label=label)
     finish(left, "Time per gradient", "number of parameters n", "milliseconds (median)", legend=False)
-    left.legend(loc="center right", fontsize=9)
+    left.legend(loc="upper left", fontsize=9)
     right.loglog(sizes, forward / evaluation, marker="s", color=PALETTE["orange"], label="forward mode")
     right.loglog(sizes, reverse / evaluation, marker="o", color=PALETTE["blue"], label="reverse mode")
     right.loglog(sizes, sizes, linestyle=":", color=PALETTE["grey"], label="n evaluations")
@@ -194,8 +208,8 @@ def gradient_norms_figure(activation: str = "sigmoid", weight_scale: float = 1.0
     depth = int(depth)  # slider values arrive as floats
     norms = networks.layer_gradient_norms(activation, weight_scale, depth)
     layers = np.arange(1, depth + 1)
-    ax.semilogy(layers, norms["weights"], marker="o", markersize=4, color=PALETTE["blue"], label=r"$\Vert\partial L/\partial W_l\Vert$, weights of layer $l$")
-    ax.semilogy(layers, norms["signal"], marker="s", markersize=3, linestyle="--", color=PALETTE["orange"], label=r"$\Vert\partial L/\partial a_l\Vert$, output of layer $l$")
+    ax.semilogy(layers, norms["weights"], marker="o", markersize=4, color=PALETTE["blue"], label=r"$\Vert\partial \ell/\partial W_l\Vert$, weights of layer $l$")
+    ax.semilogy(layers, norms["signal"], marker="s", markersize=3, linestyle="--", color=PALETTE["orange"], label=r"$\Vert\partial \ell/\partial a_l\Vert$, output of layer $l$")
     first, last = norms["weights"][0], norms["weights"][-1]
     summary = f"{activation}, weight scale {weight_scale:.3g}\n‖∂ℓ/∂W‖: {first:.1e} in layer 1, {last:.1e} in layer {depth}"
     ax.text(0.8, 1e28, summary.replace("-", "−"), fontsize=9.5, va="top")
