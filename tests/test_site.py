@@ -31,7 +31,7 @@ PAGE_BUDGET = 1_000_000  # bytes of HTML per page; slider frames are separate fi
 ARTIFACTS = ROOT / "test-artifacts"
 CDN = re.compile(r"cdn\.|unpkg|jsdelivr|cdnjs|googleapis")
 CHROMIUM = shutil.which("chromium")
-CHAPTER_PAGES = sorted(f"chapters/{p.stem}.html" for p in (ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+CHAPTER_PAGES = sorted(f"chapters/{p.stem}.html" for p in (ROOT / "chapters").glob("*.ipynb"))
 EXERCISE_PAGES = sorted(f"exercises/{p.stem}.html" for p in (ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
 EXPLORE_DATA = re.compile(r'<script type="application/json" class="explore-data">(.*?)</script>', re.DOTALL)
 
@@ -102,7 +102,7 @@ def test_every_frame_file_is_linked_by_a_page(site):
 
 @pytest.mark.parametrize("chapter", CHAPTER_PAGES)
 def test_chapter_page_has_static_sliders(site, chapter):
-    minimum = 3 if chapter.startswith("chapters/01") else 2
+    minimum = {"chapters/01": 3, "chapters/ap": 0}.get(chapter[:11], 2)  # the appendix is tables, not sliders
     assert (site / chapter).read_text().count('class="explore"') >= minimum
 
 

@@ -1,0 +1,67 @@
+"""Numbers about adaptive optimizers (Chapter 7): bias-correction factors, where ε sits, replayed gradients, sparse data.
+
+The optimizers themselves live in :mod:`book.optim`; this module holds what the chapter measures about them.
+
+>>> round(correction_factor(0.999, 693), 4)
+0.5001
+>>> steps_until(0.999, 0.5)
+693
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from book._validate import require_count, require_fraction, require_positive
+from book.functions import Objective
+from book.optim import Optimizer, run
+
+__all__ = ["correction_factor", "steps_until", "rms_step", "replay", "sparse_features", "final_points"]
+
+
+def correction_factor(beta: float, steps: Any) -> np.ndarray | float:
+    """Adam's bias-correction factor 1 − βᵏ after k = ``steps`` steps: the weight the average has collected so far."""
+    factor = 1 - require_fraction("beta", beta) ** np.asarray(steps, dtype=float)
+    return float(factor) if factor.ndim == 0 else factor
+
+
+def steps_until(beta: float, level: float) -> int:
+    """The first step count k >= 1 at which 1 − βᵏ >= ``level`` (0 < level < 1): ⌈log(1 − level) / log β⌉."""
+    beta = require_fraction("beta", beta)
+    if not 0 < level < 1:
+        raise ValueError(f"level must be a number in (0, 1), got {level!r}")
+    return max(1, math.ceil(math.log(1 - level) / math.log(beta))) if beta > 0 else 1
+
+
+def rms_step(g: Any, v: Any, eps: float, eps_in_sqrt: bool = False) -> np.ndarray:
+    """g/(√v + ε) (PyTorch) or, ``eps_in_sqrt``, g/√(v + ε) (optax's rmsprop default): the scaled gradient."""
+    g, v = np.asarray(g, dtype=float), np.asarray(v, dtype=float)
+    eps = require_positive("eps", eps)
+    return g / np.sqrt(v + eps) if eps_in_sqrt else g / (np.sqrt(v) + eps)
+
+
+def replay(optimizer: Optimizer, x0: Any, gradients: Any) -> np.ndarray:
+    """The iterates (x0 first) of ``optimizer`` fed the given gradients in turn, whatever x is: gradients[k] at step k."""
+    x = np.asarray(x0, dtype=float)
+    state, iterates = optimizer.init(x), [x]
+    for g in np.asarray(gradients, dtype=float):
+        x, state = optimizer.step(x, g, state)
+        iterates.append(x)
+    return np.stack(iterates)
+
+
+def sparse_features(n: int, frequencies: Any, weights: Any, seed: int = 0, noise: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """n examples of 0/1 features, feature j present with probability frequencies[j], and targets X·weights + noise."""
+    rng = np.random.default_rng(seed)
+    frequencies = np.asarray(frequencies, dtype=float)
+    X = (rng.random((require_count("n", n, minimum=1), frequencies.size)) < frequencies).astype(float)
+    return X, X @ np.asarray(weights, dtype=float) + noise * rng.standard_normal(n)
+
+
+def final_points(optimizers: Mapping[str, Optimizer], f: Objective, starts: np.ndarray, steps: int) -> dict[str, np.ndarray]:
+    """For each named optimizer, where ``steps`` steps on f take every start: one run over the whole batch of starts."""
+    return {name: run(optimizer, f.grad, starts, steps).x[-1] for name, optimizer in optimizers.items()}
