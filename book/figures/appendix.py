@@ -23,7 +23,7 @@ DROP = step_decay(0.05, step_size=30, gamma=0.1)
 """η = 0.05 for t < 30, then 0.005 (and 0.0005 from t = 60)."""
 
 RMS_LR, RMS_ALPHA = 0.01, 0.9
-"""RMSProp's first step compared at optax's default decay, so only the place of δ = 1e-8 differs."""
+"""RMSProp's first step compared at optax's default decay, so only the place of ε_opt = 1e-8 differs."""
 GRADIENT_SIZES = np.logspace(-8, 0, 81)
 EXAMPLE_GRADIENTS = np.array([1e-2, 1e-4, 1e-6])
 
@@ -59,14 +59,14 @@ def momentum_drop_figure() -> Figure:
 
 
 def eps_placement_figure() -> Figure:
-    """RMSProp's first step against the gradient's size: equal for large gradients, far shorter with δ in the root."""
+    """RMSProp's first step against the gradient's size: equal for large gradients, far shorter with ε_opt in the root."""
     outside = first_step(rmsprop(RMS_LR, alpha=RMS_ALPHA), GRADIENT_SIZES) / -RMS_LR
     inside = first_step(rmsprop_eps_in_sqrt(RMS_LR, alpha=RMS_ALPHA), GRADIENT_SIZES) / -RMS_LR
     fig, (left, right) = _wide()
-    left.loglog(GRADIENT_SIZES, outside, color=PALETTE["blue"], label="PyTorch: g/(√v + δ)")
-    left.loglog(GRADIENT_SIZES, inside, color=PALETTE["orange"], linestyle="--", label="optax: g/√(v + δ)")
+    left.loglog(GRADIENT_SIZES, outside, color=PALETTE["blue"], label="PyTorch: g/(√v + ε_opt)")
+    left.loglog(GRADIENT_SIZES, inside, color=PALETTE["orange"], linestyle="--", label="optax: g/√(v + ε_opt)")
     right.semilogx(GRADIENT_SIZES, inside / outside, color=PALETTE["red"], label="optax step / PyTorch step")
-    finish(left, "First RMSProp step, δ = 1e-8, α = 0.9", "gradient g", "step / η")
+    finish(left, "First RMSProp step, ε_opt = 1e-8, α = 0.9", "gradient g", "step / η")
     finish(right, "Ratio of the two first steps", "gradient g", "ratio")
     return fig
 
