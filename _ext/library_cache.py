@@ -5,6 +5,10 @@ file changed; neither sees ``book/``. Here each notebook's dependencies are the 
 import, followed through the imports of those modules (and their packages' ``__init__``). A digest of their
 contents is kept per notebook next to the cache; when it changes, that notebook's cache entries are removed and its
 page is read (so executed) again. A change to a module no notebook imports re-executes nothing.
+
+Sphinx reads (and myst-nb executes) one page after another; so the notebooks about to be read that have no cache
+entry are first executed side by side, one per core, into the cache, and the pages then read their outputs from it. A
+notebook that fails there is simply executed again when its page is read, which reports the error as usual.
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import logging
 from pathlib import Path
 
 import nbformat
 from jupyter_cache import get_cache
+from jupyter_cache.executors import load_executor
 
 LIBRARY = "book"
 DIGESTS = "book-library-digests.json"
@@ -92,6 +98,20 @@ def stale_notebooks(notebooks: list[Path], cache_path: Path, root: Path) -> list
     return stale
 
 
+def execute_uncached(notebooks: list[Path], cache_path: Path, timeout: int, allow_errors: bool) -> list[str]:
+    """Execute those of ``notebooks`` the cache has no entry for, in parallel, into the cache; return the executed."""
+    cache = get_cache(cache_path)
+    for notebook in notebooks:
+        cache.add_nb_to_project(str(notebook))
+    uris = [str(notebook) for notebook in notebooks]
+    quiet = logging.getLogger(__name__)
+    quiet.setLevel(logging.WARNING)  # a failure is reported when its page is read, not twice
+    result = load_executor("local-parallel", cache, logger=quiet).run_and_cache(
+        filter_uris=uris, timeout=timeout, allow_errors=allow_errors
+    )
+    return result.succeeded
+
+
 def _outdated(app, env, added, changed, removed) -> list[str]:
     config = env.mystnb_config
     if config.execution_mode != "cache":
@@ -99,6 +119,9 @@ def _outdated(app, env, added, changed, removed) -> list[str]:
     notebooks = {Path(env.doc2path(name)).resolve(): name for name in env.found_docs}
     notebooks = {path: name for path, name in notebooks.items() if path.suffix == ".ipynb"}
     stale = stale_notebooks(sorted(notebooks), Path(config.execution_cache_path), Path(app.srcdir))
+    to_read = [path for path, name in notebooks.items() if path in stale or name in added | changed]
+    execute_uncached(sorted(to_read), Path(config.execution_cache_path), config.execution_timeout,
+                     config.execution_allow_errors)
     return [notebooks[path] for path in stale]
 
 

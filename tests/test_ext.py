@@ -99,3 +99,18 @@ def test_only_notebooks_whose_library_changed_lose_their_cache(tmp_path):
     (tmp_path / "book" / "__init__.py").write_text("# every module runs the package's __init__\n")
     assert library_cache.stale_notebooks(notebooks, cache_path, tmp_path) == notebooks
     assert cached() == []
+
+
+def test_uncached_notebooks_are_executed_into_the_cache_and_only_those(tmp_path):
+    notebooks = []
+    for name, code in {"cached": "print(6 * 7)", "new": "print(6 * 9)"}.items():
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), tmp_path / f"{name}.ipynb")
+        notebooks.append(tmp_path / f"{name}.ipynb")
+    cache_path = tmp_path / "cache"
+    get_cache(cache_path).cache_notebook_bundle(CacheBundleIn(nbformat.read(notebooks[0], 4), str(notebooks[0])),
+                                                check_validity=False)
+    assert library_cache.execute_uncached(notebooks, cache_path, timeout=60, allow_errors=False) == [str(notebooks[1])]
+    outputs = get_cache(cache_path).match_cache_file(str(notebooks[1]))
+    cell = get_cache(cache_path).get_cache_bundle(outputs.pk).nb.cells[0]
+    assert [output.get("text") for output in cell.outputs] == ["54\n"]
+    assert library_cache.execute_uncached(notebooks, cache_path, timeout=60, allow_errors=False) == []
