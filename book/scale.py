@@ -1,0 +1,159 @@
+"""Training at scale: the published recipe, clipping, gradient accumulation, training-state memory, bf16 arithmetic.
+
+Memory is counted in bytes per parameter, as in the ZeRO paper (Rajbhandari et al. 2020): with mixed precision,
+Adam keeps 2 (bf16 weights) + 2 (bf16 gradients) + 4 (fp32 master weights) + 4 (m) + 4 (v) = 16 bytes:
+
+>>> bytes_per_parameter("adam", "mixed")
+16
+>>> training_memory(7e9, "adam", "mixed")["total"] / 1e9
+112.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ml_dtypes
+import numpy as np
+
+from book import networks, schedules
+from book._validate import require_choice, require_count, require_positive
+from book.optim import Optimizer, Trajectory, adamw, clip_by_global_norm, run
+
+__all__ = [
+    "BF16",
+    "OPTIMIZER_SLOTS",
+    "PRECISIONS",
+    "RECIPE",
+    "accumulated_gradient",
+    "bf16",
+    "bf16_descent",
+    "bytes_per_parameter",
+    "clipped",
+    "global_norm",
+    "outlier_run",
+    "micro_batch_costs",
+    "recipe_optimizer",
+    "sharded_memory",
+    "training_memory",
+]
+
+BF16 = ml_dtypes.bfloat16
+"""numpy's bfloat16 dtype (8 significant bits, float32's exponent range)."""
+
+RECIPE = {"betas": (0.9, 0.95), "weight_decay": 0.1, "max_norm": 1.0, "min_lr_fraction": 0.1}
+"""The GPT-3 / LLaMA recipe: AdamW with β₂ = 0.95, weight decay 0.1, clipping at 1.0, cosine down to 10 % of the peak."""
+
+OPTIMIZER_SLOTS = {"sgd": 0, "momentum": 1, "adam": 2}
+"""fp32 arrays the optimizer keeps per parameter: none, the velocity, the two moments m and v."""
+
+PRECISIONS = ("fp32", "mixed")
+"""fp32 everywhere, or mixed precision: 16-bit weights and gradients plus an fp32 master copy."""
+
+PARTS = ("weights", "gradients", "master", "optimizer")
+"""The parts of the training state, in the order the ZeRO stages shard them: optimizer (with master) first."""
+
+
+def recipe_optimizer(peak_lr: float, warmup_steps: int, total_steps: int) -> Optimizer:
+    """AdamW with the recipe's β's and weight decay, its rate a linear warmup then a cosine to 10 % of ``peak_lr``."""
+    schedule = schedules.warmup_cosine(peak_lr, warmup_steps, total_steps, RECIPE["min_lr_fraction"] * peak_lr)
+    return adamw(schedule, betas=RECIPE["betas"], weight_decay=RECIPE["weight_decay"])
+
+
+def clipped(grad_fn: Callable, max_norm: float) -> Callable:
+    """``grad_fn`` with its gradients clipped to global norm ``max_norm`` (:func:`book.optim.clip_by_global_norm`)."""
+    limit = require_positive("max_norm", max_norm)
+    return lambda x, *args: clip_by_global_norm(grad_fn(x, *args), limit)[0]
+
+
+def global_norm(tree: dict[str, np.ndarray]) -> float:
+    """‖g‖ of all arrays of ``tree`` together, the norm clipping compares with max_norm."""
+    return float(np.sqrt(sum(np.sum(np.square(leaf)) for leaf in tree.values())))
+
+
+def outlier_run(max_norm: float | None, outlier_scale: float, steps: int = 400, outlier_step: int = 200,
+                peak_lr: float = 0.05, warmup_steps: int = 20) -> Trajectory:
+    """The recipe on the sine fit (:func:`book.networks.two_layer_problem`), except that step ``outlier_step`` sees
+    corrupted targets s·(sin x + 1), s = ``outlier_scale``; clipped at ``max_norm`` (None: not clipped)."""
+    inputs, targets, start = networks.two_layer_problem(samples=64, width=16, seed=0)
+    bad = require_positive("outlier_scale", outlier_scale) * (targets + 1)
+    calls = iter(range(require_count("steps", steps, 1) + 1))
+
+    def grad_fn(parameters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        batch = bad if next(calls) == outlier_step else targets
+        return networks.two_layer_backprop(parameters, inputs, batch)
+
+    def loss(parameters: dict[str, np.ndarray]) -> float:
+        return float(np.mean((networks.two_layer_output(parameters, inputs) - targets) ** 2))
+
+    optimizer = recipe_optimizer(peak_lr, warmup_steps, steps)
+    return run(optimizer, grad_fn if max_norm is None else clipped(grad_fn, max_norm), start, steps, f=loss)
+
+
+def accumulated_gradient(grad_fn: Callable, parameters: Any, inputs: np.ndarray, targets: np.ndarray,
+                         micro_batches: int) -> dict[str, np.ndarray]:
+    """The mean-loss gradient over the whole batch, from ``micro_batches`` slices: Σ (n_i / n) grad_fn(slice i)."""
+    count = require_count("micro_batches", micro_batches, 1)
+    if count > len(inputs):
+        raise ValueError(f"micro_batches must be at most the batch size {len(inputs)}, got {micro_batches!r}")
+    total: dict[str, np.ndarray] = {}
+    for rows in np.array_split(np.arange(len(inputs)), count):
+        part = grad_fn(parameters, inputs[rows], targets[rows])
+        for name, g in part.items():
+            total[name] = total.get(name, 0.0) + len(rows) / len(inputs) * g
+    return total
+
+
+def micro_batch_costs(batch_size: int, micro_batches: int, floats_per_example: int) -> dict[str, int]:
+    """What k micro-batches cost: activations stored at once (floats), forward-backward passes in sequence, examples."""
+    batch, count = require_count("batch_size", batch_size, 1), require_count("micro_batches", micro_batches, 1)
+    per_example = require_count("floats_per_example", floats_per_example, 1)
+    largest = -(-batch // count)
+    return {"stored_activations": largest * per_example, "passes": count, "examples": batch}
+
+
+def bytes_per_parameter(optimizer: str, precision: str) -> int:
+    """Bytes of training state per parameter: weights + gradients (+ fp32 master) + 4 per optimizer slot."""
+    return int(training_memory(1, optimizer, precision)["total"])
+
+
+def training_memory(parameters: float, optimizer: str, precision: str) -> dict[str, float]:
+    """Bytes for weights, gradients, fp32 master weights and optimizer state of ``parameters`` parameters, and the total."""
+    count = require_positive("parameters", parameters)
+    slots = OPTIMIZER_SLOTS[require_choice("optimizer", optimizer, tuple(OPTIMIZER_SLOTS))]
+    mixed = require_choice("precision", precision, PRECISIONS) == "mixed"
+    parts = {"weights": 2 if mixed else 4, "gradients": 2 if mixed else 4, "master": 4 if mixed else 0,
+             "optimizer": 4 * slots}
+    memory = {part: count * size for part, size in parts.items()}
+    return {**memory, "total": sum(memory.values())}
+
+
+def sharded_memory(memory: dict[str, float], stage: int, devices: int) -> dict[str, float]:
+    """Bytes per device under ZeRO stage 0–3 over ``devices``: stage 1 shards optimizer state and master weights,
+    stage 2 also the gradients, stage 3 (FSDP's full sharding) also the weights."""
+    if stage not in (0, 1, 2, 3):
+        raise ValueError(f"stage must be 0, 1, 2 or 3, got {stage!r}")
+    n = require_count("devices", devices, 1)
+    sharded = {"master": stage >= 1, "optimizer": stage >= 1, "gradients": stage >= 2, "weights": stage >= 3}
+    per_device = {part: memory[part] / n if sharded[part] else memory[part] for part in PARTS}
+    return {**per_device, "total": sum(per_device.values())}
+
+
+def bf16(x: Any) -> np.ndarray:
+    """``x`` rounded to bfloat16 (to nearest, ties to even) and returned as float64 for arithmetic."""
+    return np.asarray(x, dtype=np.float32).astype(BF16).astype(np.float64)
+
+
+def bf16_descent(w0: Any, target: Any, lr: float, steps: int, master: bool) -> np.ndarray:
+    """Gradient descent on ℓ = ½‖w − target‖² with bf16 weights: each step's result rounded to bf16 (``master`` False)
+    or accumulated in an fp32 master copy whose bf16 rounding gives the weights (True). Rows: the bf16 weights per step."""
+    rate, count = require_positive("lr", lr), require_count("steps", steps, 1)
+    goal = np.asarray(target, dtype=float)
+    kept = np.asarray(w0, dtype=np.float32) if master else bf16(w0)
+    weights = [bf16(kept)]
+    for _ in range(count):
+        step = rate * (weights[-1] - goal)  # the gradient is computed from the bf16 weights in both cases
+        kept = (kept - step).astype(np.float32) if master else bf16(kept - bf16(step))
+        weights.append(bf16(kept))
+    return np.array(weights)
