@@ -4,6 +4,8 @@ execution is dropped exactly when a library module it runs changed."""
 import importlib.util
 import json
 import re
+import subprocess
+import sys
 
 import nbformat
 from jupyter_cache import get_cache
@@ -101,6 +103,19 @@ def test_only_notebooks_whose_library_changed_lose_their_cache(tmp_path):
     assert cached() == []
 
 
+def _execute_uncached_in_a_fresh_process(notebooks, cache_path) -> list[str]:
+    """``library_cache.execute_uncached`` run where no other test ran: it forks workers, which a process that has
+    imported a multithreaded library (jax, in the optax tests) must not do."""
+    script = (
+        "import importlib.util, json, sys\n"
+        f"spec = importlib.util.spec_from_file_location('library_cache', {str(ROOT / '_ext' / 'library_cache.py')!r})\n"
+        "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
+        f"print(json.dumps(module.execute_uncached({[str(n) for n in notebooks]!r}, {str(cache_path)!r}, 60, False)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def test_uncached_notebooks_are_executed_into_the_cache_and_only_those(tmp_path):
     notebooks = []
     for name, code in {"cached": "print(6 * 7)", "new": "print(6 * 9)"}.items():
@@ -109,8 +124,8 @@ def test_uncached_notebooks_are_executed_into_the_cache_and_only_those(tmp_path)
     cache_path = tmp_path / "cache"
     get_cache(cache_path).cache_notebook_bundle(CacheBundleIn(nbformat.read(notebooks[0], 4), str(notebooks[0])),
                                                 check_validity=False)
-    assert library_cache.execute_uncached(notebooks, cache_path, timeout=60, allow_errors=False) == [str(notebooks[1])]
+    assert _execute_uncached_in_a_fresh_process(notebooks, cache_path) == [str(notebooks[1])]
     outputs = get_cache(cache_path).match_cache_file(str(notebooks[1]))
     cell = get_cache(cache_path).get_cache_bundle(outputs.pk).nb.cells[0]
     assert [output.get("text") for output in cell.outputs] == ["54\n"]
-    assert library_cache.execute_uncached(notebooks, cache_path, timeout=60, allow_errors=False) == []
+    assert _execute_uncached_in_a_fresh_process(notebooks, cache_path) == []
