@@ -11,7 +11,7 @@ JB_BUILD := $(BIN)/jupyter-book build -W -n --keep-going .
 # numpy's baseline SIMD kernels: another CPU's last digits. Stored notebook outputs must not change under it.
 BASELINE_SIMD := X86_V3 X86_V4 AVX512_ICL AVX512_SPR
 
-.PHONY: book test lab bench clean browser vendor notebooks
+.PHONY: book test lab bench train clean browser vendor notebooks
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ lab: $(BOOK_DEPS)
 
 bench: $(TEST_DEPS)
 	$(BIN)/python benchmarks/run.py
+
+# Chapter 10's language model trained longer than in the chapter; the checkpoint goes to checkpoints/ (not in git).
+train: $(BOOK_DEPS)
+	$(BIN)/python scripts/train_capstone.py
 
 vendor:
 	bash scripts/vendor.sh

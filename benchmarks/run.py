@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / "_ext"))
 
 import bench_autodiff  # noqa: E402
 import bench_adam  # noqa: E402
+import bench_capstone  # noqa: E402
 import bench_optim  # noqa: E402
 import library_cache  # noqa: E402
 
@@ -115,6 +116,7 @@ def main() -> None:
         "Autodiff: gradient of a 2-layer MLP loss (batch 256, 256 hidden)": bench_autodiff.run(),
         "Gradient descent: 1 000 starts × 500 steps on Rosenbrock, one batched run vs a loop": bench_optim.run_benchmark(),
         "Adam: 1 000 starts × 500 steps on Rosenbrock, batched vs loop vs optax under jax.jit": bench_adam.run_benchmark(),
+        "Capstone language model: book.autodiff vs a hand-derived numpy backward (600 training steps)": bench_capstone.run_benchmark(),
         "Build": build_times(),
         "Tests": {} if "--no-tests" in sys.argv else test_time(),
     }

@@ -356,3 +356,24 @@ def check_grad(
             )
         worst = max(worst, error)
     return worst
+
+
+def logsumexp(x: Tensor | ArrayLike, axis: int = -1) -> Tensor:
+    """log Σ exp(x) along ``axis``, kept as a size-1 axis; computed as m + log Σ exp(x − m) with m the largest entry,
+    so it never overflows. Its gradient is softmax(x) = exp(x − logsumexp(x)).
+
+    >>> logsumexp(Tensor([1000.0, 1000.0])).data - 1000
+    array([0.69314718])
+    """
+    data = _data(x)
+    top = np.max(data, axis=axis, keepdims=True)
+    out = top + np.log(np.sum(np.exp(data - top), axis=axis, keepdims=True))
+    return node(out, (x, lambda g: g * np.exp(data - out)))
+
+
+def log_softmax(x: Tensor | ArrayLike, axis: int = -1) -> Tensor:
+    """log softmax(x) = x − logsumexp(x) along ``axis``: log-probabilities that never overflow."""
+    return x - logsumexp(x, axis)
+
+
+__all__ += ["logsumexp", "log_softmax"]
