@@ -6,35 +6,25 @@ Asserts the batched and looped iterates are identical and that the other end poi
 
 from __future__ import annotations
 
-import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 
+from bench_optim import timed_call, random_starts  # the same 1 000 starts and the same timer as the GD benchmark
 from book.functions import Rosenbrock
 from book.optim import adam, run
 
 jax.config.update("jax_enable_x64", True)
 
-STARTS, STEPS, LR = 1000, 500, 1e-2
+STEPS, LR = 500, 1e-2
 REPEATS = 3
 """The batched and jitted forms are timed as the best of REPEATS runs (the loop once: it takes seconds)."""
 
 
-def _starts(seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).uniform(-1.5, 1.5, size=(STARTS, 2))
-
-
-def _seconds(task) -> tuple[float, np.ndarray]:
-    start = time.perf_counter()
-    result = task()
-    return time.perf_counter() - start, result
-
-
 def _best(task) -> tuple[float, np.ndarray]:
-    runs = [_seconds(task) for _ in range(REPEATS)]
+    runs = [timed_call(task) for _ in range(REPEATS)]
     return min(seconds for seconds, _ in runs), runs[-1][1]
 
 
@@ -71,13 +61,13 @@ def _bare_numpy(f: Rosenbrock, starts: np.ndarray) -> np.ndarray:
 
 def run_benchmark() -> dict[str, float]:
     """Seconds for each form (optax's first call includes compiling), and the ratios to jitted optax."""
-    f, starts, optimizer = Rosenbrock(), _starts(), adam(LR)
+    f, starts, optimizer = Rosenbrock(), random_starts(), adam(LR)
     batched_s, batched = _best(lambda: run(optimizer, f.grad, starts, STEPS).x[-1])
-    looped_s, looped = _seconds(lambda: np.stack([run(optimizer, f.grad, s, STEPS).x[-1] for s in starts]))
+    looped_s, looped = timed_call(lambda: np.stack([run(optimizer, f.grad, s, STEPS).x[-1] for s in starts]))
     np.testing.assert_array_equal(batched, looped)
     bare_s, bare = _best(lambda: _bare_numpy(f, starts))
     optimise = _optax_run(f)
-    compile_s, _ = _seconds(lambda: optimise(starts))
+    compile_s, _ = timed_call(lambda: optimise(starts))
     jitted_s, jitted = _best(lambda: optimise(starts))
     agreement = float(np.max(np.abs(jitted - batched)))
     assert agreement < 1e-6, f"optax and book.optim end points differ by {agreement:.3g}"

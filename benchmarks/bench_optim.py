@@ -16,11 +16,11 @@ from book.optim import run, sgd
 STARTS, STEPS, LR = 1000, 500, 1e-4
 
 
-def _starts(seed: int = 0) -> np.ndarray:
+def random_starts(seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).uniform(-1.5, 1.5, size=(STARTS, 2))
 
 
-def _seconds(task) -> tuple[float, np.ndarray]:
+def timed_call(task) -> tuple[float, np.ndarray]:
     start = time.perf_counter()
     result = task()
     return time.perf_counter() - start, result
@@ -28,9 +28,9 @@ def _seconds(task) -> tuple[float, np.ndarray]:
 
 def run_benchmark() -> dict[str, float]:
     """Seconds for the batched and the looped form, and their ratio."""
-    f, starts, optimizer = Rosenbrock(), _starts(), sgd(LR)
-    batched_s, batched = _seconds(lambda: run(optimizer, f.grad, starts, STEPS).x[-1])
-    looped_s, looped = _seconds(lambda: np.stack([run(optimizer, f.grad, s, STEPS).x[-1] for s in starts]))
+    f, starts, optimizer = Rosenbrock(), random_starts(), sgd(LR)
+    batched_s, batched = timed_call(lambda: run(optimizer, f.grad, starts, STEPS).x[-1])
+    looped_s, looped = timed_call(lambda: np.stack([run(optimizer, f.grad, s, STEPS).x[-1] for s in starts]))
     np.testing.assert_array_equal(batched, looped)
     return {"batched run (s)": batched_s, "Python loop over starts (s)": looped_s, "loop / batched": looped_s / batched_s}
 

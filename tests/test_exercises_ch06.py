@@ -29,21 +29,9 @@ TYPICAL_MISTAKES = [
     (check.steps_from_rate, lambda rate, tol: int(np.ceil(-np.log(tol) / (1 - rate))), "an approximation"),
 ]
 
-NAMES = ("heavy_ball_step", "optimal_heavy_ball", "heavy_ball_rate", "velocity_to_buffer", "steps_from_rate")
-
-
 @pytest.mark.parametrize(("checker", "answer", "hint"), TYPICAL_MISTAKES)
 def test_typical_mistake_fails_with_its_hint(checker, answer, hint):
     assert_fails_with_hint(checker(answer), hint)
-
-
-def test_every_solution_passes_and_every_blank_is_not_attempted():
-    def blank(*args, **kwargs):
-        raise NotImplementedError
-
-    for name in NAMES:
-        assert getattr(check, name)(getattr(solution, name)).passed
-        assert getattr(check, name)(blank).message == "Not attempted yet."
 
 
 def test_an_almost_right_answer_is_still_wrong():

@@ -9,9 +9,6 @@ from conftest import assert_fails_with_hint
 from book.exercises import ch07 as check
 from exercises.solutions import ch07 as solution
 
-NAMES = ("correction_factor", "adam_step", "adamw_step", "adagrad_accumulator", "steps_until_half")
-
-
 def _adam(x, g, m, v, k, lr, beta1, beta2, eps, inside=False, correct=True, new_v=True):
     m = beta1 * m + (1 - beta1) * g
     v_used = beta2 * v + (1 - beta2) * g * g if new_v else v
@@ -43,15 +40,6 @@ TYPICAL_MISTAKES = [
 @pytest.mark.parametrize(("checker", "answer", "hint"), TYPICAL_MISTAKES)
 def test_typical_mistake_fails_with_its_hint(checker, answer, hint):
     assert_fails_with_hint(checker(answer), hint)
-
-
-def test_every_solution_passes_and_every_blank_is_not_attempted():
-    def blank(*args, **kwargs):
-        raise NotImplementedError
-
-    for name in NAMES:
-        assert getattr(check, name)(getattr(solution, name)).passed, name
-        assert getattr(check, name)(blank).message == "Not attempted yet."
 
 
 def test_the_checkers_agree_with_book_optim():
