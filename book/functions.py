@@ -381,7 +381,7 @@ class LogisticRegression(Objective):
     def grad(self, w: np.ndarray) -> np.ndarray:
         """Xᵀ(σ(X w) − y) / n + l2 w, shape ``(..., d)``."""
         points = self._points(w)
-        probabilities = np.exp(_log_sigmoid(points @ self.X.T))
+        probabilities = sigmoid(points @ self.X.T)
         return (probabilities - self.y) @ self.X / self.n + self.l2 * points
 
     def hessian(self, w: np.ndarray) -> np.ndarray:

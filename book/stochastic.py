@@ -13,8 +13,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from book._validate import require_choice, require_finite_array, require_positive
-from book.functions import LeastSquares, LogisticRegression, Objective, _frozen, _log_sigmoid, _require_real, _scalar
+from book._validate import require_choice, require_positive
+from book.functions import LeastSquares, LogisticRegression, Objective, _design_matrix, _require_real, _scalar, sigmoid
 from book.optim import run, sgd
 
 __all__ = [
@@ -51,7 +51,7 @@ class SoftmaxRegression(Objective):
     argument: ClassVar[str] = "w"
 
     def __init__(self, X: Any, y: Any, classes: int, l2: float = 0.0) -> None:
-        self.X = _frozen(require_finite_array("X", X, ndim=2))
+        self.X = _design_matrix(X)
         labels = np.asarray(y)
         if labels.shape != (self.X.shape[0],) or not np.all((labels == np.round(labels)) & (labels >= 0) & (labels < classes)):
             raise ValueError(f"y must hold one integer label in 0..{classes - 1} per row of X, got shape {labels.shape}")
@@ -89,7 +89,7 @@ def _residuals(f: Objective, scores: np.ndarray, targets: np.ndarray) -> np.ndar
     if isinstance(f, LeastSquares):
         return scores - targets
     if isinstance(f, LogisticRegression):
-        return np.exp(_log_sigmoid(scores)) - targets
+        return sigmoid(scores) - targets
     probabilities = np.exp(scores - np.logaddexp.reduce(scores, axis=-1, keepdims=True))
     return probabilities - np.eye(f.classes)[targets]
 
