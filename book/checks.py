@@ -42,7 +42,7 @@ import numpy as np
 
 __all__ = [
     "TIME_LIMIT", "OUTPUT_LIMIT", "OUTPUT_LINES", "Result", "Case", "Mistake", "check_function", "close_to",
-    "follow_up", "frozen", "not_attempted", "correct", "wrong",
+    "follow_up", "frozen", "generated", "not_attempted", "correct", "wrong",
 ]
 
 TIME_LIMIT = 5.0
@@ -161,6 +161,19 @@ class Mistake:
 
     reference: Callable
     hint: str
+
+
+def generated(draw: Callable[[np.random.Generator], Case], count: int = 20, seed: int = 0) -> tuple[Case, ...]:
+    """``count`` cases made by ``draw`` from one generator seeded with ``seed``: the same cases, in the same order, on every run.
+
+    >>> draw = lambda rng: Case((int(rng.integers(1, 100)),), "a whole number below 100")
+    >>> [case.args for case in generated(draw, 3)] == [case.args for case in generated(draw, 3)]
+    True
+    """
+    if not isinstance(count, int) or count < 1:
+        raise ValueError(f"count must be a positive whole number, got {count!r}")
+    rng = np.random.default_rng(seed)
+    return tuple(draw(rng) for _ in range(count))
 
 
 Compare = Callable[[np.ndarray, np.ndarray], bool]
