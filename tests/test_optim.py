@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import tracemalloc
 import math
 import re
 import warnings
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from book import optim
 from book.functions import Quadratic, Rosenbrock
@@ -19,13 +21,26 @@ STEPS = 100
 # --- PyTorch's documented algorithms, transcribed entry by entry (no book.optim inside) ------------------------------
 
 
-def torch_sgd(x, grads, lr, momentum=0.0, nesterov=False, weight_decay=0.0, dampening=0.0):
+def _clip_grad_norm(g_all, max_norm):
+    """torch.nn.utils.clip_grad_norm_: the norm of all entries together, then g·min(1, max_norm/(norm + 1e-6))."""
+    if max_norm is None:
+        return list(g_all)
+    coef = min(1.0, max_norm / (math.sqrt(sum(float(v) * float(v) for v in g_all)) + 1e-6))
+    return [v * coef for v in g_all]
+
+
+def _decay_of(weight_decay, i):
+    """A parameter group's weight decay: one λ for all, or a list of λ per coordinate (0 where a group has none)."""
+    return weight_decay[i] if isinstance(weight_decay, list) else weight_decay
+
+
+def torch_sgd(x, grads, lr, momentum=0.0, nesterov=False, weight_decay=0.0, dampening=0.0, max_norm=None):
     x = [float(v) for v in x]
     buffers = [None] * len(x)
     for t in range(STEPS):
-        g_all = grads(x)
+        g_all = _clip_grad_norm(grads(np.array(x)), max_norm)
         for i in range(len(x)):
-            g = g_all[i] + weight_decay * x[i]
+            g = g_all[i] + _decay_of(weight_decay, i) * x[i]
             if momentum != 0:
                 buffers[i] = g if t == 0 else momentum * buffers[i] + (1 - dampening) * g
                 g = g + momentum * buffers[i] if nesterov else buffers[i]
@@ -33,17 +48,18 @@ def torch_sgd(x, grads, lr, momentum=0.0, nesterov=False, weight_decay=0.0, damp
     return np.array(x)
 
 
-def torch_adam(x, grads, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, decoupled=False):
+def torch_adam(x, grads, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, decoupled=False,
+               max_norm=None):
     x = [float(v) for v in x]
     m, v, vmax = [0.0] * len(x), [0.0] * len(x), [0.0] * len(x)
     for t in range(1, STEPS + 1):
-        g_all = grads(x)
+        g_all = _clip_grad_norm(grads(np.array(x)), max_norm)
         for i in range(len(x)):
             g = g_all[i]
             if decoupled:
-                x[i] = x[i] * (1 - lr(t - 1) * weight_decay)
+                x[i] = x[i] * (1 - lr(t - 1) * _decay_of(weight_decay, i))
             else:
-                g = g + weight_decay * x[i]
+                g = g + _decay_of(weight_decay, i) * x[i]
             m[i] = betas[0] * m[i] + (1 - betas[0]) * g
             v[i] = betas[1] * v[i] + (1 - betas[1]) * g * g
             m_hat = m[i] / (1 - betas[0] ** t)
@@ -166,10 +182,11 @@ def test_defaults_are_pytorchs():
 
     defaults = {name: {k: p.default for k, p in inspect.signature(getattr(optim, name)).parameters.items()}
                 for name in ["sgd", "adagrad", "rmsprop", "adam", "adamw"]}
-    assert defaults["adagrad"] == dict(lr=0.01, eps=1e-10, initial_accumulator_value=0.0, weight_decay=0.0)
-    assert defaults["rmsprop"] == dict(lr=0.01, alpha=0.99, eps=1e-8, momentum=0.0, centered=False, weight_decay=0.0)
-    assert defaults["adam"] == dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False)
-    assert defaults["adamw"] == dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01, amsgrad=False)
+    mask = dict(weight_decay_mask=None)  # the book's addition: decay every parameter unless told otherwise
+    assert defaults["adagrad"] == dict(lr=0.01, eps=1e-10, initial_accumulator_value=0.0, weight_decay=0.0) | mask
+    assert defaults["rmsprop"] == dict(lr=0.01, alpha=0.99, eps=1e-8, momentum=0.0, centered=False, weight_decay=0.0) | mask
+    assert defaults["adam"] == dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False) | mask
+    assert defaults["adamw"] == dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01, amsgrad=False) | mask
 
 
 # --- facts the chapters will state --------------------------------------------------------------------------------
@@ -538,3 +555,215 @@ def test_clipping_keeps_the_structure_and_scales_even_at_the_boundary():
     far_below, _ = optim.clip_by_global_norm([np.array([3.0, 4.0])], 10.0)
     np.testing.assert_array_equal(far_below[0], [3.0, 4.0])
     assert grads[0][0] == 0.6  # the input is not changed
+
+
+# --- weight-decay masks and clipping, against the transcriptions above ------------------------------------------------
+
+SPLIT = lambda v: {"w": v[:3].reshape(3, 1), "b": v[3:]}  # noqa: E731
+JOIN = lambda d: np.concatenate([d["w"].ravel(), d["b"]])  # noqa: E731
+NO_DECAY_ON_B = [0.1, 0.1, 0.1, 0.0]
+"""PyTorch's two parameter groups: the weights with λ = 0.1, the bias "b" (the last coordinate) with none."""
+
+MASKS = {
+    "name function": lambda name: name != "b",
+    "tree in another key order": {"b": False, "w": True},
+}
+
+
+@pytest.mark.parametrize("mask", MASKS, ids=str)
+@pytest.mark.parametrize("kind", ["sgd", "adam", "adamw"])
+def test_a_weight_decay_mask_equals_pytorchs_parameter_groups(mask, kind):
+    f, x0 = _problem(21)
+    lr = _rate(0.05, None)
+    if kind == "sgd":
+        expected = torch_sgd(x0, f.grad, lr, momentum=0.9, weight_decay=NO_DECAY_ON_B)
+        opt = optim.sgd(0.05, momentum=0.9, weight_decay=0.1, weight_decay_mask=MASKS[mask])
+    else:
+        expected = torch_adam(x0, f.grad, lr, weight_decay=NO_DECAY_ON_B, decoupled=kind == "adamw")
+        opt = getattr(optim, kind)(0.05, weight_decay=0.1, weight_decay_mask=MASKS[mask])
+    masked = optim.run(opt, lambda p: SPLIT(f.grad(JOIN(p))), SPLIT(x0), STEPS).x
+    np.testing.assert_allclose(JOIN({k: v[-1] for k, v in masked.items()}), expected, rtol=1e-12, atol=1e-14)
+    unmasked = torch_adam(x0, f.grad, lr, weight_decay=0.1, decoupled=True) if kind == "adamw" else None
+    if unmasked is not None:  # the mask made a difference the tolerance sees
+        assert np.max(np.abs(unmasked - expected)) > 1e-4
+
+
+def test_a_boolean_array_masks_entries_of_one_array():
+    f, x0 = _problem(22)
+    mask = np.array([True, True, True, False])
+    actual = _book_run(optim.adamw(0.05, weight_decay=0.1, weight_decay_mask=mask), f, x0)
+    expected = torch_adam(x0, f.grad, _rate(0.05, None), weight_decay=NO_DECAY_ON_B, decoupled=True)
+    np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-14)
+
+
+def test_a_mask_function_sees_nested_names_joined_by_dots():
+    x0 = {"block0": {"ln1": {"gain": np.ones(2), "bias": np.ones(2)}, "w": np.ones((2, 2))}, "embed": np.ones(3)}
+    seen = []
+    opt = optim.adamw(0.1, weight_decay=0.5, weight_decay_mask=lambda name: seen.append(name) or name.endswith("w"))
+    trajectory = optim.run(opt, lambda p: {"block0": {"ln1": {"gain": np.zeros(2), "bias": np.zeros(2)},
+                                                      "w": np.zeros((2, 2))}, "embed": np.zeros(3)}, x0, 3)
+    assert seen == ["block0.ln1.gain", "block0.ln1.bias", "block0.w", "embed"]  # asked once per run, not per step
+    np.testing.assert_array_equal(trajectory.x["block0"]["w"][-1], np.full((2, 2), 0.95**3))
+    for undecayed in (trajectory.x["block0"]["ln1"]["gain"], trajectory.x["block0"]["ln1"]["bias"], trajectory.x["embed"]):
+        np.testing.assert_array_equal(undecayed[-1], np.ones_like(undecayed[-1]))
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam", "adamw"])
+@pytest.mark.parametrize("schedule", list(_schedules()))
+def test_clipping_composed_with_an_optimizer_equals_clip_grad_norm_before_pytorchs_step(kind, schedule):
+    f, x0 = _problem(23)
+    x0 = 4 * x0  # far out: the gradient's norm starts above max_norm and falls below it on the way
+    lr = _rate(0.05, _schedules()[schedule])
+    if kind == "sgd":
+        expected = torch_sgd(x0, f.grad, lr, momentum=0.9, weight_decay=0.01, max_norm=1.0)
+        inner = optim.sgd(lr if schedule != "constant" else 0.05, momentum=0.9, weight_decay=0.01)
+    else:
+        expected = torch_adam(x0, f.grad, lr, weight_decay=0.01, decoupled=kind == "adamw", max_norm=1.0)
+        inner = getattr(optim, kind)(lr if schedule != "constant" else 0.05, weight_decay=0.01)
+    trajectory = optim.run(optim.with_clipping(inner, 1.0), lambda p: SPLIT(f.grad(JOIN(p))), SPLIT(x0), STEPS)
+    np.testing.assert_allclose(JOIN({k: v[-1] for k, v in trajectory.x.items()}), expected, rtol=1e-12, atol=1e-14)
+    # the record is the norm before clipping, of the gradient at each iterate (computed here from the kept iterates)
+    before = [np.linalg.norm(f.grad(JOIN({k: v[i] for k, v in trajectory.x.items()}))) for i in range(STEPS)]
+    np.testing.assert_allclose(trajectory.grad_norm, before, rtol=1e-12)
+    assert trajectory.grad_norm[0] > 1.0 > trajectory.grad_norm[-1]
+
+
+def test_clipping_composes_with_the_public_step_too():
+    opt = optim.with_clipping(optim.sgd(1.0, momentum=0.5), 2.0)
+    x, g = {"a": np.zeros(1), "b": np.zeros(1)}, {"b": np.array([8.0]), "a": np.array([6.0])}
+    x1, state = opt.step(x, g, opt.init(x))
+    np.testing.assert_allclose([x1["a"][0], x1["b"][0]], [-6 * 2 / (10 + 1e-6), -8 * 2 / (10 + 1e-6)], rtol=1e-15)
+    np.testing.assert_allclose(state.slots["momentum_buffer"]["a"], 6 * 2 / (10 + 1e-6), rtol=1e-15)
+    assert optim.with_clipping(optim.sgd(1.0), 2.0).step(np.ones(1), np.array([1.0]), optim.sgd(1.0).init(np.ones(1)))[0] == 0
+
+
+# --- run: what it keeps and what it records --------------------------------------------------------------------------
+
+
+def _dict_problem():
+    """A quadratic over a dict {"a", "inner": {"b"}}: its loss and a gradient function returning (loss, gradient)."""
+    scales = {"a": np.array([1.0, 3.0]), "b": np.array([[0.5, 2.0], [1.0, 4.0]])}
+    loss = lambda p: float(np.sum(scales["a"] * p["a"] ** 2) + np.sum(scales["b"] * p["inner"]["b"] ** 2))  # noqa: E731
+    grad = lambda p: {"inner": {"b": 2 * scales["b"] * p["inner"]["b"]}, "a": 2 * scales["a"] * p["a"]}  # noqa: E731
+    return loss, grad, {"a": np.array([1.0, -1.0]), "inner": {"b": np.ones((2, 2))}}
+
+
+@pytest.mark.parametrize("keep, expected_t", [("all", list(range(51))), ("last", [0, 50]), (7, [0, 7, 14, 21, 28, 35, 42, 49, 50]),
+                                              (10, [0, 10, 20, 30, 40, 50]), (80, [0, 50])])
+def test_keep_holds_the_iterates_of_the_steps_it_names(keep, expected_t):
+    loss, grad, x0 = _dict_problem()
+    everything = optim.run(optim.adam(0.05), grad, x0, 50, f=loss)
+    kept = optim.run(optim.adam(0.05), grad, x0, 50, f=loss, keep=keep)
+    assert kept.t.tolist() == expected_t and kept.steps_done == 50 and not kept.diverged
+    np.testing.assert_array_equal(kept.x["a"], everything.x["a"][expected_t])
+    np.testing.assert_array_equal(kept.x["inner"]["b"], everything.x["inner"]["b"][expected_t])
+    np.testing.assert_array_equal(kept.f, everything.f)  # records at every step, whatever is kept
+    np.testing.assert_array_equal(kept.grad_norm, everything.grad_norm)
+
+
+def test_records_are_the_loss_and_gradient_norm_at_each_iterate_before_its_step():
+    loss, grad, x0 = _dict_problem()
+    trajectory = optim.run(optim.sgd(0.05, momentum=0.5), lambda p: (loss(p), grad(p)), x0, 30, f=loss, returns_loss=True)
+    iterates = [{"a": trajectory.x["a"][k], "inner": {"b": trajectory.x["inner"]["b"][k]}} for k in range(31)]
+    assert trajectory.loss.shape == trajectory.grad_norm.shape == (30,) and trajectory.f.shape == (31,)
+    np.testing.assert_array_equal(trajectory.loss, trajectory.f[:-1])
+    norms = [math.sqrt(sum(float(np.sum(leaf**2)) for leaf in (g["a"], g["inner"]["b"]))) for g in map(grad, iterates[:-1])]
+    np.testing.assert_allclose(trajectory.grad_norm, norms, rtol=1e-14)
+    plain = optim.run(optim.sgd(0.05, momentum=0.5), grad, x0, 30)
+    assert plain.loss is None and plain.f is None
+    np.testing.assert_array_equal(plain.x["a"], trajectory.x["a"])
+
+
+def test_a_batch_of_starts_records_one_norm_over_every_start():
+    starts = np.array([[3.0, 0.0], [0.0, 4.0]])
+    trajectory = optim.run(optim.sgd(0.25), lambda x: x, starts, 2, keep="last")
+    np.testing.assert_allclose(trajectory.grad_norm, [5.0, 3.75], rtol=1e-15)
+    np.testing.assert_array_equal(trajectory.x[-1], starts * 0.75**2)
+
+
+def test_a_gradient_dict_in_another_key_order_is_matched_by_name():
+    loss, grad, x0 = _dict_problem()
+    reordered = lambda p: dict(reversed(list(grad(p).items())))  # noqa: E731
+    opt = optim.adam(0.05, amsgrad=True)
+    ordered, shuffled = optim.run(opt, grad, x0, 20), optim.run(opt, reordered, x0, 20)
+    _assert_trees_equal(ordered.x, shuffled.x)
+    one, _ = opt.step(x0, reordered(x0), opt.init(x0))
+    _assert_trees_equal(one, {"a": ordered.x["a"][1], "inner": {"b": ordered.x["inner"]["b"][1]}})
+
+
+@pytest.mark.parametrize("leaf", ["a", "b", "c"])
+def test_a_divergence_in_any_dict_leaf_stops_the_run(leaf):
+    rates = {"a": 1.0, "b": 1.0, "c": 1.0} | {leaf: 1e300}
+    x0 = {"a": np.ones(2), "b": np.ones(1), "c": np.ones(3)}
+    grad = lambda p: {name: rates[name] * value for name, value in p.items()}  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trajectory = optim.run(optim.sgd(1.0), grad, x0, 10, keep="last")
+    assert trajectory.diverged and trajectory.steps_done == 2 and trajectory.t.tolist() == [0, 2]
+    assert not np.all(np.isfinite(trajectory.x[leaf][-1]))
+    assert trajectory.grad_norm.shape == (2,)
+
+
+def test_a_large_but_finite_iterate_is_not_taken_for_a_divergence():
+    # 1e200² overflows the quick sum of squares: the exact check must still see finite entries
+    trajectory = optim.run(optim.sgd(0.5), lambda x: np.zeros_like(x), np.array([1e200, -1e200]), 3, keep="last")
+    assert not trajectory.diverged and trajectory.steps_done == 3
+
+
+def test_keep_last_stops_early_with_the_iterate_it_stopped_at():
+    trajectory = optim.run(optim.sgd(0.1), lambda x: 2 * x, np.ones(1), 50, keep=3, callback=lambda t, x: abs(x[0]) < 0.5)
+    assert trajectory.t.tolist() == [0, 3, 4] and trajectory.steps_done == 4
+    np.testing.assert_allclose(trajectory.x[:, 0], [1.0, 0.8**3, 0.8**4], rtol=1e-15)
+
+
+def test_keep_last_needs_memory_of_the_order_of_the_parameters_not_of_the_steps():
+    n, steps = 25_000, 3000  # the capstone's size: keeping every iterate would take 3 001 × 25 000 × 8 B = 600 MB
+    x0 = {"w": np.ones(n - 1000), "b": np.ones(1000)}
+    grad = lambda p: {name: 0.1 * value for name, value in p.items()}  # noqa: E731
+    tracemalloc.start()
+    with threadpool_limits(1):  # one BLAS thread for the norms' dot products, as a training loop on 2 cores runs
+        tracemalloc.start()
+        try:
+            trajectory = optim.run(optim.with_clipping(optim.adamw(1e-3), 1.0), grad, x0, steps, keep="last")
+            peak_last = tracemalloc.get_traced_memory()[1]
+            tracemalloc.reset_peak()
+            optim.run(optim.adamw(1e-3), grad, x0, 200, keep="all")  # the measurement sees numpy's buffers
+            peak_all = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert trajectory.steps_done == steps and trajectory.grad_norm.shape == (steps,)
+    assert peak_last < 20e6
+    assert peak_all > 201 * n * 8
+
+
+# --- line search: the edges issue-free code must handle ---------------------------------------------------------------
+
+
+def test_backtracking_refuses_a_starting_point_where_f_is_not_finite():
+    with np.errstate(invalid="ignore"), pytest.raises(ValueError, match=re.escape("f(x) must be a finite number for a line "
+                                                                                  "search from x, got f(x) = nan")):
+        optim.backtracking_line_search(lambda x: float(np.log(x[0])), lambda x: 1 / x, np.array([-1.0]), np.array([1.0]))
+
+
+def test_backtracking_gives_up_after_max_halvings():
+    calls = []
+
+    def f(x):  # finite only at the start: every trial point is rejected
+        calls.append(x[0])
+        return 0.0 if x[0] == 1e-300 else math.nan
+
+    for cap, tried in [(100, 101), (5, 6), (0, 1)]:
+        calls.clear()
+        with pytest.raises(ValueError, match=re.escape(f"no step alpha0·rho^k with k <= max_halvings = {cap} satisfies "
+                                                       f"Armijo's condition (the last tried was {0.5 ** cap!r})")):
+            optim.backtracking_line_search(f, lambda x: np.ones(1), np.array([1e-300]), -np.ones(1), max_halvings=cap)
+        assert len(calls) == 1 + tried  # f(x), then alpha0·ρ^k for k = 0..cap
+    assert optim.MAX_HALVINGS == 100
+
+
+def test_backtracking_returns_the_step_at_the_cap_when_it_passes():
+    f, grad = (lambda x: float(x @ x)), (lambda x: 2 * x)
+    # from x = 1 along d = −2⁹: α = 2⁻⁹ lands on 0, the first passing trial after exactly 9 halvings
+    assert optim.backtracking_line_search(f, grad, np.ones(1), -np.array([512.0]), max_halvings=9) == 2.0**-9
+    with pytest.raises(ValueError, match="max_halvings = 8"):
+        optim.backtracking_line_search(f, grad, np.ones(1), -np.array([512.0]), max_halvings=8)
