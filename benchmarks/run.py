@@ -109,31 +109,61 @@ def machine() -> str:
     return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, Python {platform.python_version()}"
 
 
+SECTIONS = {
+    "sliders": ("Live slider latency, Chapter 1 (60 updates each)", slider_latency),
+    "pages": ("Static page weight (built site)", page_weight),
+    "autodiff": ("Autodiff: gradient of a 2-layer MLP loss (batch 256, 256 hidden)", bench_autodiff.run),
+    "gd": ("Gradient descent: 1 000 starts × 500 steps on Rosenbrock, one batched run vs a loop", bench_optim.run_benchmark),
+    "adam": ("Adam on Rosenbrock, many starts batched: book.optim's run, the same steps in bare numpy, optax under jax.jit",
+             bench_adam.run_benchmark),
+    "capstone": ("Capstone language model: book.autodiff vs a hand-derived numpy backward (600 training steps)",
+                 bench_capstone.run_benchmark),
+    "build": ("Build", build_times),
+    "tests": ("Tests", test_time),
+}
+"""Key (for ``--only``) -> (section title, the function that measures it)."""
+
+NOTES = {"adam": bench_adam.note}
+"""Key -> a function of the section's figures that writes the paragraph under its table."""
+
+HEADER = ("# Benchmarks\n\nEach table says when and on what it was measured. `make bench` measures them all; "
+          "`python benchmarks/run.py --only gd adam` measures only the sections named and keeps the others.\n")
+
+
+def section(key: str) -> str:
+    """One section of RESULTS.md, measured now: title, date, load, table and note."""
+    title, measure = SECTIONS[key]
+    load = os.getloadavg()
+    figures = measure()
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [f"## {title}", "", f"Measured {when} on {machine()}, load average {load[0]:.1f} (1 min) when it started.",
+             "", "| measure | value |", "|---|---|"]
+    lines += [f"| {name} | {value:.3g} |" for name, value in figures.items()]
+    if key in NOTES:
+        lines += ["", NOTES[key](figures)]
+    return "\n".join(lines) + "\n"
+
+
+def sections_of(text: str) -> dict[str, str]:
+    """The sections of an existing RESULTS.md by title, each with its text up to the next section."""
+    parts = text.split("\n## ")[1:]
+    return {part.split("\n", 1)[0]: "## " + part.rstrip("\n") + "\n" for part in parts}
+
+
 def main() -> None:
-    sections = {
-        "Live slider latency, Chapter 1 (60 updates each)": slider_latency(),
-        "Static page weight (built site)": page_weight(),
-        "Autodiff: gradient of a 2-layer MLP loss (batch 256, 256 hidden)": bench_autodiff.run(),
-        "Gradient descent: 1 000 starts × 500 steps on Rosenbrock, one batched run vs a loop": bench_optim.run_benchmark(),
-        "Adam: 1 000 starts × 500 steps on Rosenbrock, batched vs loop vs optax under jax.jit": bench_adam.run_benchmark(),
-        "Capstone language model: book.autodiff vs a hand-derived numpy backward (600 training steps)": bench_capstone.run_benchmark(),
-        "Build": build_times(),
-        "Tests": {} if "--no-tests" in sys.argv else test_time(),
-    }
-    lines = [
-        "# Benchmarks",
-        "",
-        f"Measured {datetime.date.today().isoformat()} on {machine()} by `make bench`.",
-        "",
-    ]
-    for title, figures in sections.items():
-        if not figures:
-            continue
-        lines += [f"## {title}", "", "| measure | value |", "|---|---|"]
-        lines += [f"| {name} | {value:.3g} |" for name, value in figures.items()]
-        lines.append("")
-    (ROOT / "benchmarks" / "RESULTS.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    """Measure every section (or those after ``--only``) and write benchmarks/RESULTS.md."""
+    named = [word for word in sys.argv[sys.argv.index("--only") + 1:] if not word.startswith("--")] if "--only" in sys.argv else []
+    unknown = [key for key in named if key not in SECTIONS]
+    if unknown:
+        raise SystemExit(f"--only takes section names among {', '.join(SECTIONS)}, got {', '.join(unknown)}")
+    keys = [key for key in named or SECTIONS if not (key == "tests" and "--no-tests" in sys.argv)]
+    path = ROOT / "benchmarks" / "RESULTS.md"
+    kept = sections_of(path.read_text()) if "--only" in sys.argv and path.exists() else {}
+    fresh = {SECTIONS[key][0]: section(key) for key in keys}
+    titles = list(kept) + [title for title in fresh if title not in kept]
+    text = HEADER + "".join("\n" + fresh.get(title, kept.get(title, "")) for title in titles)
+    path.write_text(text)
+    print(text)
 
 
 if __name__ == "__main__":
