@@ -112,7 +112,8 @@ def measure(size: str) -> dict[str, float]:
     figures["optax under jax.jit, first call incl. compile (ms)"] = 1000 * compile_s
     figures["run keep=last / bare numpy (median of paired rounds)"] = paired_ratio(
         seconds, "book.optim run, keep='last'", "bare numpy, same steps inline")
-    figures["run keep=all / bare numpy"] = paired_ratio(seconds, "book.optim run, keep='all'", "bare numpy, same steps inline")
+    figures["run keep=all / bare numpy"] = paired_ratio(
+        seconds, "book.optim run, keep='all'", "bare numpy, same steps inline")
     figures["run keep=last / jitted optax"] = paired_ratio(seconds, "book.optim run, keep='last'", "optax under jax.jit")
     figures["bare numpy / jitted optax"] = paired_ratio(seconds, "bare numpy, same steps inline", "optax under jax.jit")
     figures["Rosenbrock.grad (validating its input) / inline gradient"] = paired_ratio(
