@@ -99,7 +99,7 @@ def _point(x: np.ndarray) -> np.ndarray:
 
 
 def jacobian(f: Callable, x: np.ndarray, h: float | None = None) -> np.ndarray:
-    """The m×n matrix J[i, j] = ∂fᵢ/∂xⱼ of f: ℝⁿ → ℝᵐ by central differences (rows are outputs).
+    """The m×d matrix J[i, j] = ∂fᵢ/∂xⱼ of f: ℝᵈ → ℝᵐ by central differences (rows are outputs).
 
     >>> jacobian(lambda v: np.array([v[0] * v[1], v[0] + v[1]]), np.array([1.0, 2.0])).round(8)
     array([[2., 1.],
@@ -117,7 +117,7 @@ def jacobian(f: Callable, x: np.ndarray, h: float | None = None) -> np.ndarray:
 
 
 def gradient(f: Callable, x: np.ndarray, h: float | None = None) -> np.ndarray:
-    """∇f(x) of a scalar f: ℝⁿ → ℝ by central differences, shaped like ``x``.
+    """∇f(x) of a scalar f: ℝᵈ → ℝ by central differences, shaped like ``x``.
 
     >>> gradient(lambda v: v[0] ** 2 + v[1] ** 2, np.array([1.0, 1.0])).round(8)
     array([2., 2.])
@@ -126,7 +126,7 @@ def gradient(f: Callable, x: np.ndarray, h: float | None = None) -> np.ndarray:
 
 
 def hessian(f: Callable, x: np.ndarray, h: float | None = None) -> np.ndarray:
-    """The n×n matrix of second partial derivatives of a scalar f, symmetrised, by central differences.
+    """The d×d matrix of second partial derivatives of a scalar f, symmetrised, by central differences.
 
     >>> hessian(lambda v: v[0] ** 2 + 3 * v[0] * v[1], np.array([1.0, 2.0])).round(5)
     array([[2., 3.],
@@ -135,11 +135,11 @@ def hessian(f: Callable, x: np.ndarray, h: float | None = None) -> np.ndarray:
     require_callable("f", f)
     point = _point(x)
     step = float(np.max(_step(point, h, "second")))
-    n = point.size
-    basis = np.eye(n) * step
-    result = np.empty((n, n))
-    for i in range(n):
-        for j in range(i, n):
+    d = point.size
+    basis = np.eye(d) * step
+    result = np.empty((d, d))
+    for i in range(d):
+        for j in range(i, d):
             ei, ej = basis[i], basis[j]
             value = (f(point + ei + ej) - f(point + ei - ej) - f(point - ei + ej) + f(point - ei - ej)) / (4 * step**2)
             result[i, j] = result[j, i] = float(value)

@@ -35,5 +35,6 @@ def main_path(text: str) -> str:
 
 
 def word_count(text: str) -> int:
-    """Words, with each inline formula counted as one."""
-    return len(re.findall(r"[A-Za-z0-9][\w'’–-]*", re.sub(r"\$[^$]+\$", " M ", text)))
+    """Words, with each inline formula counted as one and link targets not counted."""
+    text = re.sub(r"\]\([^)]*\)", "]", re.sub(r"\$[^$]+\$", " M ", text))
+    return len(re.findall(r"[A-Za-z0-9][\w'’–-]*", text))
