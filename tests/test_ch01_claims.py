@@ -9,8 +9,7 @@ import matplotlib.pyplot as plt
 import nbformat
 import numpy as np
 import pytest
-import yaml
-from reading import glued_values
+from reading import assert_reader_path, glued_values, unresolved_chapter_references
 
 from book.calculus import (
     EPS,
@@ -427,25 +426,19 @@ def test_every_glued_name_in_the_prose_is_glued_by_a_cell():
     assert names and names <= set(_glued())
 
 
-PLANNED = {4: "gradient descent", 5: "stochastic", 6: "momentum", 7: "adaptive", 8: "schedule", 9: "large", 10: "capstone"}
-"""The planned chapters after the written ones (the table of contents lists only chapters that exist)."""
+MAIN_PATH_BUDGET = 1800
+"""Words outside dropdowns: 2103 before proofs and floating-point detail moved into dropdowns."""
 
 
 def test_chapter_references_match_the_table_of_contents_or_the_plan():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    stems = [c["file"].split("/")[1] for part in toc["parts"] for c in part["chapters"] if c["file"].startswith("chapters/")]
-    written = {int(stem[:2]) for stem in stems if stem[:2].isdigit()}  # the appendix has no number
     text = _markdown()
-    references = list(re.finditer(r"Chapters? (\d+)(?:[–-](\d+))?", text))
-    assert references
-    for match in references:
-        assert match.group(2) is None, f"name each chapter with its subject, not a range: {match.group(0)!r}"
-        number = int(match.group(1))
-        if number in written:  # a link to the chapter's page
-            assert text[match.end() :].startswith(f"]({number:02d}_"), match.group(0)
-        else:
-            following = text[match.end() : match.end() + 40].lower()
-            assert number in PLANNED and PLANNED[number] in following, f"{match.group(0)} {following!r}"
+    assert re.search(r"Chapter \d+", text)
+    assert not unresolved_chapter_references(text)
+    assert unresolved_chapter_references("as Chapter 2 shows, and Chapters 4–5")  # the check can fail
+
+
+def test_the_readers_path():
+    assert_reader_path(CHAPTER, "01_derivatives.ipynb", MAIN_PATH_BUDGET)
 
 
 def test_epsilon_is_machine_epsilon_and_log_is_natural():
