@@ -393,7 +393,7 @@ def test_checkpointing_stores_about_two_root_n_for_about_one_extra_forward_pass(
         np.testing.assert_allclose(g, t.grad, rtol=1e-12, atol=1e-15)
     costs = networks.checkpoint_costs(100)
     best = costs["every"][np.argmin(costs["stored"])]
-    assert 8 <= best <= 12 and costs["stored"].min() == 20  # smallest near k = √n = 10, about 2√n
+    assert 8 <= best <= 12 and costs["stored"].min() == 20  # smallest near k = √D = 10, about 2√D
     depth, every = 100, 10  # the text's counts: D + 1 stored without, D/k + k with, D − D/k extra evaluations
     glued = _glued()
     assert (glued["ch03-full-stored"], glued["ch03-checkpoint-stored"]) == (depth + 1, depth // every + every)
