@@ -251,6 +251,9 @@ def test_log_at_1_has_a_v_although_f_is_zero(method):
     errors = difference_errors(np.log, lambda x: 1 / x, 1.0, ch01.STEPS, method)
     tiny = (ch01.STEPS >= 1e-15) & (ch01.STEPS <= 1e-11)
     assert np.polyfit(np.log(ch01.STEPS[tiny]), np.log(errors[tiny]), 1)[0] == pytest.approx(-1, abs=0.2)
+    text = _markdown()
+    assert "Where $f(x) = 0$ there is no rounding term and no best step" not in text  # the old summary
+    assert "Only where $f(x) = 0$ *and* $x = 0$ is there no rounding term" in text
     bottom = errors[(ch01.STEPS > 1e-9) & (ch01.STEPS < 1e-4)].min()
     assert errors[ch01.STEPS <= 1e-13].min() > 100 * bottom  # a V, not a fall to h = 0
     if method == "forward":  # independently: the rounding error is all in the point, (1 + h) − 1 ≠ h
@@ -269,6 +272,10 @@ def test_the_rounding_term_bounds_the_measured_rounding_error(method, name, x):
     moved = abs(x * df(x))
     bound = abs(f(x)) + moved / 2 if method == "forward" else (abs(f(x)) + moved) / 2
     assert measured <= bound * 1.01
+    h, higher = 1e-12, ch01.FUNCTIONS[name][2 if method == "forward" else 3](x)
+    truncation = h / 2 * abs(higher) if method == "forward" else h**2 / 6 * abs(higher)
+    library = (error_model(method, h, f(x), higher, x=x, slope=df(x)) - truncation) * h / EPS  # the library's R
+    assert library == pytest.approx(bound, rel=1e-6) and measured <= library * 1.01
     without_the_point = abs(f(x)) if method == "forward" else abs(f(x)) / 2
     if (name, x) in (("exp", 5.0), ("log", 1.0)):
         assert measured > 1.5 * without_the_point
@@ -345,11 +352,11 @@ def test_learning_rate_threshold_is_two_over_curvature():
 
 
 def test_twenty_steps_at_each_printed_learning_rate():
-    for lr, expected in ((0.2, 1.9530), (0.25, -651.1263)):
-        w = 0.0
-        for _ in range(20):
-            w = w - lr * derivative(line_loss, w)
-        assert w == pytest.approx(expected, abs=1e-4)
+    """Closed form: w_k − w* = (1 − ηℓ'')^k (w_0 − w*), with ℓ'' = (2/n)Σx² and w* = Σxy/Σx²."""
+    curvature, w_best = 2 / LINE_X.size * np.sum(LINE_X**2), np.sum(LINE_X * LINE_Y) / np.sum(LINE_X**2)
+    for lr, printed in ((0.2, 1.9530), (0.25, -651.1263)):
+        closed_form = w_best + (1 - lr * curvature) ** 20 * (0.0 - w_best)
+        assert closed_form == pytest.approx(printed, abs=1e-4)
 
 
 def _bump(w):
