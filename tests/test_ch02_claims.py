@@ -19,7 +19,7 @@ from book.optim import run, sgd
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = ROOT / "chapters" / "02_gradients.ipynb"
-MAIN_PATH_BUDGET = 3200
+MAIN_PATH_BUDGET = 3080
 """Words outside dropdowns: 3946 before proofs and convention asides moved into dropdowns."""
 HIMMELBLAU = Himmelblau()
 ROSENBROCK = Rosenbrock()
