@@ -313,8 +313,8 @@ def curvature_figure(fig: Figure | None = None) -> Figure:
     X, Y = np.meshgrid(xs, xs)
     left.contour(X, Y, ROSENBROCK(np.stack([X, Y], axis=-1)), levels=[0.01, 0.05, 0.2, 0.5, 1, 2, 5], cmap="viridis",
                  linewidths=1, alpha=0.6)
-    for value, vector, colour in zip(eigenvalues, eigenvectors.T, (PALETTE["blue"], PALETTE["red"])):
-        arrow(left, minimum, 0.6 * vector * np.sign(vector[0] or 1.0), colour, f"eigenvector, λ = {value:.4g}", lw=3)
+    for name, value, vector, colour in zip(("λ_min", "λ_max"), eigenvalues, eigenvectors.T, (PALETTE["blue"], PALETTE["red"])):
+        arrow(left, minimum, 0.6 * vector * np.sign(vector[0] or 1.0), colour, f"eigenvector, {name} = {value:.4g}", lw=3)
     left.set_xlim(0, 2)
     left.set_ylim(0, 2)
     left.set_aspect("equal")

@@ -135,11 +135,11 @@ def checkpoint_figure(depth: int = 100, ax: Axes | None = None) -> Axes:
     ax.plot(costs["every"], costs["evaluations"] - depth, color=PALETTE["orange"], linestyle="--",
             label="extra layer evaluations (recomputation)")
     root = int(round(np.sqrt(depth)))
-    ax.axvline(root, color=PALETTE["grey"], linestyle=":", label=f"checkpoint every √n = {root} layers")
+    ax.axvline(root, color=PALETTE["grey"], linestyle=":", label=f"checkpoint every √D = {root} layers")
     ax.set_xscale("log")
     ax.set_xticks([1, 2, 5, 10, 20, 50, depth], [str(k) for k in (1, 2, 5, 10, 20, 50, depth)])
     ax.legend(loc="lower right", fontsize=9)
-    return finish(ax, f"Checkpointing a chain of n = {depth} layers", "layers between checkpoints (1 = store everything)",
+    return finish(ax, f"Checkpointing a chain of D = {depth} layers", "layers between checkpoints (1 = store everything)",
                   "count (in layer outputs or evaluations)", legend=False)
 
 
@@ -161,7 +161,7 @@ def zero_grad_figure(steps: int = 100, lr: float = 0.1, ax: Axes | None = None) 
 def cost_figure(
     sizes: np.ndarray, evaluation: np.ndarray, reverse: np.ndarray, forward: np.ndarray, fig: Figure | None = None
 ) -> Figure:
-    """Measured time of a gradient against the number of parameters n: forward mode grows like n, reverse mode stays a small multiple of one evaluation."""
+    """Measured time of a gradient against the number of parameters d: forward mode grows like d, reverse mode stays a small multiple of one evaluation."""
     fig = fig or plt.figure(figsize=(10, 4))
     left, right = fig.subplots(1, 2)
     for seconds, label, colour, marker in (
@@ -170,13 +170,13 @@ def cost_figure(
         (evaluation, "one evaluation of ℓ", PALETTE["grey"], "^"),
     ):
         left.loglog(sizes, 1e3 * seconds, marker=marker, color=colour, label=label)
-    finish(left, "Time per gradient", "number of parameters n", "milliseconds (median)", legend=False)
+    finish(left, "Time per gradient", "number of parameters d", "milliseconds (median)", legend=False)
     left.legend(loc="upper left", fontsize=9)
     right.loglog(sizes, forward / evaluation, marker="s", color=PALETTE["orange"], label="forward mode")
     right.loglog(sizes, reverse / evaluation, marker="o", color=PALETTE["blue"], label="reverse mode")
-    right.loglog(sizes, sizes, linestyle=":", color=PALETTE["grey"], label="n evaluations")
+    right.loglog(sizes, sizes, linestyle=":", color=PALETTE["grey"], label="d evaluations")
     right.set_ylim(0.5, 5 * max(sizes.max(), (forward / evaluation).max()))
-    finish(right, "Cost in units of one evaluation", "number of parameters n", "time / time of one evaluation")
+    finish(right, "Cost in units of one evaluation", "number of parameters d", "time / time of one evaluation")
     return fig
 
 
