@@ -69,7 +69,7 @@ SADDLE_LR = 0.1
 SADDLE_STARTS = {"on the axis, y = 0": 0.0, "y = 10⁻⁶": 1e-6, "y = −10⁻⁶": -1e-6}
 
 REGRESSION = LeastSquares(*linear_data(100, np.array([1.0, 2.0, -3.0])))
-"""Section 7's least-squares problem: 100 noisy points of 1 + 2a − 3b."""
+"""Section 7's least-squares problem: 100 noisy points of 1 + 2u − 3v."""
 CLASSES = LogisticRegression(*two_blobs(80))
 """Section 7's classification problem: two overlapping clouds of 40 points."""
 LOGISTIC_STEPS = [0, 1, 2, 3, 5, 10, 15, 20, 30, 50, 100, 200]
@@ -335,7 +335,7 @@ def logistic_figure(step: float = 10, fig: Figure | None = None) -> Figure:
     left.set_ylim(-4, 4)
     left.set_aspect("equal")
     left.legend(loc="upper left", fontsize=8)
-    finish(left, f"After {k} steps", "feature a", "feature b", legend=False)
+    finish(left, f"After {k} steps", "feature u", "feature v", legend=False)
     steps = np.arange(len(trajectory.f))
     right.plot(steps, trajectory.f, color=PALETTE["red"], label="loss f(w_k)")
     right.plot([k], [trajectory.f[k]], "o", color=PALETTE["ink"], markersize=8, label=f"step {k}: {trajectory.f[k]:.3f}")
