@@ -263,6 +263,8 @@ def additive_noise_ball(f: LeastSquares, lr: float, batch_size: int) -> float:
 
 def mean_square_limit(f: LeastSquares, batch_size: int, tol: float = 1e-10) -> float:
     """The largest η at which SGD's E‖w − w*‖² on least squares still settles, by bisection below 2/L."""
+    if not isinstance(f, LeastSquares):
+        raise ValueError(f"f must be a LeastSquares objective, got {type(f).__name__}")
     low, high = 0.0, 2 / float(np.linalg.eigvalsh(f.gram)[-1])
     while high - low > tol:
         middle = (low + high) / 2

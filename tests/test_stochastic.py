@@ -147,6 +147,8 @@ def test_noise_ball_and_schedule_reject_bad_rates():
         stochastic.noise_ball(LINEAR, 0.1, 0)
     with pytest.raises(ValueError, match="f must be a LeastSquares objective"):
         stochastic.noise_ball(LOGISTIC, 0.1, 1)
+    with pytest.raises(ValueError, match="f must be a LeastSquares objective"):
+        stochastic.mean_square_limit(LOGISTIC, 1)
     with pytest.raises(ValueError, match="lr must be below 2/L"):
         stochastic.additive_noise_ball(LINEAR, 2.01 / np.linalg.eigvalsh(LINEAR.gram)[-1], 1)
     with pytest.raises(ValueError, match="decay_steps must be a positive number"):
