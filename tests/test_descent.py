@@ -71,3 +71,39 @@ def test_two_blobs_and_linear_data_are_seeded_and_shaped():
     assert np.array_equal(descent.two_blobs(10, seed=1)[0], X)
     X, y = descent.linear_data(20, np.array([1.0, 2.0]), noise=0.0)
     assert np.allclose(y, X @ [1.0, 2.0])
+
+
+def test_quadratic_rate_and_steps_to_against_a_run():
+    f = Quadratic(np.diag([1.0, 4.0, 9.0]))
+    for lr in (0.05, 2 / 10, 1 / 9):
+        rate = descent.quadratic_rate(f.eigenvalues, lr)
+        assert rate == pytest.approx(max(abs(1 - lr), abs(1 - 9 * lr)), rel=1e-15)
+        x = np.array([1.0, 0.0, 0.0])  # along the flattest direction the error shrinks by |1 − η| exactly
+        for _ in range(descent.steps_to(abs(1 - lr), 1e-3)):
+            x = x - lr * f.grad(x)
+        assert abs(x[0]) <= 1e-3 < abs(x[0]) / abs(1 - lr)
+    assert descent.steps_to(0.0, 1e-6) == 1 and descent.steps_to(0.5, 0.5) == 1 and descent.steps_to(0.5, 0.49) == 2
+    assert descent.iteration_bound(10.0, 1e-6) == descent.steps_to(9 / 11, 1e-6)
+
+
+def test_curvature_along_a_direction_is_the_second_derivative_on_the_line():
+    f = descent.Saddle()
+    rng = np.random.default_rng(2)
+    for x, d in zip(rng.normal(size=(5, 2)), rng.normal(size=(5, 2))):
+        u, h = d / np.linalg.norm(d), 1e-4
+        second = (f(x + h * u) - 2 * f(x) + f(x - h * u)) / h**2
+        assert descent.curvature_along(f, x, d) == pytest.approx(second, abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: descent.steps_to(1.0, 1e-6), "rate"),
+        (lambda: descent.steps_to(-0.1, 1e-6), "rate"),
+        (lambda: descent.steps_to(0.5, 0.0), "tol"),
+        (lambda: descent.quadratic_rate(np.ones(2), 0.0), "lr"),
+    ],
+)
+def test_rate_helpers_refuse_bad_input(call, name):
+    with pytest.raises(ValueError, match=rf"^{name} must"):
+        call()
