@@ -342,3 +342,20 @@ def test_three_forms_as_the_chapter_runs_them():
         v = m * v - 0.02 * VALLEY.grad(x)
         x, state = opt.step(x, VALLEY.grad(x), state)
     assert np.allclose(v, -0.02 * state.slots["momentum_buffer"], rtol=1e-12)
+
+
+def test_the_sobering_count_is_where_the_opening_points():
+    import json
+    import re
+    from pathlib import Path
+
+    def sections(notebook):
+        cells = json.loads((Path(__file__).parent.parent / "chapters" / notebook).read_text())["cells"]
+        text = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown")
+        parts = re.split(r"\n## (\d+)\. ", "\n" + text)
+        return text, {int(parts[i]): parts[i + 1] for i in range(1, len(parts), 2)}
+
+    opening = sections("06_momentum.ipynb")[0]
+    assert "[Chapter 4](04_gradient_descent.ipynb) ended its Section 3 on a sobering count" in opening
+    counted = sections("04_gradient_descent.ipynb")[1][3]
+    assert counted.startswith("Conditioning") and "10^{-6}" in counted  # the steps to 10⁻⁶ at a given κ

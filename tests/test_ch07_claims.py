@@ -346,3 +346,20 @@ def test_tune_picks_the_smallest_median_and_skips_diverging_rates():
 def test_bad_input_is_a_value_error_naming_the_argument(call, argument):
     with pytest.raises(ValueError, match=argument):
         call()
+
+
+def _section_sources(notebook):
+    """{section number: the text of all cells, markdown and code, from its '## N.' heading to the next}."""
+    import json
+    import re
+    from pathlib import Path
+
+    cells = json.loads((Path(__file__).parent.parent / "chapters" / notebook).read_text())["cells"]
+    text = "\n".join("".join(cell["source"]) for cell in cells)
+    parts = re.split(r"\n## (\d+)\. ", "\n" + text)
+    return {int(parts[i]): parts[i + 1] for i in range(1, len(parts), 2)}
+
+
+def test_the_rotated_quadratics_are_where_section_1_points():
+    assert "like the rotated ones of [Chapter 2](02_gradients.ipynb) (Section 7)" in _section_sources("07_adaptive.ipynb")[1]
+    assert "rotated_quadratic" in _section_sources("02_gradients.ipynb")[7]
