@@ -106,7 +106,7 @@ def eigenvalues_figure(lr: float = 0.02, beta: float = 0.5, ax: Axes | None = No
             label=f"|z| = √β = {np.sqrt(beta):.3f}")
     for curvature, colour in zip(CURVATURES, (PALETTE["blue"], PALETTE["red"])):
         roots = np.linalg.eigvals(momentum.heavy_ball_matrix(lr, beta, curvature))
-        ax.plot(roots.real, roots.imag, "o", color=colour, markersize=8, label=f"λ = {curvature:g}")
+        ax.plot(roots.real, roots.imag, "o", color=colour, markersize=8, label=f"λ_i = {curvature:g}")
     ax.set_xlim(-2.2, 2.2)
     ax.set_ylim(-1.3, 1.3)
     ax.set_aspect("equal")
