@@ -25,12 +25,12 @@ DROP = step_decay(0.05, step_size=30, gamma=0.1)
 RMS_LR, RMS_ALPHA = 0.01, 0.9
 """RMSProp's first step compared at optax's default decay, so only the place of ε_opt = 1e-8 differs."""
 GRADIENT_SIZES = np.logspace(-8, 0, 81)
-EXAMPLE_GRADIENTS = np.array([1e-2, 1e-4, 1e-6])
+EXAMPLE_GRADIENTS = np.array([1e-2, 1e-3, 1e-4, 1e-6])
 
 ADAMW_LR, ADAMW_STEPS = 1e-3, 1000
-WEIGHT_DECAYS = {"PyTorch default, λ_wd = 0.01 (× lr)": adamw(ADAMW_LR, weight_decay=0.01),
-                 "optax default, λ_wd = 1e-4 (× lr)": adamw(ADAMW_LR, weight_decay=1e-4),
-                 "paper's form, λ_wd = 0.01 (not × lr)": adamw_paper(ADAMW_LR, weight_decay=0.01)}
+WEIGHT_DECAYS = {"PyTorch default, λ = 0.01 (× lr)": adamw(ADAMW_LR, weight_decay=0.01),
+                 "optax default, λ = 1e-4 (× lr)": adamw(ADAMW_LR, weight_decay=1e-4),
+                 "paper's form, λ = 0.01 (not × lr)": adamw_paper(ADAMW_LR, weight_decay=0.01)}
 """AdamW with zero gradient from w = 1: only the weight decay acts."""
 
 PEAK, WARMUP, TOTAL = 1.0, 100, 1000
@@ -66,7 +66,7 @@ def eps_placement_figure() -> Figure:
     left.loglog(GRADIENT_SIZES, outside, color=PALETTE["blue"], label="PyTorch: g/(√v + ε_opt)")
     left.loglog(GRADIENT_SIZES, inside, color=PALETTE["orange"], linestyle="--", label="optax: g/√(v + ε_opt)")
     right.semilogx(GRADIENT_SIZES, inside / outside, color=PALETTE["red"], label="optax step / PyTorch step")
-    finish(left, "First RMSProp step, ε_opt = 1e-8, α = 0.9", "gradient g", "step / η")
+    finish(left, "First RMSProp step, ε_opt = 1e-8, β = 0.9", "gradient g", "step / η")
     finish(right, "Ratio of the two first steps", "gradient g", "ratio")
     return fig
 

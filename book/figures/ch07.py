@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from book.functions import Quadratic, Rosenbrock
-from book.optim import adagrad, adam, rmsprop, run, sgd
+from book.optim import adagrad, adam, adamw, rmsprop, run, sgd
 from book.plotting import PALETTE, axes, finish
 
 WIDE = (8.0, 3.6)
@@ -37,6 +37,22 @@ ADAM_LRS = [0.003, 0.01, 0.03, 0.1]
 BETA1S = [0.0, 0.5, 0.9, 0.99]
 BETA2S = [0.9, 0.99, 0.999, 0.9999]
 """Section 4's slider: Adam on Rosenbrock from (−1.5, 2) for 1 000 steps."""
+
+RACE_LRS = [scale * 10.0**power for power in range(-5, 1) for scale in (1.0, 3.0)]
+"""Section 7's grid of learning rates, 1e-5 to 3 in steps of about √10: every optimizer is tuned on it."""
+RACE_STEPS, RACE_STARTS = 2000, 1000
+WEIGHT_DECAY = 0.01
+RACE_OPTIMIZERS = {
+    "SGD": sgd,
+    "SGD + momentum 0.9": lambda lr: sgd(lr, momentum=0.9),
+    "AdaGrad": adagrad,
+    "RMSProp": rmsprop,
+    "Adam": adam,
+    "AdamW (λ = 0.01)": lambda lr: adamw(lr, weight_decay=WEIGHT_DECAY),
+}
+"""Section 7's optimizers, each a function of its learning rate; defaults otherwise (PyTorch's)."""
+HOVER_LRS, HOVER_STEPS, HOVER_WINDOW = (0.02, 0.002), 40_000, 2000
+"""Section 7's AdamW on Rosenbrock from (−1.5, 2): constant rates, run length, and the last steps averaged."""
 
 COLOURS = [PALETTE[name] for name in ("ink", "blue", "orange", "green", "red", "purple", "sky")]
 
@@ -154,11 +170,11 @@ def decay_figure(curves: Mapping[str, np.ndarray], ax: Axes | None = None) -> Ax
 
 
 def eps_figure(gradients: np.ndarray, outside: np.ndarray, inside: np.ndarray, ax: Axes | None = None) -> Axes:
-    """RMSProp's first scaled step g/(√v + ε) and g/√(v + ε) against the size of the gradient, log-log: equal for large gradients, far apart once g is below about √ε."""
+    """RMSProp's first scaled step g/(√v + ε_opt) and g/√(v + ε_opt) against the size of the gradient, log-log: equal while √v ≫ √ε_opt, far apart below."""
     ax = axes(ax)
-    ax.loglog(gradients, outside, color=PALETTE["blue"], lw=2, label="PyTorch: g/(√v + ε)")
-    ax.loglog(gradients, inside, color=PALETTE["orange"], lw=2, ls="--", label="optax eps_in_sqrt: g/√(v + ε)")
-    return finish(ax, "First RMSProp step in units of lr (α = 0.99, ε = 1e-8)", "gradient g", "step / lr")
+    ax.loglog(gradients, outside, color=PALETTE["blue"], lw=2, label="PyTorch: g/(√v + ε_opt)")
+    ax.loglog(gradients, inside, color=PALETTE["orange"], lw=2, ls="--", label="optax eps_in_sqrt: g/√(v + ε_opt)")
+    return finish(ax, "First RMSProp step in units of lr (β = 0.99, ε_opt = 1e-8)", "gradient g", "step / lr")
 
 
 def comparison_figure(values: Mapping[str, Mapping[str, np.ndarray]], fig: Figure | None = None) -> Figure:
