@@ -580,6 +580,11 @@ def _float32_note(got: _Numbers, expected: np.ndarray) -> str:
     return ""
 
 
+def _agree(compare: Compare, got: np.ndarray, typical: np.ndarray) -> bool:
+    """``compare``, or the very same numbers, non-finite ones and shapes included."""
+    return (got.shape == typical.shape and bool(np.array_equal(got, typical, equal_nan=True))) or compare(got, typical)
+
+
 def _hint_for(part: int, outcomes: list, mistakes: Sequence[Mistake], adapt: Callable, compare: Compare, parts) -> str:
     """The hint of the first mistake whose answer agrees with the learner's on every case compared so far."""
     for mistake in mistakes:
@@ -589,7 +594,7 @@ def _hint_for(part: int, outcomes: list, mistakes: Sequence[Mistake], adapt: Cal
                 typical = _ours(adapt(mistake.reference), case, parts)
             except Exception:  # a mistake that cannot even run on this case does not match
                 typical = None
-            if typical is None or typical[part].array is None or not compare(got[part].array, typical[part].array):
+            if typical is None or typical[part].array is None or not _agree(compare, got[part].array, typical[part].array):
                 agrees = False
                 break
         if agrees:
@@ -662,10 +667,13 @@ def _judge(learner, run, reference, cases, mistakes, hint, compare, parts, noun,
             expected = _ours(adapt(reference), case, parts)
             messages = (_value_problem(attempt.answer.parts[i], expected[i].array, _part_label(part, case)) for part, i in order)
             problem = next((wrong(message) for message in messages if message), None)
-        if problem is not None:
-            if failure is None:
-                return problem
-            outcomes = []  # a hint needs agreement on every case: with a case unanswered, no mistake is named
+        if problem is not None and failure is None:
+            return problem
+        if problem is not None:  # after the first wrong case only the hint is left to find, which needs every case
+            if attempt.answer is not None and attempt.answer.parts is not None and all(p.array is not None for p in attempt.answer.parts):
+                outcomes.append((case, attempt.answer.parts))  # numbers, if of the wrong shape or not finite
+                continue
+            outcomes = []  # a case without numbers agrees with no mistake: none is named
             break
         got = attempt.answer.parts
         outcomes.append((case, got))
