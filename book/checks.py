@@ -586,15 +586,17 @@ def _agree(compare: Compare, got: np.ndarray, typical: np.ndarray) -> bool:
 
 
 def _hint_for(part: int, outcomes: list, mistakes: Sequence[Mistake], adapt: Callable, compare: Compare, parts) -> str:
-    """The hint of the first mistake whose answer agrees with the learner's on every case compared so far."""
+    """The hint of the first mistake whose answer agrees with the learner's on every case (an error with an error)."""
     for mistake in mistakes:
         agrees = True
         for case, got in outcomes:
             try:
                 typical = _ours(adapt(mistake.reference), case, parts)
-            except Exception:  # a mistake that cannot even run on this case does not match
+            except Exception:  # a mistake that cannot run on this case matches only an answer that raised there too
                 typical = None
-            if typical is None or typical[part].array is None or not _agree(compare, got[part].array, typical[part].array):
+            if got is None and typical is None:
+                continue
+            if got is None or typical is None or typical[part].array is None or not _agree(compare, got[part].array, typical[part].array):
                 agrees = False
                 break
         if agrees:
@@ -673,7 +675,10 @@ def _judge(learner, run, reference, cases, mistakes, hint, compare, parts, noun,
             if attempt.answer is not None and attempt.answer.parts is not None and all(p.array is not None for p in attempt.answer.parts):
                 outcomes.append((case, attempt.answer.parts))  # numbers, if of the wrong shape or not finite
                 continue
-            outcomes = []  # a case without numbers agrees with no mistake: none is named
+            if attempt.error is not None and not isinstance(attempt.error, NotImplementedError):
+                outcomes.append((case, None))  # agrees with a mistake that raises on this case too
+                continue
+            outcomes = []  # a case left unanswered otherwise agrees with no mistake: none is named
             break
         got = attempt.answer.parts
         outcomes.append((case, got))
