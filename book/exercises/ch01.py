@@ -276,3 +276,48 @@ def complex_step(learner: Callable) -> Result:
         compare=close_to(rtol=1e-14, atol=1e-15),
         name="complex_step",
     )
+
+
+# --- Exploration: the order of a new difference formula ---------------------------------------------------------
+
+
+def _five_point(f: Callable, x: float, h: float) -> float:
+    return (-f(x + 2 * h) + 8 * f(x + h) - 8 * f(x - h) + f(x - 2 * h)) / (12 * h)
+
+
+_ORDER_STEPS = (0.2, 0.1)  # large enough that the truncation error, not rounding, is measured
+
+
+def _measured_order() -> float:
+    """log₂ of the factor by which the five-point error for exp at x = 1 shrinks when h halves from 0.2 to 0.1."""
+    errors = [abs(_five_point(np.exp, 1.0, h) - np.exp(1.0)) for h in _ORDER_STEPS]
+    return float(np.log2(errors[0] / errors[1]))
+
+
+def _order_confirmed(got: np.ndarray, expected: np.ndarray) -> bool:
+    return got.shape == () and abs(float(got) - _measured_order()) < 0.5
+
+
+def _order_report(got: np.ndarray, expected: np.ndarray, label: str) -> str:
+    return (
+        f"For {label}, order {float(got):g} predicts that halving h divides the error by 2^{float(got):g} = {2 ** float(got):.3g}; "
+        f"the checker halved h from 0.2 to 0.1 for f = exp at x = 1 and the error fell by a factor {2 ** _measured_order():.3g}."
+    )
+
+
+def five_point_order(learner: Callable) -> Result:
+    """Exploration 1: the order p of the five-point formula, claimed by the learner and measured by the checker."""
+    return check_function(
+        learner,
+        lambda: round(_measured_order()),
+        [Case((), "your claim")],
+        mistakes=[
+            Mistake(lambda: 2, "2 is the order of the central difference. Measure this formula's: its error at h and at h/2, for h where rounding does not yet matter."),
+            Mistake(lambda: 1, "1 is the order of the forward difference. Measure this formula's: its error at h and at h/2, for h where rounding does not yet matter."),
+        ],
+        hint="compute the error of the five-point formula at a few h (say 0.2, 0.1, 0.05) and take log₂ of the factor by which it falls each time h halves.",
+        compare=_order_confirmed,
+        agree=close_to(rtol=0, atol=0.1),
+        describe=_order_report,
+        name="five_point_order",
+    )

@@ -401,3 +401,49 @@ def logistic_gradient(learner: Callable) -> Result:
         compare=close_to(rtol=1e-9, atol=1e-12),
         name="logistic_gradient",
     )
+
+
+# --- Exploration: a direction along a level set -----------------------------------------------------------------
+
+_LEVEL_POINT = frozen([1.0, 1.0])
+_LEVEL_STEP = 1e-5
+
+
+def _slope_along(theta: float) -> float:
+    """The slope of Himmelblau at (1, 1) along (cos θ, sin θ), by a central difference (the checker's own)."""
+    u = np.array([np.cos(theta), np.sin(theta)])
+    return float((_himmelblau(_LEVEL_POINT + _LEVEL_STEP * u) - _himmelblau(_LEVEL_POINT - _LEVEL_STEP * u)) / (2 * _LEVEL_STEP))
+
+
+def _steepest_slope() -> float:
+    return float(np.linalg.norm(_central_gradient(_himmelblau, _LEVEL_POINT)))
+
+
+def _flat(got: np.ndarray, expected: np.ndarray) -> bool:
+    return got.shape == () and abs(_slope_along(float(got))) <= 1e-3 * _steepest_slope()
+
+
+def _flat_report(got: np.ndarray, expected: np.ndarray, label: str) -> str:
+    return (
+        f"For {label}, θ = {float(got):.6g}: the checker measured the slope of f along (cos θ, sin θ) at (1, 1) as "
+        f"{_slope_along(float(got)):.4g}, not 0 to within 0.1% of the steepest slope there, {_steepest_slope():.4g}."
+    )
+
+
+def level_set_angle(learner: Callable) -> Result:
+    """Exploration 2: an angle θ along which Himmelblau's function does not change at (1, 1), to first order."""
+    g = _central_gradient(_himmelblau, _LEVEL_POINT)
+    return check_function(
+        learner,
+        lambda: float(np.arctan2(g[0], -g[1])),
+        [Case((), "your claim")],
+        mistakes=[
+            Mistake(lambda: float(np.arctan2(g[1], g[0])), "that is the direction of the gradient, where f rises fastest; a level set runs perpendicular to it."),
+            Mistake(lambda: float(np.degrees(np.arctan2(g[0], -g[1]))), "θ is in radians (np.cos and np.sin take radians); convert with np.radians."),
+        ],
+        hint="the slope along a unit vector u is ∇f · u; it is 0 when u is perpendicular to the gradient. Try angles, measure the slope with your directional_derivative, and home in.",
+        compare=_flat,
+        agree=close_to(rtol=1e-3, atol=1e-3),
+        describe=_flat_report,
+        name="level_set_angle",
+    )

@@ -357,3 +357,58 @@ def softplus(learner: Callable) -> Result:
         parts={"the value": 0, "the gradient (upstream g = np.linspace(0.5, 1.5, n))": 1},
         adapt=_value_and_gradient,
     )
+
+
+# --- Exploration: how fast a gradient vanishes through a chain of sigmoids -------------------------------------
+
+_VANISHING = 1e-6
+
+
+def _chain_derivative(depth: int) -> float:
+    """d/dx of σ(σ(…σ(x))) (``depth`` sigmoids) at x = 0, by book.autodiff."""
+    point = Tensor(np.array(0.0))
+    out = point
+    for _ in range(depth):
+        out = out.sigmoid()
+    out.backward()
+    return float(point.grad)
+
+
+def _largest_depth() -> int:
+    depth = 1
+    while _chain_derivative(depth + 1) >= _VANISHING:
+        depth += 1
+    return depth
+
+
+def _depth_confirmed(got: np.ndarray, expected: np.ndarray) -> bool:
+    depth = float(got)
+    if got.shape != () or depth != round(depth) or depth < 1 or depth > 200:
+        return False
+    return _chain_derivative(int(depth)) >= _VANISHING > _chain_derivative(int(depth) + 1)
+
+
+def _depth_report(got: np.ndarray, expected: np.ndarray, label: str) -> str:
+    depth = float(got)
+    if got.shape != () or depth != round(depth) or depth < 1 or depth > 200:
+        return f"For {label}, {depth:g} is not a depth: expected a whole number of sigmoids from 1 to 200."
+    at, after = _chain_derivative(int(depth)), _chain_derivative(int(depth) + 1)
+    return f"For {label}, the checker measured the derivative at x = 0 as {at:.3g} with {int(depth)} sigmoids and {after:.3g} with {int(depth) + 1}: the first must be at least 1e-6 and the second below it."
+
+
+def vanishing_depth(learner: Callable) -> Result:
+    """Exploration 3: the largest number of chained sigmoids whose derivative at 0 is still at least 1e-6."""
+    return check_function(
+        learner,
+        _largest_depth,
+        [Case((), "your claim")],
+        mistakes=[
+            Mistake(lambda: _largest_depth() + 1, "one sigmoid too many: count the depths whose derivative is still at least 1e-6, and return the last of them."),
+            Mistake(lambda: _largest_depth() - 1, "one sigmoid too few: with one more the derivative is still at least 1e-6. Return the last depth that meets the bound, not the one before."),
+        ],
+        hint="build σ(σ(…σ(x))) with Tensor.sigmoid for depth 1, 2, 3, …, call backward at x = 0, and watch x.grad: each layer multiplies it by σ' of that layer's input, at most 1/4.",
+        compare=_depth_confirmed,
+        agree=close_to(rtol=0, atol=0.1),
+        describe=_depth_report,
+        name="vanishing_depth",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -341,4 +342,66 @@ def least_squares_gd(learner: Callable) -> Result:
         hint="start from w = np.zeros(X.shape[1]) and repeat w = w − lr · Xᵀ(Xw − y)/n, steps times.",
         compare=close_to(rtol=1e-9, atol=1e-12),
         name="least_squares_gd",
+    )
+
+
+# --- Exploration: the fastest learning rate -----------------------------------------------------------------------
+
+_RACE_START = _fixed([-2.5, 1.5])
+_RACE_TOL, _RACE_CAP = 1e-8, 1_000
+_RACE_RATES = _fixed(np.linspace(0.05, 0.2, 301))
+
+
+def _race(rates: np.ndarray) -> np.ndarray:
+    """Steps GD on ½xᵀdiag(1, 10)x from x0 = [-2.5, 1.5] needs at each rate until ‖∇f‖ <= 1e-8 (``_RACE_CAP`` if never)."""
+    x = np.tile(_RACE_START, (len(rates), 1))
+    steps = np.full(len(rates), _RACE_CAP)
+    curvature = np.diag(_VALLEY)
+    for k in range(_RACE_CAP):
+        done = (np.linalg.norm(curvature * x, axis=1) <= _RACE_TOL) & (steps == _RACE_CAP)
+        steps[done] = k
+        if np.all((steps < _RACE_CAP) | ~np.isfinite(x).all(axis=1)):  # every rate arrived or blew up
+            break
+        x = x - rates[:, None] * curvature * x
+    return steps
+
+
+@functools.cache
+def _fewest_steps() -> int:
+    return int(np.min(_race(_RACE_RATES)))
+
+
+@functools.cache
+def _fastest_rate() -> float:
+    return float(_RACE_RATES[int(np.argmin(_race(_RACE_RATES)))])
+
+
+def _fast_enough(got: np.ndarray, expected: np.ndarray) -> bool:
+    return got.shape == () and float(got) > 0 and int(_race(np.array([float(got)]))[0]) <= 1.1 * _fewest_steps()
+
+
+def _race_report(got: np.ndarray, expected: np.ndarray, label: str) -> str:
+    steps = int(_race(np.array([float(got)]))[0])
+    ran = f"did not get there in {_RACE_CAP:,} steps" if steps >= _RACE_CAP else f"needed {steps} steps"
+    return (
+        f"For {label}, lr = {float(got):.6g}: gradient descent from x0 = [-2.5, 1.5] {ran} to reach ‖∇f‖ <= 1e-8; "
+        f"the fastest rate the checker found needs {_fewest_steps()}, and within 10% of that is accepted."
+    )
+
+
+def fastest_lr(learner: Callable) -> Result:
+    """Exploration 4: a learning rate that takes GD on the valley to ‖∇f‖ <= 1e-8 in close to the fewest steps."""
+    return check_function(
+        learner,
+        _fastest_rate,
+        [Case((), "your claim")],
+        mistakes=[
+            Mistake(lambda: 0.2, "at 2/L = 0.2 the steep direction's factor 1 − ηL is −1: it bounces forever and never shrinks. The fastest rate balances the two directions."),
+            Mistake(lambda: 0.1, "1/L = 0.1 makes the steep direction vanish in one step, but leaves the flat one shrinking by only 0.9 per step. A larger rate helps the flat direction more than it hurts the steep one."),
+        ],
+        hint="GD multiplies the error along each axis by 1 − ηλᵢ each step; count steps for a range of rates and look for the rate where the slowest axis is as fast as it can be.",
+        compare=_fast_enough,
+        agree=close_to(rtol=1e-3, atol=0.0),
+        describe=_race_report,
+        name="fastest_lr",
     )

@@ -256,3 +256,63 @@ def decaying_lr(learner) -> Result:
         compare=TIGHT,
         name="decaying_lr",
     )
+
+
+# --- Exploration: the largest stable batch-1 learning rate ------------------------------------------------------
+
+_SCALES = frozen([1.0, 1.5, 2.0, 3.0])  # example i has the single feature i, of size c_i: xᵢ = cᵢ eᵢ, yᵢ = cᵢ
+_CHAINS, _CHAIN_STEPS = 2000, 200
+
+
+def _mean_square_errors(lr: float) -> tuple[float, float]:
+    """Mean over 2 000 seeded chains of ‖w_t − w*‖² after 100 and after 200 batch-1 SGD steps (with replacement) from w = 0."""
+    rng = np.random.default_rng(2000)
+    errors = np.full((_CHAINS, len(_SCALES)), -1.0)  # w − w* with w = 0 and w* = (1, 1, 1, 1)
+    rows, means = np.arange(_CHAINS), []
+    for _ in range(2):
+        for _ in range(_CHAIN_STEPS // 2):
+            i = rng.integers(0, len(_SCALES), _CHAINS)
+            errors[rows, i] *= 1 - lr * _SCALES[i] ** 2  # the step on fᵢ(w) = ½(cᵢwᵢ − cᵢ)² moves coordinate i only
+        means.append(float(np.mean(np.sum(errors**2, axis=1))))
+    return means[0], means[1]
+
+
+def _stable(lr: float) -> bool:
+    """Whether the mean-square error stops growing: no larger after 200 steps than after 100."""
+    halfway, end = _mean_square_errors(lr)
+    return end <= halfway
+
+
+def _largest_stable(got: np.ndarray, expected: np.ndarray) -> bool:
+    return got.shape == () and float(got) > 0 and _stable(float(got)) and not _stable(1.1 * float(got))
+
+
+def _stability_report(got: np.ndarray, expected: np.ndarray, label: str) -> str:
+    lr = float(got)
+    if not lr > 0:
+        return f"For {label}, lr = {lr:g} is not a learning rate: expected a positive number."
+    if not _stable(lr):
+        halfway, end = _mean_square_errors(lr)
+        return f"For {label}, lr = {lr:.6g}: in 2 000 chains of SGD the mean ‖w − w*‖² grew from {halfway:.3g} after 100 steps to {end:.3g} after 200; SGD is not stable at your rate."
+    halfway, end = _mean_square_errors(1.1 * lr)
+    return f"For {label}, lr = {lr:.6g}: 2 000 chains stayed stable at your rate and still at 1.1× it, {1.1 * lr:.6g} (mean ‖w − w*‖² {halfway:.3g} after 100 steps, {end:.3g} after 200): a larger rate works."
+
+
+def largest_sgd_lr(learner) -> Result:
+    """Exploration 5: the largest batch-1 learning rate at which SGD on the four one-feature examples stays stable,
+    judged by simulation: stable at the claim, unstable at 1.1× it."""
+    return check_function(
+        learner,
+        lambda: float(2 / np.max(_SCALES) ** 2),
+        [Case((), "your claim")],
+        mistakes=[
+            Mistake(lambda: float(2 / np.max(_SCALES**2 / len(_SCALES))), "2/λ_max of the full loss's Hessian is the limit for full-batch gradient descent; one example's step uses that example's curvature cᵢ², up to n times larger."),
+            Mistake(lambda: float(1 / np.max(_SCALES) ** 2), "that rate is stable, but not the largest: a step on example i multiplies its error by 1 − ηcᵢ², which stays within [−1, 1] up to twice your rate."),
+            Mistake(lambda: float(2 / np.mean(_SCALES**2)), "the average curvature does not protect the largest example: at your rate, each step on it multiplies its error by more than 1 in size."),
+        ],
+        hint="simulate: run many chains of batch-1 SGD at a rate, see whether the mean ‖w − w*‖² grows, and bisect between a stable and an unstable rate.",
+        compare=_largest_stable,
+        agree=close_to(rtol=1e-3, atol=0.0),
+        describe=_stability_report,
+        name="largest_sgd_lr",
+    )
