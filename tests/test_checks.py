@@ -463,3 +463,14 @@ def test_describe_and_agree_serve_a_check_that_must_not_give_the_answer_away():
     result = check_function(lambda: 0.5, lambda: 0.25, cases, mistakes=[Mistake(lambda: 0.51, "twice too big.")],
                             compare=lambda got, expected: abs(got - expected) < 0.01, agree=close_to(rtol=0.05), describe=describe)
     assert result.message == "For your claim your claim 0.5 is off. Hint: twice too big."
+
+
+def test_an_answer_that_raises_where_the_mistake_raises_still_gets_its_hint_and_no_other():
+    cases = [Case((np.array([1.0, 2.0]),), "x = [1, 2]"), Case((np.array([[1.0, 2.0]]),), "x = [[1, 2]]")]
+
+    def tripled_vectors_only(x):
+        return 3 * x if x.ndim == 1 else x.item()  # wrong on the first case, raises on the second (two numbers)
+
+    mistakes = [Mistake(lambda x: 3 * x, "never raises."), Mistake(lambda x: 3 * x if x.ndim == 1 else x.item(), "vectors only.")]
+    message = check_function(tripled_vectors_only, double, cases, mistakes=mistakes).message
+    assert message.endswith("Hint: vectors only."), message
