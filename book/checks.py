@@ -225,8 +225,9 @@ def _arm(seconds: float, caller: FrameType, caller_is_learner: bool = False) -> 
     At time-up a trace function goes on every frame of the learner's functions and on every frame they call next,
     and raises ``_TimeUp`` again at the next line they run: an answer that catches it (``except BaseException``
     inside an endless loop) meets it again on the first line of its handler. CPython removes a trace function that
-    raises, so a repeating timer puts it back and raises again every few milliseconds; it also ends a sleep. Only
-    the learner's code is ever interrupted, never the checker's (a cell using ``follow_up`` is stopped once).
+    raises, so a timer repeating every 0.1 ms puts it back and raises again (which also ends a sleep, and soon lands
+    in the handler of an outer ``try`` that caught the first). Only the learner's code is ever interrupted, never the
+    checker's (a cell using ``follow_up`` is stopped once).
     """
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         return lambda: None
@@ -259,7 +260,7 @@ def _arm(seconds: float, caller: FrameType, caller_is_learner: bool = False) -> 
             raise _TimeUp
 
     previous = signal.signal(signal.SIGALRM, time_up)
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.005)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1e-4)
 
     def disarm() -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)

@@ -353,6 +353,19 @@ def _swallowing_loop(x):
             pass
 
 
+def _swallowing_twice(x):
+    while True:
+        try:
+            while True:
+                try:
+                    while True:
+                        pass
+                except BaseException:  # the inner handler swallows the first stop ...
+                    pass
+        except BaseException:  # ... and the outer one the stop raised in the inner handler
+            pass
+
+
 def _swallowing_helper(x):
     while True:
         try:
@@ -369,7 +382,7 @@ def _swallowing_sleep(x):
             time.sleep(30)
 
 
-@pytest.mark.parametrize("stubborn", [_swallowing_loop, _swallowing_helper, _swallowing_sleep])
+@pytest.mark.parametrize("stubborn", [_swallowing_loop, _swallowing_twice, _swallowing_helper, _swallowing_sleep])
 def test_an_answer_that_catches_base_exception_in_an_endless_loop_is_stopped_and_leaves_nothing_behind(stubborn, monkeypatch):
     import signal
     import sys
