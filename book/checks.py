@@ -656,6 +656,14 @@ def _too_slow(attempt: _Attempt, finished: int, longest: float, total: int) -> R
     )
 
 
+def _described(describe: Callable, got: np.ndarray, expected: np.ndarray, label: str) -> str:
+    """The checker's own sentence about a wrong answer, or the usual one if it cannot say (a claim too odd to simulate)."""
+    try:
+        return describe(got, expected, label)
+    except Exception:
+        return f"For {label} your answer {_short(got)} is not right."
+
+
 def _judge(learner, run, reference, cases, mistakes, hint, compare, parts, noun, adapt, output, agree, describe) -> Result:
     deadline = time.monotonic() + TIME_LIMIT
     order = [(None, 0)] if parts is None else list(parts.items())
@@ -691,7 +699,7 @@ def _judge(learner, run, reference, cases, mistakes, hint, compare, parts, noun,
         return correct(f"({len(cases)} cases checked)" if len(cases) > 1 else "")
     label, position, got, expected = failure
     targeted = (outcomes and _hint_for(position, outcomes, mistakes, adapt, agree or compare, parts)) or _float32_note(got, expected) or hint
-    first = describe(got.array, expected, label) if describe else _difference(got.array, expected, label)
+    first = _described(describe, got.array, expected, label) if describe else _difference(got.array, expected, label)
     return wrong(first + (f" Hint: {targeted}" if targeted else ""))
 
 

@@ -300,7 +300,7 @@ def _order_confirmed(got: np.ndarray, expected: np.ndarray) -> bool:
 
 def _order_report(got: np.ndarray, expected: np.ndarray, label: str) -> str:
     return (
-        f"For {label}, order {float(got):g} predicts that halving h divides the error by 2^{float(got):g} = {2 ** float(got):.3g}; "
+        f"For {label}, order {float(got):g} predicts that halving h divides the error by 2^{float(got):g} = {np.exp2(float(got)):.3g}; "
         f"the checker halved h from 0.2 to 0.1 for f = exp at x = 1 and the error fell by a factor {2 ** _measured_order():.3g}."
     )
 

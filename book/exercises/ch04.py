@@ -367,13 +367,13 @@ def _race(rates: np.ndarray) -> np.ndarray:
 
 
 @functools.cache
-def _fewest_steps() -> int:
-    return int(np.min(_race(_RACE_RATES)))
+def _fastest_rate() -> float:
+    return float(_RACE_RATES[int(np.argmin(_race(_RACE_RATES)))])
 
 
 @functools.cache
-def _fastest_rate() -> float:
-    return float(_RACE_RATES[int(np.argmin(_race(_RACE_RATES)))])
+def _fewest_steps() -> int:
+    return int(_race(np.array([_fastest_rate()]))[0])
 
 
 def _fast_enough(got: np.ndarray, expected: np.ndarray) -> bool:

@@ -280,7 +280,7 @@ def _mean_square_errors(lr: float) -> tuple[float, float]:
 def _stable(lr: float) -> bool:
     """Whether the mean-square error stops growing: no larger after 200 steps than after 100."""
     halfway, end = _mean_square_errors(lr)
-    return end <= halfway
+    return bool(np.isfinite(end) and end <= halfway)
 
 
 def _largest_stable(got: np.ndarray, expected: np.ndarray) -> bool:
@@ -293,6 +293,8 @@ def _stability_report(got: np.ndarray, expected: np.ndarray, label: str) -> str:
         return f"For {label}, lr = {lr:g} is not a learning rate: expected a positive number."
     if not _stable(lr):
         halfway, end = _mean_square_errors(lr)
+        if not np.isfinite(end):
+            return f"For {label}, lr = {lr:.6g}: in 2 000 chains of SGD the mean ‖w − w*‖² overflowed to infinity within 200 steps; SGD is not stable at your rate."
         return f"For {label}, lr = {lr:.6g}: in 2 000 chains of SGD the mean ‖w − w*‖² grew from {halfway:.3g} after 100 steps to {end:.3g} after 200; SGD is not stable at your rate."
     halfway, end = _mean_square_errors(1.1 * lr)
     return f"For {label}, lr = {lr:.6g}: 2 000 chains stayed stable at your rate and still at 1.1× it, {1.1 * lr:.6g} (mean ‖w − w*‖² {halfway:.3g} after 100 steps, {end:.3g} after 200): a larger rate works."
