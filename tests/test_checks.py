@@ -487,3 +487,11 @@ def test_an_answer_that_raises_where_the_mistake_raises_still_gets_its_hint_and_
     mistakes = [Mistake(lambda x: 3 * x, "never raises."), Mistake(lambda x: 3 * x if x.ndim == 1 else x.item(), "vectors only.")]
     message = check_function(tripled_vectors_only, double, cases, mistakes=mistakes).message
     assert message.endswith("Hint: vectors only."), message
+
+
+def test_a_describe_that_cannot_say_falls_back_to_one_plain_line():
+    def describe(got, expected, label):
+        raise OverflowError("too large to simulate")
+
+    result = check_function(lambda: 1e300, lambda: 0.25, [Case((), "your claim")], describe=describe)
+    assert result.message == "For your claim your answer 1e+300 is not right."
