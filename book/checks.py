@@ -6,11 +6,12 @@ Whatever the learner's code does, a checker answers with a :class:`Result` and d
 - "Not attempted yet." when the exercise's own blank raises ``NotImplementedError`` on the first case, or the name
   of another unfinished function that the answer calls;
 - one line for an exception of any class (even one whose message cannot be printed), for more than
-  ``TIME_LIMIT`` seconds, for a call to a checker from inside the answer, for an input changed in place, and for an
-  answer that is not real numbers (None, text, an object that cannot be converted, a non-zero imaginary part), has
-  the wrong count, shape, or a non-finite value;
+  ``TIME_LIMIT`` seconds (an endless loop, or "too slow" when the cases it finished were right; an answer that
+  catches the stop is stopped again), for a call to a checker from inside the answer, for an input changed in
+  place, and for an answer that is not real numbers (None, text, True/False, an object that cannot be converted, a
+  non-zero imaginary part), has the wrong count, shape, or a non-finite value;
 - the first wrong case, its worst entry (index, expected and got, with enough digits to differ), and the hint of
-  the typical mistake the answer agrees with on every case;
+  the typical mistake the answer agrees with on every case, generated ones included;
 - "Correct ✔".
 
 Every call gets its own copy of the case's arguments, so an answer that changes its inputs cannot change the case,
@@ -233,7 +234,7 @@ def _arm(seconds: float, caller: FrameType, caller_is_learner: bool = False) -> 
         return lambda: None
     if seconds <= 0:
         raise _TimeUp
-    state = SimpleNamespace(expired=False, done=False, marked=[], trace=sys.gettrace())
+    state = SimpleNamespace(expired=False, done=False, marked=set(), trace=sys.gettrace())
 
     def learner(frame: FrameType | None) -> bool:
         return _in_learner(frame, caller, caller_is_learner)
@@ -253,7 +254,7 @@ def _arm(seconds: float, caller: FrameType, caller_is_learner: bool = False) -> 
         while stack is not None and stack is not caller:
             if learner(stack):
                 stack.f_trace, stack.f_trace_lines = again, True
-                state.marked.append(stack)
+                state.marked.add(stack)
             stack = stack.f_back
         sys.settrace(again)
         if learner(frame) and (first or frame is not caller):  # a cell itself is stopped once: its `with` must exit
