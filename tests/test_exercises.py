@@ -72,6 +72,28 @@ def test_solution_passes(chapter, name):
     assert result.message.startswith("Correct")
 
 
+# Checkers with fewer than 10 cases, each for a reason: an open exploration's answer is one claim with no input to
+# vary (a number the learner found), and the checker tests the claim by computation or simulation instead.
+FEW_CASES = {
+    ("ch01", "five_point_order"),  # measures the error ratio when h halves
+    ("ch02", "level_set_angle"),  # measures the slope along the claimed direction
+    ("ch03", "vanishing_depth"),  # runs book.autodiff at the claimed depth and one deeper
+    ("ch04", "fastest_lr"),  # runs gradient descent at the claimed rate against a grid of rates
+    ("ch05", "largest_sgd_lr"),  # runs 2 000 SGD chains at the claimed rate and at 1.1x it
+}
+
+
+@pytest.mark.parametrize(("chapter", "name"), PAIRS)
+def test_every_checker_runs_at_least_ten_cases(chapter, name):
+    checker, solution = _checker_and_solution(chapter, name)
+    message = checker(solution).message
+    if (chapter, name) in FEW_CASES:
+        assert message.startswith("Correct"), message
+        return
+    checked = re.search(r"\((\d+) cases checked\)", message)
+    assert checked and int(checked.group(1)) >= 10, message
+
+
 # --- broken and hostile answers that need no solution -----------------------------------------------------------
 
 
@@ -139,10 +161,10 @@ def test_broken_answers_fail_in_one_line_and_never_raise(chapter, name, kind):
 @pytest.mark.parametrize(("chapter", "name"), PAIRS)
 def test_keyboard_interrupt_still_stops_a_check_and_leaves_nothing_behind(chapter, name):
     checker, solution = _checker_and_solution(chapter, name)
-    stdout, handler = sys.stdout, signal.getsignal(signal.SIGALRM)
+    stdout, handler, trace = sys.stdout, signal.getsignal(signal.SIGALRM), sys.gettrace()
     with pytest.raises(KeyboardInterrupt):
         checker(_raising(KeyboardInterrupt()))
-    assert sys.stdout is stdout and signal.getsignal(signal.SIGALRM) is handler
+    assert sys.stdout is stdout and signal.getsignal(signal.SIGALRM) is handler and sys.gettrace() is trace
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     assert checker(solution).passed
 

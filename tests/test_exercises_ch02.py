@@ -1,5 +1,6 @@
 """Chapter 2's checkers recognise the typical mistakes and show the hint written for each."""
 
+import inspect
 import numpy as np
 import pytest
 from conftest import assert_fails_with_hint
@@ -19,40 +20,88 @@ def _sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
-TYPICAL_MISTAKES = [
-    (check.partial_derivative, _forward_partial, "forward difference"),
-    (check.partial_derivative, lambda f, x, i, h=1e-5: (f(x + h) - f(x - h)) / (2 * h), "moved every coordinate"),
-    (check.partial_derivative, lambda f, x, i, h=1e-5: 2 * gradient(f, x, h)[i], "divide by 2h"),
-    (check.partial_derivative, lambda f, x, i, h=1e-5: gradient(f, x, h)[(i + 1) % len(x)], "wrong coordinate"),
-    (check.partial_derivative, lambda f, x, i, h=1e-5: gradient(f, x, 1e-5)[i], "use the h you are given"),
-    (check.numerical_gradient, lambda f, x, h=1e-5: np.array([_forward_partial(f, x, i, h) for i in range(len(x))]), "forward differences"),
-    (check.numerical_gradient, lambda f, x, h=1e-5: -gradient(f, x, h), "sign is flipped"),
-    (check.numerical_gradient, lambda f, x, h=1e-5: np.array([solution.partial_derivative(f, x, i) for i in range(len(x))]), "Pass it on"),
-    (check.directional_derivative, lambda g, u: g @ u, "not a unit vector"),
-    (check.directional_derivative, lambda g, u: g @ u / np.linalg.norm(g), "not the gradient"),
-    (check.directional_derivative, lambda g, u: g @ u / np.abs(u).sum(), "not by the sum of |uᵢ|"),
-    (check.steepest_descent_direction, lambda g: g / np.linalg.norm(g), "steepest *ascent*"),
-    (check.steepest_descent_direction, lambda g: -g, "divide −g by its length"),
-    (check.steepest_descent_direction, lambda g: -g / np.abs(g).sum(), "Euclidean length"),
-    (check.quadratic_gradient, lambda A, b, x: 2 * A @ x + b, "dropped the ½"),
-    (check.quadratic_gradient, lambda A, b, x: A @ x + b, "only for symmetric A"),
-    (check.quadratic_gradient, lambda A, b, x: x @ A + b, "only half the story"),
-    (check.quadratic_gradient, lambda A, b, x: A @ x - b, "sign of b"),
-    (check.quadratic_gradient, lambda A, b, x: A @ x, "linear term"),
-    (check.condition_number, lambda H: np.linalg.eigvalsh(H)[0] / np.linalg.eigvalsh(H)[-1], "κ ≥ 1"),
-    (check.condition_number, lambda H: np.diag(H).max() / np.diag(H).min(), "diagonal entries are not the eigenvalues"),
-    (check.condition_number, lambda H: np.sqrt(np.linalg.cond(H)), "√κ"),
-    (check.condition_number, lambda H: H.max() / H.min(), "entries of H are not its eigenvalues"),
-    (check.numerical_jacobian, lambda f, x, h=1e-5: jacobian(f, x, h).T, "transposed"),
-    (check.logistic_gradient, lambda w, X, y: X.T @ (_sigmoid(X @ w) - y), "divide by n"),
-    (check.logistic_gradient, lambda w, X, y: X.T @ (y - _sigmoid(X @ w)) / len(y), "sign is flipped"),
-    (check.logistic_gradient, lambda w, X, y: X.T @ (X @ w - y) / len(y), "apply the sigmoid"),
-]
-
-
-@pytest.mark.parametrize(("checker", "answer", "hint"), TYPICAL_MISTAKES)
-def test_typical_mistake_fails_with_its_hint(checker, answer, hint):
-    assert_fails_with_hint(checker(answer), hint)
+WRONG_ANSWERS = {
+    "partial_derivative": [
+        (_forward_partial, "forward difference"),
+        (lambda f, x, i, h=1e-5: (f(x + h) - f(x - h)) / (2 * h), "moved every coordinate"),
+        (lambda f, x, i, h=1e-5: 2 * gradient(f, x, h)[i], "divide by 2h"),
+        (lambda f, x, i, h=1e-5: gradient(f, x, h)[(i + 1) % len(x)], "wrong coordinate"),
+        (lambda f, x, i, h=1e-5: gradient(f, x, 1e-5)[i], "use the h you are given"),
+        (lambda f, x, i, h=1e-5: gradient(f, x, h)[i - 1], None),  # off by one: counts coordinates from 1
+        (lambda f, x, i, h=1e-5: (f(x + np.eye(len(x))[i] * h) - f(x - np.eye(len(x))[i] * h)) / h, "divide by 2h"),
+    ],
+    "numerical_gradient": [
+        (lambda f, x, h=1e-5: np.array([_forward_partial(f, x, i, h) for i in range(len(x))]), "forward differences"),
+        (lambda f, x, h=1e-5: -gradient(f, x, h), "sign is flipped"),
+        (lambda f, x, h=1e-5: np.array([solution.partial_derivative(f, x, i) for i in range(len(x))]), "Pass it on"),
+        (lambda f, x, h=1e-5: 2 * gradient(f, x, h), "divide by 2h"),
+        (lambda f, x, h=1e-5: gradient(f, x, h)[::-1], None),  # the coordinates in the wrong order
+        (lambda f, x, h=1e-5: np.array([solution.partial_derivative(f, x, i, h) for i in range(len(x) - 1)] + [0.0]), None),  # range stops one early
+        (lambda f, x, h=1e-5: np.full(len(x), (f(x + h) - f(x - h)) / (2 * h)), None),  # every coordinate moved at once
+    ],
+    "directional_derivative": [
+        (lambda g, u: g @ u, "not a unit vector"),
+        (lambda g, u: g @ u / np.linalg.norm(g), "not the gradient"),
+        (lambda g, u: g @ u / np.abs(u).sum(), "not by the sum of |uᵢ|"),
+        (lambda g, u: g @ u / (u @ u), "divided by ‖u‖²"),
+        (lambda g, u: -g @ u / np.linalg.norm(u), None),
+        (lambda g, u: np.linalg.norm(g), None),  # the steepest slope, whatever the direction
+        (lambda g, u: g @ (u / np.max(np.abs(u))), None),
+    ],
+    "steepest_descent_direction": [
+        (lambda g: g / np.linalg.norm(g), "steepest *ascent*"),
+        (lambda g: -g, "divide −g by its length"),
+        (lambda g: -g / np.abs(g).sum(), "Euclidean length"),
+        (lambda g: -g / (g @ g), "divided by ‖g‖²"),
+        (lambda g: -g / np.max(np.abs(g)), None),
+        (lambda g: -np.sign(g), None),
+        (lambda g: -g[::-1] / np.linalg.norm(g), None),
+    ],
+    "quadratic_gradient": [
+        (lambda A, b, x: 2 * A @ x + b, "dropped the ½"),
+        (lambda A, b, x: A @ x + b, "only for symmetric A"),
+        (lambda A, b, x: x @ A + b, "only half the story"),
+        (lambda A, b, x: A @ x - b, "sign of b"),
+        (lambda A, b, x: A @ x, "linear term"),
+        (lambda A, b, x: 0.5 * (A + A.T) @ x, "linear term"),
+        (lambda A, b, x: 0.5 * (A @ A.T) @ x + b, None),
+    ],
+    "condition_number": [
+        (lambda H: np.linalg.eigvalsh(H)[0] / np.linalg.eigvalsh(H)[-1], "κ ≥ 1"),
+        (lambda H: np.diag(H).max() / np.diag(H).min(), "diagonal entries are not the eigenvalues"),
+        (lambda H: np.sqrt(np.linalg.cond(H)), "√κ"),
+        (lambda H: H.max() / H.min(), "entries of H are not its eigenvalues"),
+        (lambda H: np.real(np.linalg.eigvals(H)[0] / np.linalg.eigvals(H)[-1]), "does not sort"),
+        (lambda H: np.linalg.eigvalsh(H)[0] / np.linalg.eigvalsh(H)[-1], "λ_min / λ_max"),
+        (lambda H: np.linalg.eigvalsh(H)[-1] / np.linalg.eigvalsh(H)[1], None),  # the second smallest
+        (lambda H: np.trace(H) / np.linalg.eigvalsh(H)[0], None),
+    ],
+    "numerical_jacobian": [
+        (lambda f, x, h=1e-5: jacobian(f, x, h).T, "transposed"),
+        (lambda f, x, h=1e-5: np.stack([(f(x + np.eye(len(x))[j] * h) - f(x)) / h for j in range(len(x))], axis=1), "forward differences"),
+        (lambda f, x, h=1e-5: 2 * jacobian(f, x, h), None),
+        (lambda f, x, h=1e-5: jacobian(f, x, 1e-5), None),  # ignores h
+        (lambda f, x, h=1e-5: -jacobian(f, x, h), None),
+        (lambda f, x, h=1e-5: np.stack([(f(x + np.eye(len(x))[j] * h) - f(x - np.eye(len(x))[j] * h)) / h for j in range(len(x))], axis=1), None),
+    ],
+    "logistic_gradient": [
+        (lambda w, X, y: X.T @ (_sigmoid(X @ w) - y), "divide by n"),
+        (lambda w, X, y: X.T @ (y - _sigmoid(X @ w)) / len(y), "sign is flipped"),
+        (lambda w, X, y: X.T @ (X @ w - y) / len(y), "apply the sigmoid"),
+        (lambda w, X, y: X.T @ (_sigmoid(X @ w) - y) * _sigmoid(X @ w) @ (1 - _sigmoid(X @ w)) / len(y), None),
+        (lambda w, X, y: X.T @ (_sigmoid(X @ w) - y) / X.shape[1], None),  # divided by d, not n
+        (lambda w, X, y: X.T @ (_sigmoid(X @ w) - y), "divide by n"),
+        (lambda w, X, y: X.T @ (X @ w - y) / len(y), "apply the sigmoid"),
+    ],
+    "level_set_angle": [
+        (lambda: float(np.arctan2(*gradient(check._himmelblau, np.array([1.0, 1.0]))[::-1])), "direction of the gradient"),
+        (lambda: float(np.degrees(solution.level_set_angle())), "radians"),
+        (lambda: float(np.arctan2(*(-gradient(check._himmelblau, np.array([1.0, 1.0])))[::-1])), None),  # steepest descent
+        (lambda: 0.0, None),
+        (lambda: float(np.pi / 2), None),
+        (lambda: float(solution.level_set_angle() + np.pi / 2), None),  # the gradient's angle, reached the long way
+    ],
+}
 
 
 def test_the_message_names_the_input_and_both_values():
@@ -122,3 +171,25 @@ def test_numbers_the_exercise_notebook_states():
     assert np.linalg.det(J) == pytest.approx(2.0, abs=1e-8)
     assert np.round(J[:, 0], 3).tolist() == [0.866, 0.5]  # the follow-up cell prints the first column ...
     assert np.round(J.T[:, 0], 3).tolist() == [0.866, -1.0]  # ... which a transposed J gets wrong, unlike det
+
+
+def _checkers() -> set[str]:
+    return {n for n, f in inspect.getmembers(check, inspect.isfunction) if f.__module__ == check.__name__ and not n.startswith("_") and list(inspect.signature(f).parameters) == ["learner"]}
+
+
+def test_every_exercise_has_at_least_six_wrong_answers():
+    assert set(WRONG_ANSWERS) == _checkers()
+    assert all(len(answers) >= 6 for answers in WRONG_ANSWERS.values()), {k: len(v) for k, v in WRONG_ANSWERS.items()}
+
+
+@pytest.mark.parametrize(
+    ("name", "answer", "hint"),
+    [(name, answer, hint) for name, answers in WRONG_ANSWERS.items() for answer, hint in answers],
+    ids=[f"{name}-{i}" for name, answers in WRONG_ANSWERS.items() for i in range(len(answers))],
+)
+def test_a_wrong_answer_fails_with_its_hint(name, answer, hint):
+    result = getattr(check, name)(answer)
+    if hint is None:
+        assert not result.passed and "\n" not in result.message, result.message
+    else:
+        assert_fails_with_hint(result, hint)

@@ -1,5 +1,6 @@
 """Chapter 3's checkers recognise the typical mistakes and show the hint written for each."""
 
+import inspect
 import re
 
 import numpy as np
@@ -39,39 +40,66 @@ def _softplus(rule):
     return softplus
 
 
-TYPICAL_MISTAKES = [
-    (check.chain_rule_derivative, lambda x: np.cos(x**2), "inner derivative"),
-    (check.chain_rule_derivative, lambda x: 2 * x * np.cos(x), "at the inner value"),
-    (check.chain_rule_derivative, lambda x: np.cos(2 * x), "the chain rule multiplies"),
-    (check.chain_rule_derivative, lambda x: 2 * x * np.sin(x**2), "derivative of sin is cos"),
-    (check.multiply_backward, lambda g, a, b: (g * a, g * b), "swapped"),
-    (check.multiply_backward, lambda g, a, b: (b, a), "multiply by the upstream gradient"),
-    (check.multiply_backward, lambda g, a, b: (g, g), "rule of addition"),
-    (check.neuron_gradient, lambda w, b, x, y: _neuron(w, b, x, y, sigma_prime=False), "you skipped the sigmoid"),
-    (check.neuron_gradient, lambda w, b, x, y: _neuron(w, b, x, y, two=False), "factor 2"),
-    (check.neuron_gradient, lambda w, b, x, y: _neuron(w, b, x, y, with_x=False), "extra factor x"),
-    (check.neuron_gradient, lambda w, b, x, y: _neuron(w, b, x, y, sign=-1.0), "sign is flipped"),
-    (check.unbroadcast, lambda grad, shape: solutions.unbroadcast(grad, shape) * np.prod(shape) / grad.size, "SUM of their gradients"),
-    (check.unbroadcast, lambda grad, shape: np.full(shape, grad.sum()), "summed over every axis"),
-    (check.two_layer_backward, lambda *a: _network(*a, derivative="none"), "forgot the activation's derivative"),
-    (check.two_layer_backward, lambda *a: _network(*a, derivative="tanh"), "tanh's derivative"),
-    (check.two_layer_backward, lambda *a: _network(*a, transposed=True), "transpose is misplaced"),
-    (check.two_layer_backward, lambda *a: _network(*a, w2_untransposed=True), "W2 transposed"),
-    (check.two_layer_backward, lambda *a: _network(*a, bias=np.mean), "SUM over rows"),
-    (check.two_layer_backward, lambda *a: _network(*a, divide_by=lambda Y: 1.0), "divide by N·k"),
-    (check.two_layer_backward, lambda *a: _network(*a, divide_by=lambda Y: Y.shape[0]), "number of rows N only"),
-    (check.two_layer_backward, lambda *a: _network(*a, two=1), "factor 2"),
-    (check.softplus, lambda t: t, "not log(eˣ) = x"),
-    (check.softplus, lambda t: node(np.logaddexp(0.0, t.data)), "pass the pair (t, rule) to node"),
-    (check.softplus, _softplus(lambda g, x: _sigmoid(x)), "multiply by the upstream gradient g"),
-    (check.softplus, _softplus(lambda g, x: g * np.logaddexp(0.0, x)), "not softplus itself"),
-    (check.softplus, _softplus(lambda g, x: g * _sigmoid(-x)), "wrong side"),
-]
-
-
-@pytest.mark.parametrize(("checker", "answer", "hint"), TYPICAL_MISTAKES)
-def test_typical_mistake_fails_with_its_hint(checker, answer, hint):
-    assert_fails_with_hint(checker(answer), hint)
+WRONG_ANSWERS = {
+    "chain_rule_derivative": [
+        (lambda x: np.cos(x**2), "inner derivative"),
+        (lambda x: 2 * x * np.cos(x), "at the inner value"),
+        (lambda x: np.cos(2 * x), "the chain rule multiplies"),
+        (lambda x: 2 * x * np.sin(x**2), "derivative of sin is cos"),
+        (lambda x: np.asarray(x) * np.cos(np.asarray(x) ** 2), None),  # the 2 of 2x lost
+        (lambda x: 2 * np.asarray(x) * np.cos(np.asarray(x)) ** 2, None),  # cos²x for cos(x²)
+    ],
+    "multiply_backward": [
+        (lambda g, a, b: (g * a, g * b), "swapped"),
+        (lambda g, a, b: (b, a), "multiply by the upstream gradient"),
+        (lambda g, a, b: (g, g), "rule of addition"),
+        (lambda g, a, b: (g * a * b, g * a * b), "not a·b"),
+        (lambda g, a, b: (g * b, g * b), None),
+        (lambda g, a, b: (-g * b, -g * a), None),
+    ],
+    "neuron_gradient": [
+        (lambda w, b, x, y: _neuron(w, b, x, y, sigma_prime=False), "you skipped the sigmoid"),
+        (lambda w, b, x, y: _neuron(w, b, x, y, two=False), "factor 2"),
+        (lambda w, b, x, y: _neuron(w, b, x, y, with_x=False), "extra factor x"),
+        (lambda w, b, x, y: _neuron(w, b, x, y, sign=-1.0), "sign is flipped"),
+        (lambda w, b, x, y: _neuron(w, b, x, y) * np.array([1.0, x]) / np.array([x, 1.0]) if x else _neuron(w, b, x, y) + 1, None),  # x on the wrong one
+        (lambda w, b, x, y: _neuron(w, b, x, y)[::-1], None),
+    ],
+    "unbroadcast": [
+        (lambda grad, shape: solutions.unbroadcast(grad, shape) * np.prod(shape) / grad.size, "SUM of their gradients"),
+        (lambda grad, shape: np.full(shape, grad.sum()), "summed over every axis"),
+        (lambda grad, shape: grad.sum(axis=0).reshape(shape) if grad.ndim > len(shape) else grad, None),  # the leading axis only
+        (lambda grad, shape: grad.sum(axis=tuple(range(grad.ndim - len(shape)))), None),  # forgets the size-1 axes
+        (lambda grad, shape: grad.mean(axis=tuple(range(grad.ndim - len(shape)))).sum(axis=tuple(i for i, n in enumerate(shape) if n == 1), keepdims=True), None),
+        (lambda grad, shape: np.broadcast_to(grad.sum(), shape).copy(), None),
+    ],
+    "two_layer_backward": [
+        (lambda *a: _network(*a, derivative="none"), "forgot the activation's derivative"),
+        (lambda *a: _network(*a, derivative="tanh"), "tanh's derivative"),
+        (lambda *a: _network(*a, transposed=True), "transpose is misplaced"),
+        (lambda *a: _network(*a, w2_untransposed=True), "W2 transposed"),
+        (lambda *a: _network(*a, bias=np.mean), "SUM over rows"),
+        (lambda *a: _network(*a, divide_by=lambda Y: 1.0), "divide by N·k"),
+        (lambda *a: _network(*a, divide_by=lambda Y: Y.shape[0]), "number of rows N only"),
+        (lambda *a: _network(*a, two=1), "factor 2"),
+    ],
+    "softplus": [
+        (lambda t: t, "not log(eˣ) = x"),
+        (lambda t: node(np.logaddexp(0.0, t.data)), "pass the pair (t, rule) to node"),
+        (_softplus(lambda g, x: _sigmoid(x)), "multiply by the upstream gradient g"),
+        (_softplus(lambda g, x: g * np.logaddexp(0.0, x)), "not softplus itself"),
+        (_softplus(lambda g, x: g * _sigmoid(-x)), "wrong side"),
+        (lambda t: node(np.log1p(np.exp(t.data)), (t, lambda g: g * _sigmoid(t.data))), None),  # overflows at 800
+    ],
+    "vanishing_depth": [
+        (lambda: solutions.vanishing_depth() + 1, "one sigmoid too many"),
+        (lambda: solutions.vanishing_depth() - 1, "one sigmoid too few"),
+        (lambda: round(np.log(1e-6) / np.log(0.25)), None),  # 1/4 per layer, rounded the wrong way
+        (lambda: 6, None),
+        (lambda: 20, None),
+        (lambda: 9.5, None),
+    ],
+}
 
 
 def test_two_layer_messages_name_the_gradient_and_the_network_and_show_the_worst_entry():
@@ -147,3 +175,25 @@ def test_every_reference_is_the_engine_and_matches_an_independent_formula():
     t = Tensor(np.array([-1.0, 2.0]))
     solutions.softplus(t).backward(np.ones(2))
     np.testing.assert_allclose(t.grad, _sigmoid(np.array([-1.0, 2.0])), rtol=1e-12)
+
+
+def _checkers() -> set[str]:
+    return {n for n, f in inspect.getmembers(check, inspect.isfunction) if f.__module__ == check.__name__ and not n.startswith("_") and list(inspect.signature(f).parameters) == ["learner"]}
+
+
+def test_every_exercise_has_at_least_six_wrong_answers():
+    assert set(WRONG_ANSWERS) == _checkers()
+    assert all(len(answers) >= 6 for answers in WRONG_ANSWERS.values()), {k: len(v) for k, v in WRONG_ANSWERS.items()}
+
+
+@pytest.mark.parametrize(
+    ("name", "answer", "hint"),
+    [(name, answer, hint) for name, answers in WRONG_ANSWERS.items() for answer, hint in answers],
+    ids=[f"{name}-{i}" for name, answers in WRONG_ANSWERS.items() for i in range(len(answers))],
+)
+def test_a_wrong_answer_fails_with_its_hint(name, answer, hint):
+    result = getattr(check, name)(answer)
+    if hint is None:
+        assert not result.passed and "\n" not in result.message, result.message
+    else:
+        assert_fails_with_hint(result, hint)

@@ -1,5 +1,7 @@
 """Chapter 4's checkers recognise the typical mistakes and show the hint written for each."""
 
+import inspect
+
 import numpy as np
 import pytest
 from conftest import assert_fails_with_hint
@@ -19,30 +21,84 @@ def _count(grad, x0, lr, tol, size=np.linalg.norm):
     return k
 
 
-TYPICAL_MISTAKES = [
-    (check.gradient_step, lambda grad, x, lr: x + lr * grad(x), "goes uphill"),
-    (check.gradient_step, lambda grad, x, lr: -lr * grad(x), "only the change"),
-    (check.gradient_step, lambda grad, x, lr: x - grad(x), "learning rate is missing"),
-    (check.steps_to_tolerance, lambda grad, x0, lr, tol: _count(grad, x0, lr, tol) + 1, "one too many"),
-    (check.steps_to_tolerance, lambda grad, x0, lr, tol: _count(lambda x: lr * grad(x), x0, 1.0, tol), "length of the step"),
-    (check.steps_to_tolerance, lambda grad, x0, lr, tol: _count(grad, x0, lr, tol, lambda g: np.abs(g).max()), "Euclidean norm"),
-    (check.largest_stable_lr, lambda A: 1 / np.linalg.eigvalsh(A)[-1], "safe choice, not the limit"),
-    (check.largest_stable_lr, lambda A: 2 / np.linalg.eigvalsh(A)[0], "*largest* curvature"),
-    (check.largest_stable_lr, lambda A: 2 / np.linalg.eigvalsh(A).sum(), "*best* learning rate"),
-    (check.largest_stable_lr, lambda A: 2 / np.diag(A).max(), "diagonal entries are not the eigenvalues"),
-    (check.armijo_step, lambda f, grad, x, alpha0=1.0, rho=0.5, c=1e-4: _armijo(f, grad, x, alpha0, rho, 0.0), "sufficient one"),
-    (check.armijo_step, lambda f, grad, x, alpha0=1.0, rho=0.5, c=1e-4: _armijo(f, grad, x, alpha0 * rho, rho, c), "rho times too small"),
-    (check.armijo_step, lambda f, grad, x, alpha0=1.0, rho=0.5, c=1e-4: rho * _armijo(f, grad, x, alpha0, rho, c), "rho times too small"),
-    (check.armijo_step, lambda f, grad, x, alpha0=1.0, rho=0.5, c=1e-4: _armijo(f, grad, x, alpha0, rho, c / np.linalg.norm(grad(x))), "not ‖g‖"),
-    (check.least_squares_gd, lambda X, y, lr, steps: solution.least_squares_gd(X, y, lr * len(y), steps), "divide by n"),
-    (check.least_squares_gd, lambda X, y, lr, steps: solution.least_squares_gd(X, y, -lr, steps), "climbs the loss"),
-    (check.least_squares_gd, lambda X, y, lr, steps: solution.least_squares_gd(X, y, lr, steps - 1), "one step too few"),
-]
+def _steps_with(keep_going):
+    """steps_to_tolerance with the loop condition ``keep_going(norm, tol)``."""
+
+    def steps(grad, x0, lr, tol):
+        x, k = np.array(x0, dtype=float), 0
+        while keep_going(np.linalg.norm(grad(x)), tol) and k < 100_000:
+            x, k = x - lr * grad(x), k + 1
+        return k
+
+    return steps
 
 
-@pytest.mark.parametrize(("checker", "answer", "hint"), TYPICAL_MISTAKES)
-def test_typical_mistake_fails_with_its_hint(checker, answer, hint):
-    assert_fails_with_hint(checker(answer), hint)
+def _armijo_with(shrink, plus=False):
+    """Backtracking that shrinks while ``shrink(f(x − αg), f(x) ∓ c·α·‖g‖²)``."""
+
+    def step(f, grad, x, alpha0=1.0, rho=0.5, c=1e-4):
+        g, alpha = grad(x), alpha0
+        while shrink(f(x - alpha * g), f(x) + (1 if plus else -1) * c * alpha * (g @ g)) and alpha > 1e-300:
+            alpha *= rho
+        return alpha
+
+    return step
+
+
+WRONG_ANSWERS = {
+    "gradient_step": [
+        (lambda grad, x, lr: x + lr * grad(x), "goes uphill"),
+        (lambda grad, x, lr: -lr * grad(x), "only the change"),
+        (lambda grad, x, lr: x - grad(x), "learning rate is missing"),
+        (lambda grad, x, lr: x - lr * grad(x) / 2, None),
+        (lambda grad, x, lr: x - lr * grad(x - lr), None),  # the gradient at the wrong point
+        (lambda grad, x, lr: x * (1 - lr), None),
+        (lambda grad, x, lr: np.subtract(x, lr * grad(x), out=x), None),  # in place: reported as such
+    ],
+    "steps_to_tolerance": [
+        (lambda grad, x0, lr, tol: _count(grad, x0, lr, tol) + 1, "one too many"),
+        (lambda grad, x0, lr, tol: _count(lambda x: lr * grad(x), x0, 1.0, tol), "length of the step"),
+        (lambda grad, x0, lr, tol: _count(grad, x0, lr, tol, lambda g: np.abs(g).max()), "Euclidean norm"),
+        (lambda grad, x0, lr, tol: max(0, _count(grad, x0, lr, tol) - 1), None),  # one too few
+        (_steps_with(lambda norm, tol: norm >= tol), "not >= tol"),
+        (_steps_with(lambda norm, tol: norm**2 > tol), None),  # the squared norm
+        (lambda grad, x0, lr, tol: max(1, solution.steps_to_tolerance(grad, x0, lr, tol)), None),  # always one step
+    ],
+    "largest_stable_lr": [
+        (lambda A: 1 / np.linalg.eigvalsh(A)[-1], "safe choice, not the limit"),
+        (lambda A: 2 / np.linalg.eigvalsh(A)[0], "*largest* curvature"),
+        (lambda A: 2 / np.linalg.eigvalsh(A).sum(), "*best* learning rate"),
+        (lambda A: 2 / np.diag(A).max(), "diagonal entries are not the eigenvalues"),
+        (lambda A: 2 / np.max(np.abs(A)), None),
+        (lambda A: 2 / np.linalg.norm(A), None),  # the Frobenius norm
+        (lambda A: 1 / np.linalg.eigvalsh(A)[0], None),
+    ],
+    "armijo_step": [
+        (lambda f, grad, x, alpha0=1.0, rho=0.5, c=1e-4: _armijo(f, grad, x, alpha0, rho, 0.0), "sufficient one"),
+        (lambda f, grad, x, alpha0=1.0, rho=0.5, c=1e-4: _armijo(f, grad, x, alpha0 * rho, rho, c), "rho times too small"),
+        (lambda f, grad, x, alpha0=1.0, rho=0.5, c=1e-4: rho * _armijo(f, grad, x, alpha0, rho, c), "rho times too small"),
+        (lambda f, grad, x, alpha0=1.0, rho=0.5, c=1e-4: _armijo(f, grad, x, alpha0, rho, c / np.linalg.norm(grad(x))), "not ‖g‖"),
+        (_armijo_with(lambda lhs, rhs: lhs >= rhs), "not >="),
+        (_armijo_with(lambda lhs, rhs: lhs > rhs, plus=True), None),  # f(x) + c·α·‖g‖²
+        (lambda f, grad, x, alpha0=1.0, rho=0.5, c=1e-4: solution.armijo_step(f, grad, x, alpha0, rho, c) / rho, None),
+    ],
+    "least_squares_gd": [
+        (lambda X, y, lr, steps: solution.least_squares_gd(X, y, lr * len(y), steps), "divide by n"),
+        (lambda X, y, lr, steps: solution.least_squares_gd(X, y, -lr, steps), "climbs the loss"),
+        (lambda X, y, lr, steps: solution.least_squares_gd(X, y, lr, steps - 1), "one step too few"),
+        (lambda X, y, lr, steps: solution.least_squares_gd(X, y, lr, steps + 1), None),
+        (lambda X, y, lr, steps: solution.least_squares_gd(X, y, 2 * lr, steps), None),  # the ½ forgotten
+        (lambda X, y, lr, steps: solution.least_squares_gd(X, y, lr * X.shape[0] / X.shape[1], steps), None),  # divided by d
+    ],
+    "fastest_lr": [
+        (lambda: 0.2, "bounces forever"),
+        (lambda: 0.1, "flat one shrinking"),
+        (lambda: 1.0, None),
+        (lambda: 2 / 10, None),
+        (lambda: 0.15, None),
+        (lambda: 0.02, None),
+    ],
+}
 
 
 def test_an_almost_right_answer_is_still_wrong():
@@ -78,3 +134,25 @@ def test_numbers_the_exercise_notebook_states():
     y = X @ np.array([1.0, 2.0, -3.0]) + 0.5 * rng.standard_normal(100)
     gap = np.max(np.abs(solution.least_squares_gd(X, y, 0.9, 300) - np.linalg.lstsq(X, y, rcond=None)[0]))
     assert gap < 1e-9  # the notebook prints "below 1e-8: True" with room to spare
+
+
+def _checkers() -> set[str]:
+    return {n for n, f in inspect.getmembers(check, inspect.isfunction) if f.__module__ == check.__name__ and not n.startswith("_") and list(inspect.signature(f).parameters) == ["learner"]}
+
+
+def test_every_exercise_has_at_least_six_wrong_answers():
+    assert set(WRONG_ANSWERS) == _checkers()
+    assert all(len(answers) >= 6 for answers in WRONG_ANSWERS.values()), {k: len(v) for k, v in WRONG_ANSWERS.items()}
+
+
+@pytest.mark.parametrize(
+    ("name", "answer", "hint"),
+    [(name, answer, hint) for name, answers in WRONG_ANSWERS.items() for answer, hint in answers],
+    ids=[f"{name}-{i}" for name, answers in WRONG_ANSWERS.items() for i in range(len(answers))],
+)
+def test_a_wrong_answer_fails_with_its_hint(name, answer, hint):
+    result = getattr(check, name)(answer)
+    if hint is None:
+        assert not result.passed and "\n" not in result.message, result.message
+    else:
+        assert_fails_with_hint(result, hint)

@@ -1,5 +1,6 @@
 """Chapter 5's checkers recognise the typical mistakes and show the hint written for each."""
 
+import inspect
 import itertools
 
 import numpy as np
@@ -35,41 +36,59 @@ def _epoch(X, y, w, lr, B, seed, *, order="permutation", drop_last=False, frozen
     return w
 
 
-TYPICAL_MISTAKES = [
-    (check.minibatch_gradient, lambda X, y, w, idx: _gradient(X, y, w, idx, divide_by=lambda X, idx: len(X)), "not by n"),
-    (check.minibatch_gradient, lambda X, y, w, idx: _gradient(X, y, w, idx, divide_by=lambda X, idx: 1), "divide the sum by B"),
-    (check.minibatch_gradient, lambda X, y, w, idx: _gradient(X, y, w, np.arange(len(y))), "that is the full gradient"),
-    (check.minibatch_gradient, lambda X, y, w, idx: _gradient(X, y, w, idx, sign=-1.0), "sign is flipped"),
-    (check.minibatch_gradient, lambda X, y, w, idx: _gradient(X, y, w, np.unique(idx)), "counts twice"),
-    (check.expected_minibatch_gradient,
-     lambda X, y, w, B: np.mean([B * _gradient(X, y, w, list(b)) for b in itertools.product(range(len(y)), repeat=B)], axis=0),
+WRONG_ANSWERS = {
+    "minibatch_gradient": [
+        (lambda X, y, w, idx: _gradient(X, y, w, idx, divide_by=lambda X, idx: len(X)), "not by n"),
+        (lambda X, y, w, idx: _gradient(X, y, w, idx, divide_by=lambda X, idx: 1), "divide the sum by B"),
+        (lambda X, y, w, idx: _gradient(X, y, w, np.arange(len(y))), "that is the full gradient"),
+        (lambda X, y, w, idx: _gradient(X, y, w, idx, sign=-1.0), "sign is flipped"),
+        (lambda X, y, w, idx: _gradient(X, y, w, np.unique(idx)), "counts twice"),
+        (lambda X, y, w, idx: X[np.asarray(idx) - 1].T @ (X[np.asarray(idx) - 1] @ w - y[np.asarray(idx) - 1]) / len(idx), None),  # counts rows from 1
+    ],
+    "expected_minibatch_gradient": [
+        (lambda X, y, w, B: np.mean([B * _gradient(X, y, w, list(b)) for b in itertools.product(range(len(y)), repeat=B)], axis=0),
      "divide its sum over the batch by B"),
-    (check.expected_minibatch_gradient,
-     lambda X, y, w, B: np.sum([_gradient(X, y, w, list(b)) for b in itertools.product(range(len(y)), repeat=B)], axis=0),
+        (lambda X, y, w, B: np.sum([_gradient(X, y, w, list(b)) for b in itertools.product(range(len(y)), repeat=B)], axis=0),
      "divide the total by their number"),
-    (check.expected_minibatch_gradient, lambda X, y, w, B: _gradient(X, y, w, list(range(B))), "that is one batch"),
-    (check.minibatch_variance, lambda X, y, w, B, replace: _sigma2(X, y, w), "that is σ²"),
-    (check.minibatch_variance, lambda X, y, w, B, replace: _sigma2(X, y, w) / B, "multiply by (n − B)/(n − 1)"),
-    (check.minibatch_variance, lambda X, y, w, B, replace: _sigma2(X, y, w) / B * (len(y) - B) / (len(y) - 1), "only when replace is False"),
-    (check.minibatch_variance, lambda X, y, w, B, replace: _sigma2(X, y, w) / B * (1 if replace else (len(y) - B) / len(y)), "not (n − B)/n"),
-    (check.minibatch_variance, lambda X, y, w, B, replace: _sigma2(X, y, w, centred=False) / B * (1 if replace else (len(y) - B) / (len(y) - 1)),
+        (lambda X, y, w, B: _gradient(X, y, w, list(range(B))), "that is one batch"),
+        (lambda X, y, w, B: X.T @ (X @ w - y), None),  # the sum, not the mean
+        (lambda X, y, w, B: X.T @ (X @ w - y) / B, None),
+        (lambda X, y, w, B: np.mean([solutions.minibatch_gradient(X, y, w, [i]) for i in range(len(y) - 1)], axis=0), None),  # range stops early
+    ],
+    "minibatch_variance": [
+        (lambda X, y, w, B, replace: _sigma2(X, y, w), "that is σ²"),
+        (lambda X, y, w, B, replace: _sigma2(X, y, w) / B, "multiply by (n − B)/(n − 1)"),
+        (lambda X, y, w, B, replace: _sigma2(X, y, w) / B * (len(y) - B) / (len(y) - 1), "only when replace is False"),
+        (lambda X, y, w, B, replace: _sigma2(X, y, w) / B * (1 if replace else (len(y) - B) / len(y)), "not (n − B)/n"),
+        (lambda X, y, w, B, replace: _sigma2(X, y, w, centred=False) / B * (1 if replace else (len(y) - B) / (len(y) - 1)),
      "subtract ∇f"),
-    (check.sgd_epoch, lambda *a: _epoch(*a, order="none"), "shuffle first"),
-    (check.sgd_epoch, lambda *a: _epoch(*a, order="replace"), "instead of drawing indices with replacement"),
-    (check.sgd_epoch, lambda *a: _epoch(*a, drop_last=True), "keep the last, smaller batch"),
-    (check.sgd_epoch, lambda *a: _epoch(*a, frozen=True), "recompute the gradient at the current w"),
-    (check.sgd_epoch, lambda *a: _epoch(*a, full=True), "not the full gradient"),
-    (check.decaying_lr, lambda t, lr0, tau: lr0 / (1 + (np.asarray(t) + 1) / tau), "t = 0 is the first step"),
-    (check.decaying_lr, lambda t, lr0, tau: lr0 / (1 + np.asarray(t) / tau) ** 2, "Σ ηₜ is finite"),
-    (check.decaying_lr, lambda t, lr0, tau: lr0 / np.sqrt(1 + np.asarray(t) / tau), "Σ ηₜ² diverges"),
-    (check.decaying_lr, lambda t, lr0, tau: lr0 * np.exp(-np.asarray(t) / tau), "exponential decay"),
-    (check.decaying_lr, lambda t, lr0, tau: lr0 / (1 + np.asarray(t) * tau), "divide t by tau"),
-]
-
-
-@pytest.mark.parametrize(("checker", "answer", "hint"), TYPICAL_MISTAKES)
-def test_typical_mistake_fails_with_its_hint(checker, answer, hint):
-    assert_fails_with_hint(checker(answer), hint)
+        (lambda X, y, w, B, r: solutions.minibatch_variance(X, y, w, B, not r), None),  # replace read the wrong way
+    ],
+    "sgd_epoch": [
+        (lambda *a: _epoch(*a, order="none"), "shuffle first"),
+        (lambda *a: _epoch(*a, order="replace"), "instead of drawing indices with replacement"),
+        (lambda *a: _epoch(*a, drop_last=True), "keep the last, smaller batch"),
+        (lambda *a: _epoch(*a, frozen=True), "recompute the gradient at the current w"),
+        (lambda *a: _epoch(*a, full=True), "not the full gradient"),
+        (lambda X, y, w, lr, B, seed: solutions.sgd_epoch(X, y, w, lr, B, seed + 1), None),
+    ],
+    "decaying_lr": [
+        (lambda t, lr0, tau: lr0 / (1 + (np.asarray(t) + 1) / tau), "t = 0 is the first step"),
+        (lambda t, lr0, tau: lr0 / (1 + np.asarray(t) / tau) ** 2, "Σ ηₜ is finite"),
+        (lambda t, lr0, tau: lr0 / np.sqrt(1 + np.asarray(t) / tau), "Σ ηₜ² diverges"),
+        (lambda t, lr0, tau: lr0 * np.exp(-np.asarray(t) / tau), "exponential decay"),
+        (lambda t, lr0, tau: lr0 / (1 + np.asarray(t) * tau), "divide t by tau"),
+        (lambda t, lr0, tau: lr0 * (1 - np.asarray(t) / tau), None),
+    ],
+    "largest_sgd_lr": [
+        (lambda: 8 / 9, "full-batch gradient descent"),
+        (lambda: 1 / 9, "not the largest"),
+        (lambda: 2 / np.mean(np.array([1.0, 1.5, 2.0, 3.0]) ** 2), "average curvature"),
+        (lambda: 0.25, None),
+        (lambda: 0.18, None),
+        (lambda: 2 / 3, None),
+    ],
+}
 
 
 def test_an_almost_right_answer_is_still_wrong():
@@ -98,3 +117,25 @@ def test_the_references_agree_with_independent_formulas():
     exact = np.mean(np.sum((gradients - full) ** 2, axis=1))
     assert check._variance(X, y, w, 3, False) == pytest.approx(exact, rel=1e-12)
     assert check._epoch(X, y, w, 0.2, 6, 0) == pytest.approx(w - 0.2 * full, rel=1e-12)  # B = n: one full step
+
+
+def _checkers() -> set[str]:
+    return {n for n, f in inspect.getmembers(check, inspect.isfunction) if f.__module__ == check.__name__ and not n.startswith("_") and list(inspect.signature(f).parameters) == ["learner"]}
+
+
+def test_every_exercise_has_at_least_six_wrong_answers():
+    assert set(WRONG_ANSWERS) == _checkers()
+    assert all(len(answers) >= 6 for answers in WRONG_ANSWERS.values()), {k: len(v) for k, v in WRONG_ANSWERS.items()}
+
+
+@pytest.mark.parametrize(
+    ("name", "answer", "hint"),
+    [(name, answer, hint) for name, answers in WRONG_ANSWERS.items() for answer, hint in answers],
+    ids=[f"{name}-{i}" for name, answers in WRONG_ANSWERS.items() for i in range(len(answers))],
+)
+def test_a_wrong_answer_fails_with_its_hint(name, answer, hint):
+    result = getattr(check, name)(answer)
+    if hint is None:
+        assert not result.passed and "\n" not in result.message, result.message
+    else:
+        assert_fails_with_hint(result, hint)

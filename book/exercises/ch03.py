@@ -11,13 +11,22 @@ from collections.abc import Callable
 import numpy as np
 
 from book.autodiff import Tensor, node
-from book.checks import Case, Mistake, Result, check_function, close_to
+from book.checks import Case, Mistake, Result, check_function, close_to, generated
 
 TIGHT = close_to(rtol=1e-9, atol=1e-12)
 
 
 def _sigmoid(x):
     return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))
+
+
+def _points(rng: np.random.Generator, scale: float = 2.0) -> np.ndarray:
+    """Up to 7 points of either sign, rounded so that the label shows them exactly."""
+    return np.round(scale * rng.standard_normal(int(rng.integers(1, 8))), 3)
+
+
+def _shown(x) -> str:
+    return np.array2string(np.asarray(x), separator=", ")
 
 
 def _autodiff_derivative(f: Callable[[Tensor], Tensor], x) -> np.ndarray:
@@ -48,6 +57,7 @@ def chain_rule_derivative(learner: Callable) -> Result:
         [
             Case((1.2,), "x = 1.2"),
             Case((np.linspace(-2.0, 2.0, 9),), "x = np.linspace(-2, 2, 9)"),
+            *generated(lambda rng: (lambda x: Case((x,), f"x = {_shown(x)}"))(_points(rng)), seed=31),
         ],
         mistakes=[
             Mistake(lambda x: np.cos(np.asarray(x) ** 2), "you differentiated the outer function only: multiply by the inner derivative, d(x²)/dx = 2x."),
@@ -70,6 +80,12 @@ def _multiply_backward(g, a, b) -> tuple[np.ndarray, np.ndarray]:
     return left.grad, right.grad
 
 
+def _draw_product(rng: np.random.Generator) -> Case:
+    shape = tuple(int(n) for n in rng.integers(1, 4, int(rng.integers(0, 3))))
+    g, a, b = (np.round(rng.standard_normal(shape) * 10.0 ** rng.uniform(-1, 1), 3) for _ in range(3))
+    return Case((g, a, b), f"g = {_shown(g)}, a = {_shown(a)}, b = {_shown(b)}")
+
+
 def multiply_backward(learner: Callable) -> Result:
     """Exercise 3.2: the rule of c = a·b, returning (∂L/∂a, ∂L/∂b) = (g·b, g·a) for an upstream gradient g."""
     g, a, b = np.random.default_rng(32).standard_normal((3, 4))
@@ -79,6 +95,7 @@ def multiply_backward(learner: Callable) -> Result:
         [
             Case((0.5, 2.0, -3.0), "g = 0.5, a = 2, b = -3"),
             Case((g, a, b), "g, a, b three random arrays of shape (4,)"),
+            *generated(_draw_product, seed=32),
         ],
         mistakes=[
             Mistake(lambda g, a, b: (g * a, g * b), "the two are swapped: a's gradient is g·b (how c changes with a is b), and b's is g·a."),
@@ -109,6 +126,12 @@ def _neuron_parts(w, b, x, y):
     return a, a * (1 - a)
 
 
+def _draw_neuron(rng: np.random.Generator) -> Case:
+    w, b, x = (round(float(v), 2) for v in 1.5 * rng.standard_normal(3))
+    y = float(rng.integers(2)) if rng.random() < 0.7 else round(float(rng.random()), 2)
+    return Case((w, b, x, y), f"w = {w:g}, b = {b:g}, x = {x:g}, y = {y:g}")
+
+
 def neuron_gradient(learner: Callable) -> Result:
     """Exercise 3.3: [∂L/∂w, ∂L/∂b] for L = (σ(w·x + b) − y)²."""
 
@@ -135,6 +158,7 @@ def neuron_gradient(learner: Callable) -> Result:
             Case((0.75, -1.0, 1.5, 1.0), "w = 0.75, b = -1, x = 1.5, y = 1"),
             Case((-3.0, -2.0, 1.5, 1.0), "w = -3, b = -2, x = 1.5, y = 1"),
             Case((0.4, 0.5, -2.0, 0.0), "w = 0.4, b = 0.5, x = -2, y = 0"),
+            *generated(_draw_neuron, seed=33),
         ],
         mistakes=[
             Mistake(without_sigma_prime, "you skipped the sigmoid: the path from z to L passes through a = σ(z), so multiply by σ'(z) = a(1 − a)."),
@@ -158,6 +182,14 @@ def _unbroadcast(grad, shape) -> np.ndarray:
     return leaf.grad
 
 
+def _draw_broadcast(rng: np.random.Generator) -> Case:
+    """A gradient of up to 4 axes and a shape that broadcasts to it: leading axes dropped, some axes of size 1."""
+    grad_shape = tuple(int(n) for n in rng.integers(2, 5, int(rng.integers(1, 5))))
+    kept = grad_shape[int(rng.integers(len(grad_shape) + 1)):]
+    shape = tuple(1 if rng.random() < 0.4 else n for n in kept)
+    return Case((np.round(rng.standard_normal(grad_shape), 3), shape), f"grad of shape {grad_shape}, shape {shape}")
+
+
 def unbroadcast(learner: Callable) -> Result:
     """Exercise 3.4: sum a gradient over the axes broadcasting added (leading) or stretched (size 1)."""
     rng = np.random.default_rng(34)
@@ -170,6 +202,7 @@ def unbroadcast(learner: Callable) -> Result:
             Case((rng.standard_normal((2, 3, 4)), (3, 1)), "grad of shape (2, 3, 4), shape (3, 1)"),
             Case((rng.standard_normal(5), ()), "grad of shape (5,), shape () (a number was broadcast)"),
             Case((rng.standard_normal((2, 2)), (2, 2)), "grad of shape (2, 2), shape (2, 2) (nothing was broadcast)"),
+            *generated(_draw_broadcast, seed=34),
         ],
         mistakes=[
             Mistake(lambda grad, shape: _unbroadcast(grad, shape) / (grad.size / max(1, int(np.prod(shape)))),
@@ -243,6 +276,7 @@ def _network_case(rows: int, inputs: int, hidden: int, outputs: int, seed: int) 
 _NETWORKS = (  # the square network first: there a misplaced transpose still runs
     _network_case(5, 3, 3, 3, seed=35),
     _network_case(8, 4, 6, 2, seed=36),
+    *generated(lambda rng: _network_case(*(int(n) for n in rng.integers(1, 7, 4)), seed=int(rng.integers(2**31))), count=10, seed=35),
 )
 
 
@@ -267,6 +301,7 @@ _SOFTPLUS_CASES = (
     Case((np.array([-2.0, -0.5, 0.0, 0.5, 3.0]),), "x = [-2, -0.5, 0, 0.5, 3]"),
     Case((np.array([-30.0, 30.0]),), "x = [-30, 30]"),
     Case((np.array([-800.0, 800.0]),), "x = [-800, 800] (e^800 overflows: use np.logaddexp(0, x))"),
+    *generated(lambda rng: (lambda x: Case((x,), f"x = {_shown(x)}"))(_points(rng, float(10.0 ** rng.uniform(0, 3)))), seed=36),
 )
 
 
@@ -321,4 +356,59 @@ def softplus(learner: Callable) -> Result:
         name="softplus",
         parts={"the value": 0, "the gradient (upstream g = np.linspace(0.5, 1.5, n))": 1},
         adapt=_value_and_gradient,
+    )
+
+
+# --- Exploration: how fast a gradient vanishes through a chain of sigmoids -------------------------------------
+
+_VANISHING = 1e-6
+
+
+def _chain_derivative(depth: int) -> float:
+    """d/dx of σ(σ(…σ(x))) (``depth`` sigmoids) at x = 0, by book.autodiff."""
+    point = Tensor(np.array(0.0))
+    out = point
+    for _ in range(depth):
+        out = out.sigmoid()
+    out.backward()
+    return float(point.grad)
+
+
+def _largest_depth() -> int:
+    depth = 1
+    while _chain_derivative(depth + 1) >= _VANISHING:
+        depth += 1
+    return depth
+
+
+def _depth_confirmed(got: np.ndarray, expected: np.ndarray) -> bool:
+    depth = float(got)
+    if got.shape != () or depth != round(depth) or depth < 1 or depth > 200:
+        return False
+    return _chain_derivative(int(depth)) >= _VANISHING > _chain_derivative(int(depth) + 1)
+
+
+def _depth_report(got: np.ndarray, expected: np.ndarray, label: str) -> str:
+    depth = float(got)
+    if got.shape != () or depth != round(depth) or depth < 1 or depth > 200:
+        return f"For {label}, {depth:g} is not a depth: expected a whole number of sigmoids from 1 to 200."
+    at, after = _chain_derivative(int(depth)), _chain_derivative(int(depth) + 1)
+    return f"For {label}, the checker measured the derivative at x = 0 as {at:.3g} with {int(depth)} sigmoids and {after:.3g} with {int(depth) + 1}: the first must be at least 1e-6 and the second below it."
+
+
+def vanishing_depth(learner: Callable) -> Result:
+    """Exploration 3: the largest number of chained sigmoids whose derivative at 0 is still at least 1e-6."""
+    return check_function(
+        learner,
+        _largest_depth,
+        [Case((), "your claim")],
+        mistakes=[
+            Mistake(lambda: _largest_depth() + 1, "one sigmoid too many: count the depths whose derivative is still at least 1e-6, and return the last of them."),
+            Mistake(lambda: _largest_depth() - 1, "one sigmoid too few: with one more the derivative is still at least 1e-6. Return the last depth that meets the bound, not the one before."),
+        ],
+        hint="build σ(σ(…σ(x))) with Tensor.sigmoid for depth 1, 2, 3, …, call backward at x = 0, and watch x.grad: each layer multiplies it by σ' of that layer's input, at most 1/4.",
+        compare=_depth_confirmed,
+        agree=close_to(rtol=0, atol=0.1),
+        describe=_depth_report,
+        name="vanishing_depth",
     )

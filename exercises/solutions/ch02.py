@@ -51,3 +51,12 @@ def logistic_gradient(w, X, y):
     """Gradient of the mean logistic loss: Xᵀ(σ(Xw) − y) / n."""
     probabilities = 1 / (1 + np.exp(-(X @ w)))
     return X.T @ (probabilities - y) / len(y)
+
+
+def level_set_angle():
+    """An angle θ with zero slope along (cos θ, sin θ) at (1, 1): perpendicular to the gradient, (−g₁, g₀)/‖g‖."""
+    def himmelblau(v):
+        return (v[0] ** 2 + v[1] - 11) ** 2 + (v[0] + v[1] ** 2 - 7) ** 2
+
+    g = numerical_gradient(himmelblau, np.array([1.0, 1.0]))
+    return np.arctan2(g[0], -g[1])  # the angle of the vector (−g₁, g₀)

@@ -48,3 +48,21 @@ def softplus(t):
     x = t.data
     sigma = 0.5 * (1 + np.tanh(0.5 * x))  # σ(x), without overflow
     return node(np.logaddexp(0.0, x), (t, lambda g: g * sigma))
+
+
+def vanishing_depth():
+    """9: each sigmoid multiplies the derivative by σ' of its input (1/4 at 0, then about 0.235, 0.225, …)."""
+    from book.autodiff import Tensor
+
+    def derivative(depth):
+        x = Tensor(np.array(0.0))
+        out = x
+        for _ in range(depth):
+            out = out.sigmoid()
+        out.backward()
+        return float(x.grad)
+
+    depth = 1
+    while derivative(depth + 1) >= 1e-6:
+        depth += 1
+    return depth

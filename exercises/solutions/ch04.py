@@ -38,3 +38,16 @@ def least_squares_gd(X, y, lr, steps):
     for _ in range(steps):
         w = w - lr * X.T @ (X @ w - y) / len(y)
     return w
+
+
+def fastest_lr():
+    """The rate with the fewest steps on ½xᵀdiag(1, 10)x, found by counting steps over a grid (near 2/(L + μ) = 2/11)."""
+    def steps(lr):
+        x, k = np.array([-2.5, 1.5]), 0
+        while np.linalg.norm(np.array([1.0, 10.0]) * x) > 1e-8 and k < 1_000:
+            x = x - lr * np.array([1.0, 10.0]) * x
+            k += 1
+        return k
+
+    rates = np.linspace(0.01, 0.2, 96)
+    return rates[np.argmin([steps(lr) for lr in rates])]
