@@ -1,11 +1,17 @@
 """Every number Chapter 10's prose states, asserted: if the text starts to lie, this fails."""
 
+import math
+from pathlib import Path
+
+import nbformat
 import numpy as np
 import pytest
 
 from book import landscape, networks, scale, training
 from book.figures import ch10
 from book.optim import adam, adamw, run
+
+CHAPTER = Path(__file__).resolve().parent.parent / "chapters" / "10_large_models.ipynb"
 
 STEPS, PEAK, WARMUP = 400, 0.05, 20
 INPUTS, TARGETS, _ = networks.two_layer_problem()
@@ -67,6 +73,59 @@ def test_outlier_norms_and_jumps(s, order, raw_jump):
     assert 25 < clip.f[t + 1:].max() / clip.f[t] < 50
     np.testing.assert_array_equal(raw.f[:t + 1], clip.f[:t + 1])  # identical up to the outlier
     assert raw.f[-1] > 2 * clip.f[-1]  # the unclipped run recovers slowly: still above at step 400
+
+
+def _prose() -> str:
+    return "\n".join(c.source for c in nbformat.read(CHAPTER, as_version=4).cells if c.cell_type == "markdown")
+
+
+def _cosine_rate(t: int, peak: float = PEAK, warmup: int = WARMUP, total: int = STEPS, floor: float = 0.1) -> float:
+    """The recipe's rate written out: linear warmup, then half a cosine from the peak to floor · peak."""
+    if t < warmup:
+        return peak * t / warmup
+    return floor * peak + 0.5 * (1 - floor) * peak * (1 + math.cos(math.pi * (t - warmup) / (total - warmup)))
+
+
+def _step_norm(trajectory, t):
+    return scale.global_norm({n: trajectory.x[n][t + 1] - trajectory.x[n][t] for n in trajectory.x})
+
+
+@pytest.mark.parametrize("s", [10, 100, 1000])
+def test_the_outliers_own_step_is_adams_bounded_step_whatever_its_size(s):
+    """Right after a gradient G far larger than the earlier ones, m ≈ (1 − β₁)G and v ≈ (1 − β₂)G², so each of the 49
+    coordinates moves by η(1 − β₁)/√(1 − β₂): the step's norm is that times √49, independent of s."""
+    t = ch10.OUTLIER_STEP
+    predicted = _cosine_rate(t) * (1 - 0.9) / math.sqrt(1 - 0.95) * math.sqrt(49)
+    raw, clip = scale.outlier_run(None, s), scale.outlier_run(1.0, s)
+    assert _step_norm(raw, t) == pytest.approx(predicted, rel=0.02)
+    assert round(_step_norm(raw, t), 2) == 0.09 and round(_step_norm(clip, t), 2) == 0.08  # as the chapter prints
+    assert _step_norm(clip, t) < _step_norm(raw, t)
+
+
+def test_the_damage_comes_after_the_outlier_and_grows_with_its_size():
+    t = ch10.OUTLIER_STEP
+    peaks, when = [], []
+    for s in (10, 100, 1000):
+        raw, clip = scale.outlier_run(None, s), scale.outlier_run(1.0, s)
+        after = raw.f[t + 2:]
+        peaks.append(after.max())
+        when.append(int(np.argmax(after)) + t + 2)
+        assert clip.f[t + 2:].max() < 0.05 and raw.f[t + 1] < 0.1  # the outlier's own step costs little
+    assert peaks[0] < peaks[1] < peaks[2]
+    assert [f"{p:.1g}" for p in peaks] == ["0.8", "3", "5"]
+    assert all(w >= t + 5 for w in when) and when == sorted(when)  # later, the larger the outlier
+
+
+def test_clipping_is_not_said_to_be_idle_as_a_rule_and_palm_restarted_after_spikes():
+    prose = _prose()
+    assert "That is the usual situation" not in prose
+    assert "about 20 spikes" in prose and "restart from a checkpoint about 100 steps before" in prose
+
+
+def test_llama_citations_point_to_the_sections_with_the_optimizer_settings():
+    prose = _prose()
+    assert "LLaMA (Touvron et al. 2023a, section 2.3)" in prose
+    assert "Llama 2 (Touvron et al. 2023b,\nsection 2.2)" in prose
 
 
 # Section 3: accumulation
@@ -142,14 +201,66 @@ def test_bf16_descent_stalls_and_master_weights_fix_it():
     assert np.max(np.abs(master - exact)) < 0.02  # the master run follows exact arithmetic to within bf16's spacing
 
 
+def _bf16(x):
+    """Round to bfloat16 by hand: keep float32's top 16 bits, rounding to nearest with ties to even."""
+    bits = np.asarray(x, dtype=np.float32).view(np.uint32)
+    rounded = (bits + np.uint32(0x7FFF) + ((bits >> np.uint32(16)) & np.uint32(1))) & np.uint32(0xFFFF0000)
+    return rounded.astype(np.uint32).view(np.float32).astype(float)
+
+
+def test_bf16_facts_the_text_states_by_bit_arithmetic():
+    assert _bf16(1 + 2.0**-8) == 1.0  # a tie, rounded to the even neighbour
+    assert _bf16(1 + 2.0**-8 + 2.0**-20) == 1 + 2.0**-7  # just past the tie rounds up
+    epsilon = min(2.0**-k for k in range(1, 20) if _bf16(1 + 2.0**-k) > 1)
+    assert epsilon == 2.0**-7
+    below_four = _bf16(4 - 2.0**-6)
+    assert below_four == 4 - 2.0**-6 and _bf16(4 - 2.0**-7 - 2.0**-20) == below_four  # spacing 2^-6 just below 4
+    for w, spacing_below in [(1, 2.0**-8), (2, 2.0**-7), (3, 2.0**-6), (4, 2.0**-6)]:
+        assert _bf16(w - spacing_below) == w - spacing_below and _bf16(w - spacing_below / 2 - 2.0**-20) == w - spacing_below
+        moves = _bf16(w - 0.005) != w  # the first update of the chapter's descent, downwards
+        assert moves == (spacing_below / 2 < 0.005), w
+    assert scale.bf16(1 + 2.0**-8) == _bf16(1 + 2.0**-8) and scale.bf16(3.01) == _bf16(3.01)
+
+
+def test_bf16_descent_stops_where_the_text_says_by_hand_rounding():
+    w_star = np.array([0.5, 1.5, 2.5, 3.5])
+    w = np.array([1.0, 2.0, 3.0, 4.0])
+    for _ in range(1000):
+        w = _bf16(w - 0.01 * (w - w_star))
+    np.testing.assert_array_equal(np.abs(w - w_star), [0.1953125, 0.390625, 0.5, 0.5])
+    np.testing.assert_array_equal(w, scale.bf16_descent(np.array([1.0, 2.0, 3.0, 4.0]), w_star, 0.01, 1000, master=False)[-1])
+
+
 # Section 6: surfaces
 
 
-def test_minima_fractions_fall_faster_than_two_to_the_minus_n():
+def test_minima_fractions_fall_faster_than_two_to_the_minus_d():
     counts = [round(landscape.positive_definite_fraction(n) * 20000) for n in range(1, 8)]
     assert counts == [9960, 2900, 520, 57, 2, 0, 0]
     assert landscape.positive_definite_fraction(3, seed=5) == pytest.approx(0.026, abs=0.004)  # other samples agree
     assert landscape.positive_definite_fraction(2, samples=200000, seed=1) == pytest.approx(0.146, abs=0.004)
+
+
+def test_what_the_hessian_decides_at_a_critical_point():
+    """All eigenvalues positive: a strict minimum; one negative: not a minimum; both signs: a saddle; zeros: undecided."""
+    grid = np.linspace(-0.5, 0.5, 101)
+    X, Y = np.meshgrid(grid, grid)
+    quartic_min, quartic_not_min = X**2 + Y**4, X**2 - Y**4  # both have the Hessian diag(2, 0) at the origin
+    assert quartic_min.min() == 0.0 and quartic_not_min.min() < 0
+    assert (-X**2 - Y**4).max() == 0.0  # one negative and one zero eigenvalue: a maximum, not a saddle
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        Q, _ = np.linalg.qr(rng.normal(size=(4, 4)))
+        eigenvalues = rng.uniform(0.1, 2.0, 4) * rng.choice([-1, 1], 4)
+        H = Q @ np.diag(eigenvalues) @ Q.T
+        values = np.einsum("ni,ij,nj->n", D := rng.normal(size=(500, 4)), H, D)
+        if np.all(eigenvalues > 0):
+            assert np.all(values > 0)
+        else:
+            negative = Q[:, np.argmin(eigenvalues)]
+            assert negative @ H @ negative < 0  # downhill along that eigenvector
+        if eigenvalues.min() < 0 < eigenvalues.max():
+            assert values.min() < 0 < values.max()
 
 
 def test_trained_network_is_the_lowest_point_of_its_plane(recipe_run):

@@ -123,20 +123,20 @@ def saddle_figure(dims: list[int], fractions: list[float], ax: Axes | None = Non
     ax = axes(ax)
     shown = [(d, f) for d, f in zip(dims, fractions) if f > 0]
     ax.semilogy(*zip(*shown), marker="o", color=PALETTE["blue"], label="all eigenvalues > 0 (a minimum)")
-    ax.semilogy(dims, [0.5**d for d in dims], ls="--", color=PALETTE["grey"], label="2^−n (independent signs)")
-    finish(ax, "Minima are rare among random critical points", "dimension n", "fraction of samples")
+    ax.semilogy(dims, [0.5**d for d in dims], ls="--", color=PALETTE["grey"], label="2^−d (independent signs)")
+    finish(ax, "Minima are rare among random critical points", "dimension d", "fraction of samples")
     return ax
 
 
 def surface_figure(alphas: np.ndarray, plane: np.ndarray, fig: Figure | None = None) -> Figure:
-    """Left: contours of log₁₀ ℓ on the plane (rows β, columns α). Right: the slice β = 0."""
+    """Left: contours of log₁₀ ℓ on the plane (rows c₂, columns c₁). Right: the slice c₂ = 0."""
     fig = _sized(fig)
     left, right = fig.subplots(1, 2)
     contour = left.contourf(alphas, alphas, np.log10(plane), levels=20, cmap="viridis")
     fig.colorbar(contour, ax=left, label="log₁₀ ℓ")
     left.plot([0], [0], marker="*", ms=12, color=PALETTE["red"], ls="", label="trained θ")
-    finish(left, "ℓ(θ + α d₁ + β d₂)", "α (along d₁)", "β (along d₂)")
-    right.semilogy(alphas, plane[len(alphas) // 2], color=PALETTE["blue"], label="β = 0")
+    finish(left, "ℓ(θ + c₁ d₁ + c₂ d₂)", "c₁ (along d₁)", "c₂ (along d₂)")
+    right.semilogy(alphas, plane[len(alphas) // 2], color=PALETTE["blue"], label="c₂ = 0")
     right.axvline(0, color=PALETTE["red"], lw=1, ls="--", label="trained θ")
-    finish(right, "A 1-D slice", "α (along d₁)", "loss ℓ (log scale)")
+    finish(right, "A 1-D slice", "c₁ (along d₁)", "loss ℓ (log scale)")
     return fig
