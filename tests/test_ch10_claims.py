@@ -284,3 +284,94 @@ def test_adam_step_right_after_an_outlier_is_045_lr():
     x, state = opt.step(x, np.full(3, 1.0), state)  # an outlier 1 000 times the usual gradient
     np.testing.assert_allclose(np.abs(x - before) / lr, 0.1 / np.sqrt(0.05), rtol=0.01)
     assert 0.1 / np.sqrt(0.05) == pytest.approx(0.45, abs=0.005)
+
+
+# Beyond the recipe: the rate against size, optimizer state, sharding, checkpointing, parallelism, fp16
+
+
+def test_gpt3_rates_fall_tenfold_over_1400_times_the_parameters():
+    sizes = np.array(list(scale.GPT3_LEARNING_RATES))
+    rates = np.array(list(scale.GPT3_LEARNING_RATES.values()))
+    assert np.all(np.diff(sizes) > 0) and np.all(np.diff(rates) < 0)
+    x, y = np.log(sizes), np.log(rates)
+    slope = np.sum((x - x.mean()) * (y - y.mean())) / np.sum((x - x.mean()) ** 2)  # least squares by hand
+    assert round(slope, 2) == -0.31
+    assert round(sizes[-1] / sizes[0]) == 1400 and round(rates[0] / rates[-1]) == 10
+
+
+def test_llama_7b_shapes_and_the_state_of_each_optimizer_by_closed_form():
+    d, layers, h, v = 4096, 32, 11008, 32000
+    count = layers * (4 * d * d + 3 * d * h + 2 * d) + 2 * v * d + d
+    shapes = scale.llama_shapes()
+    assert sum(int(np.prod(s)) for s in shapes.values()) == count and round(count / 1e9, 1) == 6.7  # "LLaMA 7B"
+    assert scale.optimizer_state_bytes(shapes, "adam") == 8 * count
+    assert scale.optimizer_state_bytes(shapes, "lion") == scale.optimizer_state_bytes(shapes, "muon") == 4 * count
+    adafactor_numbers = layers * (4 * 2 * d + 3 * (d + h) + 2 * d) + 2 * (v + d) + d  # r + c per matrix, v per vector
+    assert scale.optimizer_state_bytes(shapes, "adafactor") == 4 * adafactor_numbers
+    assert round(4 * adafactor_numbers / 1e9, 4) == 0.0113
+
+    def per_block(size: int) -> int:  # blocks of 2 048 numbers, each with an fp32 scale per state
+        return -(-size // 2048)
+
+    blocks = layers * (4 * per_block(d * d) + 3 * per_block(d * h) + 2 * per_block(d)) + 2 * per_block(v * d) + per_block(d)
+    assert scale.optimizer_state_bytes(shapes, "adam8bit") == 2 * count + 8 * blocks
+    assert round(scale.optimizer_state_bytes(shapes, "adam8bit") / 1e9, 1) == 13.5
+
+
+def test_fsdp_strategies_shard_what_the_zero_stages_shard():
+    psi, n = 7e9, 8
+    expected = {"NO_SHARD": 16 * psi, "SHARD_GRAD_OP": 2 * psi + 14 * psi / n, "FULL_SHARD": 16 * psi / n}
+    memory = scale.training_memory(psi, "adam", "mixed")
+    for strategy, stage in scale.FSDP_STRATEGIES.items():
+        assert scale.sharded_memory(memory, stage, n)["total"] == pytest.approx(expected[strategy], rel=1e-12)
+
+
+def _held_by_simulation(layers: int, every: int) -> int:
+    """Walk a backward pass with a checkpoint every ``every`` layers and count what is held at its busiest."""
+    if every == 1:
+        return layers
+    kept = list(range(0, layers, every))  # the layers whose input the forward pass keeps
+    busiest = 0
+    for segment, start in reversed(list(enumerate(kept))):
+        end = kept[segment + 1] if segment + 1 < len(kept) else layers
+        recomputed = end - start  # this segment's layer activations, rebuilt from its kept input
+        busiest = max(busiest, len(kept) + recomputed)
+    return busiest
+
+
+@pytest.mark.parametrize("layers", [1, 7, 12, 32, 48])
+def test_checkpointing_holds_what_a_simulated_backward_pass_holds(layers):
+    held = [scale.checkpointed_activations(layers, k) for k in range(1, layers + 1)]
+    assert held == [_held_by_simulation(layers, k) for k in range(1, layers + 1)]
+    if layers == 32:
+        assert held[0] == 32 and min(held) == 12 and held.index(12) + 1 == 4 and round(32 / 12, 1) == 2.7
+        assert abs(held.index(min(held)) + 1 - np.sqrt(32)) < 2
+
+
+def _gpipe_idle_fraction(stages: int, micro: int) -> float:
+    """Lay out the GPipe schedule slot by slot and count the idle (stage, slot) cells."""
+    busy = set()
+    for m in range(micro):
+        for s in range(stages):
+            busy.add((s, s + m))  # forward of micro-batch m on stage s
+            busy.add((s, micro + stages - 1 + (stages - 1 - s) + m))  # backward, last stage first
+    slots = 1 + max(slot for _, slot in busy)
+    return 1 - len(busy) / (stages * slots)
+
+
+@pytest.mark.parametrize("stages, micro", [(4, 8), (4, 32), (8, 32), (1, 5), (3, 1)])
+def test_pipeline_bubble_is_the_idle_share_of_the_schedule(stages, micro):
+    assert scale.pipeline_bubble(stages, micro) == pytest.approx(_gpipe_idle_fraction(stages, micro), abs=1e-12)
+
+
+def test_fp16_loses_what_falls_below_half_its_smallest_number_and_scaling_saves_it():
+    smallest = 2.0 ** (-14 - 10)  # fp16: 5 exponent bits (bias 15), 10 stored fraction bits
+    assert scale.fp16(smallest) == smallest and scale.fp16(smallest / 2) == 0.0 and scale.fp16(0.51 * smallest) == smallest
+    assert scale.fp16(1e-8) == 0.0 and np.isinf(scale.fp16(65520.0)) and scale.fp16(65519.0) == 65504.0
+    rng = np.random.default_rng(0)
+    gradients = 10 ** rng.uniform(-10, -2, 100_000) * rng.choice([-1, 1], 100_000)
+    expected = (np.log10(smallest / 2) + 10) / 8  # share of a log-uniform sample on [1e-10, 1e-2] at or below 2^-25
+    assert scale.fp16_lost_fraction(gradients) == pytest.approx(expected, abs=0.005) and round(expected, 2) == 0.31
+    assert scale.fp16_lost_fraction(gradients, 2.0**16) == 0.0  # 2^-25 / 2^16 is far below 1e-10
+    halvings = next(k for k in range(20) if 10.0 * 2.0 ** (16 - k) < 65520)
+    assert scale.loss_scale_halvings(10.0) == halvings == 4
