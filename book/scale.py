@@ -47,6 +47,8 @@ __all__ = [
     "recipe_optimizer",
     "sharded_memory",
     "training_memory",
+    "attention_saturation",
+    "z_loss_gradient",
 ]
 
 BF16 = ml_dtypes.bfloat16
@@ -242,3 +244,31 @@ def pipeline_bubble(stages: int, micro_batches: int) -> float:
     """The idle fraction of a GPipe schedule: (p − 1) / (m + p − 1) with p stages and m micro-batches."""
     p, m = require_count("stages", stages, 1), require_count("micro_batches", micro_batches, 1)
     return (p - 1) / (m + p - 1)
+
+
+def z_loss_gradient(logits: Any, weight: float = 1e-4) -> np.ndarray:
+    """The gradient of PaLM's auxiliary loss ``weight``·(log Z)², Z = Σ exp(logits), with respect to the logits (last
+    axis): 2·weight·log Z·softmax(logits). It pulls log Z towards 0, a direction the cross-entropy never pushes."""
+    z = np.asarray(logits, dtype=float)
+    top = z.max(axis=-1, keepdims=True)
+    log_z = top + np.log(np.sum(np.exp(z - top), axis=-1, keepdims=True))
+    return 2 * require_positive("weight", weight) * log_z * np.exp(z - log_z)
+
+
+def attention_saturation(scale: float, head_size: int = 16, positions: int = 32, qk_norm: bool = False,
+                         seed: int = 0) -> dict[str, float]:
+    """Attention of one query over ``positions`` keys whose entries grow with ``scale`` (random, seeded): the
+    weights' entropy in nats and the norm of the softmax Jacobian diag(p) − ppᵀ (its largest singular value).
+    With ``qk_norm`` the query and keys are normalised to length √head_size first, as QK-norm does."""
+    rng = np.random.default_rng(seed)
+    q = require_positive("scale", scale) * rng.normal(size=head_size)
+    k = scale * rng.normal(size=(require_count("positions", positions, 2), require_count("head_size", head_size, 1)))
+    if qk_norm:
+        q = np.sqrt(head_size) * q / np.linalg.norm(q)
+        k = np.sqrt(head_size) * k / np.linalg.norm(k, axis=1, keepdims=True)
+    scores = k @ q / np.sqrt(head_size)
+    p = np.exp(scores - scores.max())
+    p /= p.sum()
+    jacobian = np.diag(p) - np.outer(p, p)
+    return {"entropy": float(-np.sum(p * np.log(np.where(p > 0, p, 1.0)))),
+            "jacobian_norm": float(np.linalg.norm(jacobian, 2))}

@@ -375,3 +375,49 @@ def test_fp16_loses_what_falls_below_half_its_smallest_number_and_scaling_saves_
     assert scale.fp16_lost_fraction(gradients, 2.0**16) == 0.0  # 2^-25 / 2^16 is far below 1e-10
     halvings = next(k for k in range(20) if 10.0 * 2.0 ** (16 - k) < 65520)
     assert scale.loss_scale_halvings(10.0) == halvings == 4
+
+
+# Section 2: z-loss and QK-norm
+
+
+def _log_z(z: np.ndarray) -> float:
+    return float(np.log(np.sum(np.exp(z - z.max()))) + z.max())
+
+
+def test_z_loss_gradient_by_central_differences_and_what_it_adds_up_to():
+    rng = np.random.default_rng(3)
+    for z in [rng.normal(size=7), np.array([300.0, 298.0, 290.0]), rng.normal(size=4) * 20]:
+        h = 1e-6
+        numeric = np.array([(1e-4 * _log_z(z + h * e) ** 2 - 1e-4 * _log_z(z - h * e) ** 2) / (2 * h) for e in np.eye(len(z))])
+        np.testing.assert_allclose(scale.z_loss_gradient(z), numeric, rtol=1e-5, atol=1e-8)  # h = 1e-6 on (log Z)² ≈ 9
+        assert scale.z_loss_gradient(z).sum() == pytest.approx(2e-4 * _log_z(z), rel=1e-9)
+        p = np.exp(z - _log_z(z))
+        assert abs(np.sum(p - np.eye(len(z))[0])) < 1e-12  # the cross-entropy gradient p − y adds up to 0
+    assert round(_log_z(np.array([300.0, 298.0, 290.0])), 1) == 300.1
+    assert float(scale.bf16(257.0)) == 256.0 and float(scale.bf16(258.0)) == 258.0  # bf16's spacing at 256 is 2
+
+
+def _softmax_jacobian_norm_by_differences(scores: np.ndarray) -> float:
+    def softmax(s):
+        e = np.exp(s - s.max())
+        return e / e.sum()
+    h = 1e-6
+    jacobian = np.stack([(softmax(scores + h * e) - softmax(scores - h * e)) / (2 * h) for e in np.eye(len(scores))], axis=1)
+    return float(np.linalg.norm(jacobian, 2))
+
+
+def test_attention_saturates_as_q_and_k_grow_and_qk_norm_holds_it_still():
+    rng = np.random.default_rng(0)
+    q, k = rng.normal(size=16), rng.normal(size=(32, 16))  # the same draws as attention_saturation(seed=0)
+    for s in (0.25, 1.0, 2.0):
+        scores = (s * k) @ (s * q) / 4.0
+        ours = scale.attention_saturation(s)
+        assert ours["jacobian_norm"] == pytest.approx(_softmax_jacobian_norm_by_differences(scores), rel=1e-5)
+    entropies = [scale.attention_saturation(s)["entropy"] for s in (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)]
+    assert all(a > b for a, b in zip(entropies, entropies[1:])) and entropies[-2] < 0.01
+    assert entropies[0] == pytest.approx(np.log(32), abs=0.05)  # small scores: nearly uniform over 32 keys
+    assert scale.attention_saturation(4.0)["jacobian_norm"] < 1e-4
+    normed = [scale.attention_saturation(s, qk_norm=True) for s in (0.25, 1.0, 8.0)]
+    for r in normed:
+        assert r == pytest.approx(normed[0], rel=1e-9)
+    assert round(normed[0]["entropy"], 2) == 3.09 and round(normed[0]["jacobian_norm"], 2) == 0.14

@@ -234,3 +234,19 @@ def parallelism_figure(stages: int = 4, micro_batches: int = 8, fig: Figure | No
            "time slot", "")
     right.legend(fontsize=8, loc="lower right", ncols=3)
     return fig
+
+
+def saturation_figure(scales: np.ndarray, plain: list[dict[str, float]], normed: list[dict[str, float]],
+                      fig: Figure | None = None) -> Figure:
+    """Left: the entropy of one query's attention weights against the size of q and k, without and with QK-norm.
+    Right: the norm of the softmax Jacobian, the factor every gradient through the attention weights is multiplied by."""
+    fig = _sized(fig)
+    left, right = fig.subplots(1, 2)
+    for panel, key, title, ylabel in ((left, "entropy", "Attention collapses onto one key", "entropy of the weights (nats)"),
+                                      (right, "jacobian_norm", "…and its gradient vanishes", "‖diag(p) − ppᵀ‖ (log scale)")):
+        panel.plot(scales, [r[key] for r in plain], marker="o", color=PALETTE["red"], label="plain attention")
+        panel.plot(scales, [r[key] for r in normed], marker="s", color=PALETTE["blue"], label="with QK-norm")
+        panel.set_xscale("log")
+        finish(panel, title, "size of the entries of q and k", ylabel)
+    right.set_yscale("log")
+    return fig
