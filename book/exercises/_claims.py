@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -28,9 +29,10 @@ def _real(claim) -> float | None:
     return None
 
 
-def probed(measure: Callable[[float], float], *probes: Callable[[float], float]) -> Callable[[Callable], Callable]:
-    """An ``adapt``: ``claim()`` becomes ``(measure(probe(claim)) for probe in probes)``; an answer that is not one
-    finite real number comes back once per probe, so that the checker reports it as it is."""
+def probed(measure: Callable[[Any], float], *probes: Callable[[float], Any]) -> Callable[[Callable], Callable]:
+    """An ``adapt``: ``claim()`` becomes ``(measure(probe(claim)) for probe in probes)`` (a probe may hand ``measure``
+    the claim and a neighbour together); an answer that is not one finite real number comes back once per probe, so
+    that the checker reports it as it is."""
 
     def adapt(claim_fn: Callable) -> Callable:
         def measured():
