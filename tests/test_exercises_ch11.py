@@ -74,8 +74,9 @@ WRONG_ANSWERS = {
         (lambda: 1.0, "Try smaller α"),  # Laplace's rule
         (lambda: 0.01, "Try larger α"),
         (lambda: 0.5, "Try smaller α"),
-        (lambda: 0.12, "Try smaller α"),  # just past the edge of the window
-        (lambda: 0.06, "Try larger α"),
+        (lambda: 0.1, "Try smaller α"),  # the best of the chapter's short list, not the best α
+        (lambda: 0.12, "Try smaller α"),
+        (lambda: 0.075, "Try larger α"),
         (lambda: 0.0, "Try larger α"),  # no smoothing: unseen pairs get probability 0
         (lambda: 1e-6, "Try larger α"),
     ],

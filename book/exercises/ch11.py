@@ -273,21 +273,22 @@ def smoothing_gain(alphas: tuple[float, float]) -> float:
 
 
 def best_smoothing(learner: Callable) -> Result:
-    """Exploration 11.6: the learner's claim, the α with the lowest held-out cross-entropy, compared with 1.5 α and α/1.5."""
+    """Exploration 11.6: the learner's claim, the α with the lowest held-out cross-entropy, compared with 1.2 α and α/1.2."""
     return check_function(
         learner,
         lambda: 0.09,
         (Case((), "the add-α bigram model counted on the training text of the corpus, measured on its held-out text"),),
         mistakes=[
-            Mistake(lambda: 1.0, "α/1.5 gives a lower held-out loss: so much smoothing flattens every row towards "
+            Mistake(lambda: 1.0, "α/1.2 gives a lower held-out loss: so much smoothing flattens every row towards "
                                  "uniform, away from what the training text shows. Try smaller α."),
-            Mistake(lambda: 0.01, "1.5 × your α gives a lower held-out loss: with so little smoothing, pairs rare in "
+            Mistake(lambda: 0.01, "1.2 × your α gives a lower held-out loss: with so little smoothing, pairs rare in "
                                   "the training text get too little probability. Try larger α."),
         ],
-        hint="compute the held-out cross-entropy for α on a grid such as np.geomspace(1e-3, 10, 41) and keep the best.",
+        hint="compute the held-out cross-entropy for α on a grid finer than 1.2 × from one α to the next, such as "
+             "np.geomspace(1e-3, 10, 81), and keep the best.",
         compare=same_side(0.0),
         name="best_smoothing",
-        parts={"the held-out loss at your α minus that at 1.5 α": 0, "the held-out loss at your α minus that at α/1.5": 1},
+        parts={"the held-out loss at your α minus that at 1.2 α": 0, "the held-out loss at your α minus that at α/1.2": 1},
         parts_noun="differences",
-        adapt=probed(smoothing_gain, lambda alpha: (alpha, 1.5 * alpha), lambda alpha: (alpha, alpha / 1.5)),
+        adapt=probed(smoothing_gain, lambda alpha: (alpha, 1.2 * alpha), lambda alpha: (alpha, alpha / 1.2)),
     )
