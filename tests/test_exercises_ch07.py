@@ -123,6 +123,15 @@ def test_the_exploration_is_judged_by_an_independent_adam():
     assert check.adam_steps_to_half(lambda: k).passed
 
 
+def test_gradient_descent_needs_about_69_000_steps_as_the_exploration_says():
+    """Plain gradient descent at the same rate, x ← (1 − lr·10⁻³) x, counted step by step."""
+    x, k = 1.0, 0
+    while x > 0.5:
+        x -= check.EXPLORE_LR * check.EXPLORE_CURVATURE * x
+        k += 1
+    assert 69_000 <= k <= 69_500
+
+
 def test_the_checkers_agree_with_book_optim():
     from book.optim import adam, adamw
 

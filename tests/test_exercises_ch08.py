@@ -122,6 +122,7 @@ def test_the_exploration_edge_by_a_second_simulation():
         return False
 
     assert blows_up(28) and not blows_up(29)
+    assert blows_up(0)  # no warmup: the rate 0.5 at curvature 3 · 10² = 300 is far past 2/300
     assert solutions.shortest_warmup() == 29
 
 
