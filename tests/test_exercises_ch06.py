@@ -133,7 +133,7 @@ def test_numbers_the_exercise_notebook_states():
 def test_a_claim_is_read_as_one_real_number_whatever_its_type():
     for claim in (0.38, np.float64(0.38), np.array(0.38), np.float32(0.375), 0.38 + 0j):
         assert check.largest_stable_step(lambda: claim).passed, claim
-    for claim, said in ((True, "returned a bool"), ([0.38], "shape (1,)"), ("0.38", "returned a str"),
+    for claim, said in ((True, "bool"), ([0.38], "shape (1,)"), ("0.38", "returned a str"),
                         (float("inf"), "not a finite number")):
         result = check.largest_stable_step(lambda: claim)
         assert not result.passed and said in result.message, result.message

@@ -200,7 +200,7 @@ def _draw_range_test(rng: np.random.Generator) -> Case:
     turn = int(rng.integers(1, n - 1))  # the loss falls until here, then climbs and blows up
     steps = np.where(np.arange(n) < turn, rng.uniform(0.6, 1.0, n), rng.uniform(1.0, 2.5, n))
     losses = rng.uniform(0.5, 5) * np.cumprod(steps)
-    losses[-1] = max(losses[-1], 100 * losses.min())  # every curve blows up by its end
+    losses[-1] = max(losses[-1], 100 * losses.min(), 5 * losses[0])  # every curve blows up by its end, by any rule
     ending = rng.choice(["climb", "nan", "inf"])
     if ending != "climb":  # the first blow-up becomes an overflow
         above = ~(losses[1:] <= 4 * np.minimum.accumulate(losses)[:-1])
