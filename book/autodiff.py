@@ -17,6 +17,7 @@ stay in float64, where central differences are accurate).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -111,7 +112,7 @@ class Tensor:
             for parent, rule in tensor._edges:
                 contribution = unbroadcast(rule(tensor.grad), parent.data.shape)
                 total = contribution if parent.grad is None else parent.grad + contribution
-                parent.grad = np.asarray(total)  # numpy turns 0-d results into scalars
+                parent.grad = np.asarray(total, dtype=parent.data.dtype)  # numpy turns 0-d results into scalars
 
     def _output_gradient(self, grad: ArrayLike | None) -> np.ndarray:
         if grad is None:
@@ -473,7 +474,7 @@ def layer_norm(x: Tensor | ArrayLike, gain: Tensor | ArrayLike, bias: Tensor | A
     return node(normalised * w + _data(bias), (x, input_rule), (gain, lambda g: g * normalised), (bias, lambda g: g))
 
 
-_GELU_C = np.sqrt(2 / np.pi)
+_GELU_C = math.sqrt(2 / math.pi)  # a Python float: it keeps float32 arrays float32
 
 
 def gelu(x: Tensor | ArrayLike) -> Tensor:
