@@ -23,13 +23,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from book.autodiff import Tensor, cross_entropy, gelu, layer_norm, softmax
+from book.autodiff import Tensor, cross_entropy, gelu, layer_norm, node, reuse_freed_memory
+
+reuse_freed_memory()  # a training step allocates hundreds of arrays of a few MB: reuse them rather than remap them
 
 __all__ = [
     "GPTConfig",
     "parameter_shapes",
     "init_params",
     "logits",
+    "self_attention",
     "attention_weights",
     "loss",
     "loss_and_grads",
@@ -122,19 +125,48 @@ def _causal_mask(T: int) -> np.ndarray:
     return np.triu(np.full((T, T), -np.inf), k=1)
 
 
-def _attention(p: dict, prefix: str, config: GPTConfig, x: Tensor, maps: list | None) -> Tensor:
-    """Causal multi-head self-attention of x (batch, T, C); appends the weights (batch, heads, T, T) to ``maps``."""
-    B, T, C = x.shape
-    H, d = config.n_head, config.head_size
-    qkv = (x @ p[prefix + "W_qkv"] + p[prefix + "b_qkv"]).reshape(B, T, 3, H, d).transpose(2, 0, 3, 1, 4)
-    q, k, v = qkv[0], qkv[1], qkv[2]  # each (B, H, T, d)
-    scores = q @ k.transpose(0, 1, 3, 2)
-    if config.scale_attention:
-        scores = scores * (1 / math.sqrt(d))
-    weights = softmax(scores + _causal_mask(T), axis=-1)
+def self_attention(qkv: Tensor, n_head: int, *, scale: bool = True, maps: list | None = None) -> Tensor:
+    """Causal multi-head self-attention as one node: ``qkv`` (batch, T, 3C) holds the queries, keys and values of
+    every position side by side; head h of position t returns Σ_s P[t, s] v_s with P = softmax(q_t·k_s / √d) over
+    s ≤ t (without the 1/√d when ``scale`` is False). Output (batch, T, C); the weights P (batch, heads, T, T) are
+    appended to ``maps`` if given.
+
+    Backward, with G the gradient of the heads' outputs: dV = Pᵀ G, dP = G Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)) (the
+    softmax rule), dQ = dS K / √d and dK = dSᵀ Q / √d.
+    """
+    data = qkv.data if isinstance(qkv, Tensor) else np.asarray(qkv)
+    B, T, three_c = data.shape
+    C = three_c // 3
+    d = C // n_head
+    q, k, v = data.reshape(B, T, 3, n_head, d).transpose(2, 0, 3, 1, 4)  # each (B, H, T, d), views
+    factor = 1 / math.sqrt(d) if scale else 1.0
+    scores = np.matmul(q, k.transpose(0, 1, 3, 2))
+    scores *= factor
+    scores += _causal_mask(T)
+    p = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    p /= p.sum(axis=-1, keepdims=True)
     if maps is not None:
-        maps.append(weights.data)
-    heads = (weights @ v).transpose(0, 2, 1, 3).reshape(B, T, C)
+        maps.append(p)
+
+    def rule(g: np.ndarray) -> np.ndarray:
+        dy = g.reshape(B, T, n_head, d).transpose(0, 2, 1, 3)
+        dp = np.matmul(dy, v.transpose(0, 1, 3, 2))
+        ds = dp - (dp * p).sum(axis=-1, keepdims=True)
+        ds *= p
+        ds *= factor
+        out = np.empty((B, T, 3, n_head, d), dtype=g.dtype)
+        out[:, :, 0] = np.matmul(ds, k).transpose(0, 2, 1, 3)
+        out[:, :, 1] = np.matmul(ds.transpose(0, 1, 3, 2), q).transpose(0, 2, 1, 3)
+        out[:, :, 2] = np.matmul(p.transpose(0, 1, 3, 2), dy).transpose(0, 2, 1, 3)
+        return out.reshape(B, T, three_c)
+
+    return node(np.matmul(p, v).transpose(0, 2, 1, 3).reshape(B, T, C), (qkv, rule))
+
+
+def _attention(p: dict, prefix: str, config: GPTConfig, x: Tensor, maps: list | None) -> Tensor:
+    """The attention sublayer of x (batch, T, C): project to queries, keys and values, attend, project back."""
+    qkv = x @ p[prefix + "W_qkv"] + p[prefix + "b_qkv"]
+    heads = self_attention(qkv, config.n_head, scale=config.scale_attention, maps=maps)
     return heads @ p[prefix + "W_proj"] + p[prefix + "b_proj"]
 
 

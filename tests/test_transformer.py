@@ -216,3 +216,38 @@ def test_bad_configs_and_inputs_are_refused_with_one_clear_sentence():
         tr.loss_and_grads(params, TINY, np.array([[0, 1]]), np.array([0, 1]))
     with pytest.raises(ValueError, match="params must hold every parameter of the config; missing ln_f.bias"):
         tr.logits({k: v for k, v in params.items() if k != "ln_f.bias"}, TINY, np.array([[0]]))
+
+
+def composed_attention(qkv, n_head, scale):
+    """The same attention from book.autodiff's elementary operations: reshape, transpose, batched matmul, softmax."""
+    from book.autodiff import softmax
+
+    B, T, three_c = qkv.shape
+    C, d = three_c // 3, three_c // 3 // n_head
+    parts = qkv.reshape(B, T, 3, n_head, d).transpose(2, 0, 3, 1, 4)
+    q, k, v = parts[0], parts[1], parts[2]
+    scores = q @ k.transpose(0, 1, 3, 2) * (1 / math.sqrt(d) if scale else 1.0)
+    weights = softmax(scores + np.triu(np.full((T, T), -np.inf), 1), axis=-1)
+    return (weights @ v).transpose(0, 2, 1, 3).reshape(B, T, C)
+
+
+@pytest.mark.parametrize("scale", [True, False])
+def test_fused_self_attention_matches_the_composition_and_central_differences(scale):
+    rng = np.random.default_rng(12)
+    qkv = rng.standard_normal((2, 4, 18))  # 3 heads of width 2: a shape the model tests do not use
+    weights = rng.standard_normal((2, 4, 6))
+    fused, composed = Tensor(qkv), Tensor(qkv)
+    (tr.self_attention(fused, 3, scale=scale) * weights).sum().backward()
+    (composed_attention(composed, 3, scale) * weights).sum().backward()
+    assert np.allclose(tr.self_attention(qkv, 3, scale=scale).data, composed_attention(Tensor(qkv), 3, scale).data,
+                       rtol=1e-13)
+    assert np.allclose(fused.grad, composed.grad, rtol=1e-12, atol=1e-15)
+    assert check_grad(lambda t: (tr.self_attention(t, 3, scale=scale) * weights).sum(), qkv) < 1e-8
+
+
+def test_reuse_freed_memory_tunes_glibc_and_declines_elsewhere():
+    import platform
+
+    from book.autodiff import reuse_freed_memory
+
+    assert reuse_freed_memory() is (platform.libc_ver()[0] == "glibc")
