@@ -251,3 +251,34 @@ def test_reuse_freed_memory_tunes_glibc_and_declines_elsewhere():
     from book.autodiff import reuse_freed_memory
 
     assert reuse_freed_memory() is (platform.libc_ver()[0] == "glibc")
+
+
+def test_evaluate_scores_every_character_after_the_first_in_consecutive_windows():
+    params = perturbed(TINY, size=0.3)
+    ids = np.random.default_rng(13).integers(0, 7, 13)  # 12 predictions: windows of 5, 5 and 2
+    losses = []
+    for start in range(0, 12, 5):
+        window = ids[start:min(start + 5, 12)]
+        scores = tr.logits(params, TINY, window[None]).data[0]
+        log_p = scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+        losses += [-log_p[t, ids[start + t + 1]] for t in range(window.size)]
+    assert len(losses) == 12
+    assert tr.evaluate(params, TINY, ids, batch_size=1) == pytest.approx(np.mean(losses), rel=1e-12)
+    assert tr.evaluate(params, TINY, ids, batch_size=7) == pytest.approx(np.mean(losses), rel=1e-12)
+    with pytest.raises(ValueError, match="at least 2 ids"):
+        tr.evaluate(params, TINY, np.array([1]))
+
+
+def test_generate_is_seeded_and_at_low_temperature_takes_the_most_likely_id():
+    params = perturbed(TINY, size=0.5)
+    prompt = np.array([1, 2])
+    drawn = tr.generate(params, TINY, prompt, 8, temperature=1.0, seed=3)
+    assert drawn.shape == (8,) and drawn.min() >= 0 and drawn.max() < 7
+    assert np.array_equal(drawn, tr.generate(params, TINY, prompt, 8, temperature=1.0, seed=3))
+    greedy = tr.generate(params, TINY, prompt, 6, temperature=1e-4, seed=0)
+    ids = list(prompt)
+    for _ in range(6):
+        ids.append(int(np.argmax(tr.logits(params, TINY, np.array([ids[-5:]])).data[0, -1])))
+    assert greedy.tolist() == ids[2:]
+    with pytest.raises(ValueError, match="temperature"):
+        tr.generate(params, TINY, prompt, 3, temperature=0.0)
