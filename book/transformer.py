@@ -143,7 +143,10 @@ def self_attention(qkv: Tensor, n_head: int, *, scale: bool = True, maps: list |
     Backward, with G the gradient of the heads' outputs: dV = Pᵀ G, dP = G Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)) (the
     softmax rule), dQ = dS K / √d and dK = dSᵀ Q / √d.
     """
-    data = qkv.data if isinstance(qkv, Tensor) else np.asarray(qkv)
+    data = qkv.data if isinstance(qkv, Tensor) else np.asarray(qkv, dtype=float)
+    n_head = require_count("n_head", n_head, 1)
+    if data.ndim != 3 or data.shape[2] % (3 * n_head):
+        raise ValueError(f"qkv must have shape (batch, T, 3C) with C divisible by n_head = {n_head}, got {data.shape}")
     B, T, three_c = data.shape
     C = three_c // 3
     d = C // n_head

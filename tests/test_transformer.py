@@ -214,6 +214,8 @@ def test_bad_configs_and_inputs_are_refused_with_one_clear_sentence():
         tr.logits(params, TINY, np.array([[0, 7]]))
     with pytest.raises(ValueError, match="targets must be integer ids"):
         tr.loss_and_grads(params, TINY, np.array([[0, 1]]), np.array([0, 1]))
+    with pytest.raises(ValueError, match=re.escape("qkv must have shape (batch, T, 3C) with C divisible by n_head = 4")):
+        tr.self_attention(np.zeros((1, 2, 18)), 4)
     with pytest.raises(ValueError, match="params must hold every parameter of the config; missing ln_f.bias"):
         tr.logits({k: v for k, v in params.items() if k != "ln_f.bias"}, TINY, np.array([[0]]))
 
