@@ -29,7 +29,9 @@ from book._validate import require_callable, require_finite_array, require_posit
 from book.calculus import default_step
 from book.functions import sigmoid
 
-__all__ = ["Tensor", "node", "precision", "reuse_freed_memory", "topological_order", "unbroadcast", "grad", "check_grad"]
+__all__ = [
+    "Tensor", "node", "precision", "reuse_freed_memory", "topological_order", "unbroadcast", "grad", "check_grad",
+]
 
 Rule = Callable[[np.ndarray], np.ndarray]
 
@@ -530,7 +532,8 @@ def cross_entropy(scores: Tensor | ArrayLike, targets: ArrayLike) -> Tensor:
         raise ValueError(f"targets must be integers of shape {data.shape[:-1]} (the scores' shape without the last "
                          f"axis), got {ids.dtype} of shape {ids.shape}")
     if ids.size and (ids.min() < 0 or ids.max() >= data.shape[-1]):
-        raise ValueError(f"targets must be class ids in 0..{data.shape[-1] - 1}, got values in {ids.min()}..{ids.max()}")
+        raise ValueError(f"targets must be class ids in 0..{data.shape[-1] - 1}, "
+                         f"got values in {ids.min()}..{ids.max()}")
     flat, picks = data.reshape(-1, data.shape[-1]), ids.reshape(-1)
     rows = np.arange(picks.size)
     top = flat.max(axis=1, keepdims=True)

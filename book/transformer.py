@@ -74,7 +74,8 @@ class GPTConfig:
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         if self.n_embd % self.n_head:
-            raise ValueError(f"n_embd must be divisible by n_head, got n_embd = {self.n_embd} and n_head = {self.n_head}")
+            raise ValueError(f"n_embd must be divisible by n_head, "
+                             f"got n_embd = {self.n_embd} and n_head = {self.n_head}")
         for name in ("residual", "scale_attention"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")

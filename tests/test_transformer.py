@@ -27,7 +27,8 @@ def flat_loss(params, config, idx, targets):
     starts = np.concatenate([[0], ends[:-1]])
 
     def f(x):
-        return tr.loss({n: x[a:b].reshape(params[n].shape) for n, a, b in zip(names, starts, ends)}, config, idx, targets)
+        unflat = {n: x[a:b].reshape(params[n].shape) for n, a, b in zip(names, starts, ends)}
+        return tr.loss(unflat, config, idx, targets)
 
     return f, np.concatenate([params[n].ravel() for n in names])
 
@@ -49,7 +50,8 @@ def test_whole_model_loss_gradient_matches_central_differences(config):
     up, down = ({**params, name: params[name] + s * h * (np.arange(params[name].size).reshape(params[name].shape)
                                                          == np.ravel_multi_index(where, params[name].shape))}
                 for s in (1, -1))
-    central = (tr.loss_and_grads(up, config, idx, targets)[0] - tr.loss_and_grads(down, config, idx, targets)[0]) / (2 * h)
+    ahead, behind = (tr.loss_and_grads(shifted, config, idx, targets)[0] for shifted in (up, down))
+    central = (ahead - behind) / (2 * h)
     assert grads[name][where] == pytest.approx(central, rel=1e-6, abs=1e-9)
 
 
@@ -123,7 +125,9 @@ def test_attention_of_the_first_layer_is_the_softmax_of_scaled_query_key_product
 
 
 def test_parameter_count_matches_init_params_and_the_twelve_l_c_squared_rule():
-    for config in (TINY, tr.GPTConfig(65, 64, 2, 4, 64), tr.GPTConfig(65, 64, 4, 4, 128), tr.GPTConfig(50257, 1024, 12, 12, 768)):
+    configs = (TINY, tr.GPTConfig(65, 64, 2, 4, 64), tr.GPTConfig(65, 64, 4, 4, 128),
+               tr.GPTConfig(50257, 1024, 12, 12, 768))
+    for config in configs:
         L, C, V, T = config.n_layer, config.n_embd, config.vocab_size, config.block_size
         per_block = (2 * C) + (C * 3 * C + 3 * C) + (C * C + C) + (2 * C) + (C * 4 * C + 4 * C) + (4 * C * C + C)
         assert tr.parameter_count(config) == L * per_block + V * C + T * C + 2 * C
@@ -208,13 +212,14 @@ def test_bad_configs_and_inputs_are_refused_with_one_clear_sentence():
     with pytest.raises(ValueError, match="residual must be True or False"):
         tr.GPTConfig(7, 5, 1, 2, 8, residual=1)
     params = tr.init_params(TINY)
-    with pytest.raises(ValueError, match=re.escape("idx must be integer ids of shape (batch, T) with 1 ≤ T ≤ block_size = 5")):
+    message = "idx must be integer ids of shape (batch, T) with 1 ≤ T ≤ block_size = 5"
+    with pytest.raises(ValueError, match=re.escape(message)):
         tr.logits(params, TINY, np.zeros((1, 6), dtype=int))
     with pytest.raises(ValueError, match=re.escape("idx must be token ids in 0..6, got values in 0..7")):
         tr.logits(params, TINY, np.array([[0, 7]]))
     with pytest.raises(ValueError, match="targets must be integer ids"):
         tr.loss_and_grads(params, TINY, np.array([[0, 1]]), np.array([0, 1]))
-    with pytest.raises(ValueError, match=re.escape("qkv must have shape (batch, T, 3C) with C divisible by n_head = 4")):
+    with pytest.raises(ValueError, match=re.escape("qkv must have shape (batch, T, 3C) with C divisible by n_head = 4,")):
         tr.self_attention(np.zeros((1, 2, 18)), 4)
     with pytest.raises(ValueError, match="params must hold every parameter of the config; missing ln_f.bias"):
         tr.logits({k: v for k, v in params.items() if k != "ln_f.bias"}, TINY, np.array([[0]]))
