@@ -46,6 +46,7 @@ __all__ = [
     "evaluate",
     "generate",
     "parameter_count",
+    "decays",
     "approximate_parameter_count",
     "training_flops_per_token",
 ]
@@ -270,6 +271,16 @@ def generate(params: dict, config: GPTConfig, prompt: np.ndarray, length: int, t
         p = np.exp(scores - scores.max())
         ids.append(int(rng.choice(config.vocab_size, p=p / p.sum())))
     return np.array(ids[len(ids) - length:], dtype=np.int64)
+
+
+def decays(name: str) -> bool:
+    """Whether weight decay applies to the parameter ``name``: the weight matrices and the embeddings, as in GPT-2 and
+    nanoGPT; not the biases and LayerNorm gains (a mask for AdamW).
+
+    >>> decays("block0.mlp.W_in"), decays("token_embedding"), decays("block0.mlp.b_in"), decays("ln_f.gain")
+    (True, True, False, False)
+    """
+    return name.rsplit(".", 1)[-1].startswith("W_") or name.endswith("_embedding")
 
 
 def parameter_count(config: GPTConfig) -> int:

@@ -289,3 +289,8 @@ def test_generate_is_seeded_and_at_low_temperature_takes_the_most_likely_id():
     assert greedy.tolist() == ids[2:]
     with pytest.raises(ValueError, match="temperature"):
         tr.generate(params, TINY, prompt, 3, temperature=0.0)
+
+
+def test_weight_decay_applies_to_exactly_the_matrices_and_embeddings():
+    params = tr.init_params(tr.GPTConfig(7, 5, 3, 2, 8))
+    assert {name for name in params if tr.decays(name)} == {name for name, v in params.items() if v.ndim == 2}
