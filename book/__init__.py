@@ -13,7 +13,8 @@ One idea per module:
 - ``networks`` (small networks and losses differentiated by ``autodiff``), ``scale`` (the large-model recipe,
   clipping, gradient accumulation, training-state memory and sharding, bf16), ``landscape`` (saddles, loss-surface
   slices), ``lm`` (the MLP character-level language model), ``transformer`` (a GPT-style transformer on
-  ``autodiff``), ``data`` (the bundled data sets);
+  ``autodiff``), ``text`` (Tiny Shakespeare, its vocabulary and split), ``ngram`` (language models by counting),
+  ``data`` (the bundled data sets);
 - ``explore`` (live and static slider figures), ``plotting`` (the figure style), ``display`` (showing the library's
   code in a notebook), ``checks`` (exercise checkers); ``exercises`` holds one checker module per chapter and
   ``figures`` one module of figure functions per chapter.
