@@ -124,12 +124,13 @@ WRONG_ANSWERS = {
     "parameter_count": [
         (lambda V, k, L, h, d: 12 * L * d * d + (V + k) * d, "that is the approximation"),
         (_count(lambda V, k, L, h, d: -k * d), "position embeddings"),
-        (_count(lambda V, k, L, h, d: -d * V), "output matrix"),
+        (_count(lambda V, k, L, h, d: d * V), "the output head is tied"),
         (_count(lambda V, k, L, h, d: (h - 1) * L * 4 * d * d), "do not multiply it"),
         (_count(lambda V, k, L, h, d: -4 * L * d - 2 * d), "two vectors of n_embd"),
         (_count(lambda V, k, L, h, d: -L * 9 * d), None),  # the linear layers' biases forgotten
         (_count(lambda V, k, L, h, d: -4 * L * d * d), None),  # an MLP of width 2d
         (_count(lambda V, k, L, h, d: -2 * d), None),  # no final LayerNorm
+        (_count(lambda V, k, L, h, d: d * V + V), None),  # an untied head with a bias
         (_count(lambda V, k, L, h, d: (L - 1) * -(12 * d * d + 13 * d)), None),  # one block only
     ],
     "encode": [
@@ -232,3 +233,12 @@ def test_the_exploration_accepts_a_fresh_simulation_and_claims_near_the_measured
     assert check.saturating_dimension(lambda: measured * 1.2).passed
     assert not check.saturating_dimension(lambda: measured * 1.3).passed
     assert not check.saturating_dimension(lambda: measured / 1.3).passed
+
+
+def test_the_parameter_count_exercise_counts_the_library_model():
+    """The exercise's model is the chapter's: the same count as the shapes book.transformer builds."""
+    from book.transformer import GPTConfig, parameter_shapes
+
+    for sizes in [(65, 64, 2, 4, 64), (3, 1, 1, 1, 1), (50257, 1024, 12, 12, 768), (7, 5, 3, 2, 6)]:
+        shapes = parameter_shapes(GPTConfig(*sizes))
+        assert solution.parameter_count(*sizes) == sum(int(np.prod(shape)) for shape in shapes.values())

@@ -173,7 +173,7 @@ def causal_weights(learner: Callable) -> Result:
 def _parameter_count(vocab_size, block_size, n_layer, n_head, n_embd):
     d = n_embd
     block = 2 * d + (3 * d * d + 3 * d) + (d * d + d) + 2 * d + (4 * d * d + 4 * d) + (4 * d * d + d)
-    return (vocab_size + block_size) * d + n_layer * block + 2 * d + d * vocab_size
+    return (vocab_size + block_size) * d + n_layer * block + 2 * d
 
 
 def _draw_config(rng: np.random.Generator) -> Case:
@@ -188,7 +188,7 @@ def _count_cases() -> tuple[Case, ...]:
         Case((65, 64, 2, 4, 64), "the chapter's shape: V = 65, block 64, 2 layers, 4 heads, width 64"),
         Case((65, 64, 2, 1, 64), "the same with 1 head (the count does not change)"),
         Case((3, 1, 1, 1, 1), "V = 3, block 1, 1 layer, 1 head, width 1"),
-        Case((50257, 1024, 12, 12, 768), "GPT-2 small's shape (untied head)"),
+        Case((50257, 1024, 12, 12, 768), "GPT-2 small's shape: V = 50257, block 1024, 12 layers, 12 heads, width 768"),
         *generated(_draw_config, count=20, seed=4),
     )
 
@@ -200,14 +200,14 @@ def parameter_count(learner: Callable) -> Result:
         _parameter_count,
         _count_cases(),
         mistakes=(
-            Mistake(lambda V, k, L, h, d: 12 * L * d * d + (V + k) * d, "that is the approximation: add every bias, LayerNorm's gains and shifts, the final LayerNorm and the output matrix."),
+            Mistake(lambda V, k, L, h, d: 12 * L * d * d + (V + k) * d, "that is the approximation: add every bias, LayerNorm's gains and shifts, and the final LayerNorm."),
             Mistake(lambda V, k, L, h, d: _parameter_count(V, k, L, h, d) - k * d, "the position embeddings (block_size × n_embd) are missing."),
-            Mistake(lambda V, k, L, h, d: _parameter_count(V, k, L, h, d) - d * V, "the output matrix (n_embd × vocab_size) is missing: the head is not tied to the token embedding."),
+            Mistake(lambda V, k, L, h, d: _parameter_count(V, k, L, h, d) + d * V, "the output head is tied: it reuses the token embedding (scores = x Eᵀ), so it adds no parameters."),
             Mistake(lambda V, k, L, h, d: _parameter_count(V, k, L, h, d) + (h - 1) * L * 4 * d * d, "the heads split the width, they do not multiply it: the count does not depend on n_head."),
             Mistake(lambda V, k, L, h, d: _parameter_count(V, k, L, h, d) - 4 * L * d - 2 * d, "LayerNorm has two vectors of n_embd (gain and shift): count them, and the final LayerNorm's."),
         ),
         hint="per block: two LayerNorms (2d each), q/k/v (3d² + 3d), the output projection (d² + d), the MLP "
-             "(4d² + 4d and 4d² + d); plus the embeddings (V + block)·d, the final LayerNorm 2d and the output matrix d·V.",
+             "(4d² + 4d and 4d² + d); plus the embeddings (V + block)·d and the final LayerNorm 2d; the head reuses the token embedding.",
         compare=close_to(rtol=0.0, atol=0.0),
         name="parameter_count",
     )

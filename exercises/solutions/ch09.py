@@ -27,13 +27,13 @@ def causal_weights(scores):
 
 
 def parameter_count(vocab_size, block_size, n_layer, n_head, n_embd):
-    """Embeddings, n_layer blocks (two LayerNorms, attention, MLP), the final LayerNorm and the output matrix."""
+    """Embeddings, n_layer blocks (two LayerNorms, attention, MLP) and the final LayerNorm; the head is tied."""
     d = n_embd
     layernorm = 2 * d  # a gain and a shift
     attention = (3 * d * d + 3 * d) + (d * d + d)  # q, k, v for all heads together, then the output projection
     mlp = (d * 4 * d + 4 * d) + (4 * d * d + d)
     block = 2 * layernorm + attention + mlp
-    return (vocab_size + block_size) * d + n_layer * block + layernorm + d * vocab_size
+    return (vocab_size + block_size) * d + n_layer * block + layernorm  # the head reuses the token embedding
 
 
 def encode(text):
