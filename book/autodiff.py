@@ -17,6 +17,7 @@ stay in float64, where central differences are accurate).
 
 from __future__ import annotations
 
+import ctypes
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,11 +29,25 @@ from book._validate import require_callable, require_finite_array, require_posit
 from book.calculus import default_step
 from book.functions import sigmoid
 
-__all__ = ["Tensor", "node", "precision", "topological_order", "unbroadcast", "grad", "check_grad"]
+__all__ = [
+    "Tensor", "node", "precision", "reuse_freed_memory", "topological_order", "unbroadcast", "grad", "check_grad",
+]
 
 Rule = Callable[[np.ndarray], np.ndarray]
 
 _FLOAT = {"dtype": np.dtype(np.float64)}
+
+
+def reuse_freed_memory() -> bool:
+    """Ask the C library (glibc) to keep freed blocks of up to 32 MB for reuse instead of handing them back to the
+    operating system; True if it could. Every operation allocates arrays of a few MB; without this, each is mapped
+    afresh and its pages faulted in one by one, which takes longer than the arithmetic done on it."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        mmap_threshold, trim_threshold = -3, -1  # glibc's M_MMAP_THRESHOLD and M_TRIM_THRESHOLD
+        return bool(libc.mallopt(mmap_threshold, 32 << 20)) and bool(libc.mallopt(trim_threshold, 1 << 30))
+    except (OSError, AttributeError):  # not glibc: nothing to tune
+        return False
 
 
 @contextmanager
@@ -487,8 +502,19 @@ def gelu(x: Tensor | ArrayLike) -> Tensor:
     square = data * data  # not data**3: numpy's general power is slower than the tanh itself
     t = np.tanh(_GELU_C * data * (1 + 0.044715 * square))
 
-    def rule(g: np.ndarray) -> np.ndarray:
-        return g * (0.5 * (1 + t) + 0.5 * _GELU_C * data * (1 - t * t) * (1 + 3 * 0.044715 * square))
+    def rule(g: np.ndarray) -> np.ndarray:  # g · (½(1 + t) + ½ x (1 − t²) √(2/π) (1 + 3·0.044715 x²)), in place
+        slope = t * t
+        np.subtract(1.0, slope, out=slope)
+        slope *= data
+        slope *= 0.5 * _GELU_C
+        inner = square * (3 * 0.044715)
+        inner += 1.0
+        slope *= inner
+        slope += 0.5
+        np.multiply(t, 0.5, out=inner)
+        slope += inner
+        slope *= g
+        return slope
 
     return node(0.5 * data * (1 + t), (x, rule))
 
@@ -506,7 +532,8 @@ def cross_entropy(scores: Tensor | ArrayLike, targets: ArrayLike) -> Tensor:
         raise ValueError(f"targets must be integers of shape {data.shape[:-1]} (the scores' shape without the last "
                          f"axis), got {ids.dtype} of shape {ids.shape}")
     if ids.size and (ids.min() < 0 or ids.max() >= data.shape[-1]):
-        raise ValueError(f"targets must be class ids in 0..{data.shape[-1] - 1}, got values in {ids.min()}..{ids.max()}")
+        raise ValueError(f"targets must be class ids in 0..{data.shape[-1] - 1}, "
+                         f"got values in {ids.min()}..{ids.max()}")
     flat, picks = data.reshape(-1, data.shape[-1]), ids.reshape(-1)
     rows = np.arange(picks.size)
     top = flat.max(axis=1, keepdims=True)

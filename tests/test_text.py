@@ -24,7 +24,8 @@ def test_the_shipped_file_is_tiny_shakespeare_byte_for_byte(whole):
 def test_cut_points_are_the_floors_of_90_and_95_percent():
     n = text.TEXT_LENGTH
     assert text.TRAIN_END == n * 90 // 100 and text.VALIDATION_END == n * 95 // 100
-    assert text.TRAIN_END / n == pytest.approx(0.90, abs=1e-6) and text.VALIDATION_END / n == pytest.approx(0.95, abs=1e-6)
+    assert text.TRAIN_END / n == pytest.approx(0.90, abs=1e-6)
+    assert text.VALIDATION_END / n == pytest.approx(0.95, abs=1e-6)
 
 
 def test_the_three_blocks_do_not_overlap_and_cover_the_text_in_order(whole):

@@ -27,7 +27,8 @@ def flat_loss(params, config, idx, targets):
     starts = np.concatenate([[0], ends[:-1]])
 
     def f(x):
-        return tr.loss({n: x[a:b].reshape(params[n].shape) for n, a, b in zip(names, starts, ends)}, config, idx, targets)
+        unflat = {n: x[a:b].reshape(params[n].shape) for n, a, b in zip(names, starts, ends)}
+        return tr.loss(unflat, config, idx, targets)
 
     return f, np.concatenate([params[n].ravel() for n in names])
 
@@ -49,7 +50,8 @@ def test_whole_model_loss_gradient_matches_central_differences(config):
     up, down = ({**params, name: params[name] + s * h * (np.arange(params[name].size).reshape(params[name].shape)
                                                          == np.ravel_multi_index(where, params[name].shape))}
                 for s in (1, -1))
-    central = (tr.loss_and_grads(up, config, idx, targets)[0] - tr.loss_and_grads(down, config, idx, targets)[0]) / (2 * h)
+    ahead, behind = (tr.loss_and_grads(shifted, config, idx, targets)[0] for shifted in (up, down))
+    central = (ahead - behind) / (2 * h)
     assert grads[name][where] == pytest.approx(central, rel=1e-6, abs=1e-9)
 
 
@@ -123,7 +125,9 @@ def test_attention_of_the_first_layer_is_the_softmax_of_scaled_query_key_product
 
 
 def test_parameter_count_matches_init_params_and_the_twelve_l_c_squared_rule():
-    for config in (TINY, tr.GPTConfig(65, 64, 2, 4, 64), tr.GPTConfig(65, 64, 4, 4, 128), tr.GPTConfig(50257, 1024, 12, 12, 768)):
+    configs = (TINY, tr.GPTConfig(65, 64, 2, 4, 64), tr.GPTConfig(65, 64, 4, 4, 128),
+               tr.GPTConfig(50257, 1024, 12, 12, 768))
+    for config in configs:
         L, C, V, T = config.n_layer, config.n_embd, config.vocab_size, config.block_size
         per_block = (2 * C) + (C * 3 * C + 3 * C) + (C * C + C) + (2 * C) + (C * 4 * C + 4 * C) + (4 * C * C + C)
         assert tr.parameter_count(config) == L * per_block + V * C + T * C + 2 * C
@@ -208,11 +212,101 @@ def test_bad_configs_and_inputs_are_refused_with_one_clear_sentence():
     with pytest.raises(ValueError, match="residual must be True or False"):
         tr.GPTConfig(7, 5, 1, 2, 8, residual=1)
     params = tr.init_params(TINY)
-    with pytest.raises(ValueError, match=re.escape("idx must be integer ids of shape (batch, T) with 1 ≤ T ≤ block_size = 5")):
+    message = "idx must be integer ids of shape (batch, T) with 1 ≤ T ≤ block_size = 5"
+    with pytest.raises(ValueError, match=re.escape(message)):
         tr.logits(params, TINY, np.zeros((1, 6), dtype=int))
     with pytest.raises(ValueError, match=re.escape("idx must be token ids in 0..6, got values in 0..7")):
         tr.logits(params, TINY, np.array([[0, 7]]))
     with pytest.raises(ValueError, match="targets must be integer ids"):
         tr.loss_and_grads(params, TINY, np.array([[0, 1]]), np.array([0, 1]))
+    with pytest.raises(ValueError, match=re.escape("qkv must have shape (batch, T, 3C) with C divisible by n_head = 4,")):
+        tr.self_attention(np.zeros((1, 2, 18)), 4)
     with pytest.raises(ValueError, match="params must hold every parameter of the config; missing ln_f.bias"):
         tr.logits({k: v for k, v in params.items() if k != "ln_f.bias"}, TINY, np.array([[0]]))
+
+
+def composed_attention(qkv, n_head, scale):
+    """The same attention from book.autodiff's elementary operations: reshape, transpose, batched matmul, softmax."""
+    from book.autodiff import softmax
+
+    B, T, three_c = qkv.shape
+    C, d = three_c // 3, three_c // 3 // n_head
+    parts = qkv.reshape(B, T, 3, n_head, d).transpose(2, 0, 3, 1, 4)
+    q, k, v = parts[0], parts[1], parts[2]
+    scores = q @ k.transpose(0, 1, 3, 2) * (1 / math.sqrt(d) if scale else 1.0)
+    weights = softmax(scores + np.triu(np.full((T, T), -np.inf), 1), axis=-1)
+    return (weights @ v).transpose(0, 2, 1, 3).reshape(B, T, C)
+
+
+@pytest.mark.parametrize("scale", [True, False])
+def test_fused_self_attention_matches_the_composition_and_central_differences(scale):
+    rng = np.random.default_rng(12)
+    qkv = rng.standard_normal((2, 4, 18))  # 3 heads of width 2: a shape the model tests do not use
+    weights = rng.standard_normal((2, 4, 6))
+    fused, composed = Tensor(qkv), Tensor(qkv)
+    (tr.self_attention(fused, 3, scale=scale) * weights).sum().backward()
+    (composed_attention(composed, 3, scale) * weights).sum().backward()
+    assert np.allclose(tr.self_attention(qkv, 3, scale=scale).data, composed_attention(Tensor(qkv), 3, scale).data,
+                       rtol=1e-13)
+    assert np.allclose(fused.grad, composed.grad, rtol=1e-12, atol=1e-15)
+    assert check_grad(lambda t: (tr.self_attention(t, 3, scale=scale) * weights).sum(), qkv) < 1e-8
+
+
+def test_reuse_freed_memory_tunes_glibc_and_declines_elsewhere():
+    import platform
+
+    from book.autodiff import reuse_freed_memory
+
+    assert reuse_freed_memory() is (platform.libc_ver()[0] == "glibc")
+
+
+def test_evaluate_scores_every_character_after_the_first_in_consecutive_windows():
+    params = perturbed(TINY, size=0.3)
+    ids = np.random.default_rng(13).integers(0, 7, 13)  # 12 predictions: windows of 5, 5 and 2
+    losses = []
+    for start in range(0, 12, 5):
+        window = ids[start:min(start + 5, 12)]
+        scores = tr.logits(params, TINY, window[None]).data[0]
+        log_p = scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+        losses += [-log_p[t, ids[start + t + 1]] for t in range(window.size)]
+    assert len(losses) == 12
+    assert tr.evaluate(params, TINY, ids, batch_size=1) == pytest.approx(np.mean(losses), rel=1e-12)
+    assert tr.evaluate(params, TINY, ids, batch_size=7) == pytest.approx(np.mean(losses), rel=1e-12)
+    with pytest.raises(ValueError, match="at least 2 ids"):
+        tr.evaluate(params, TINY, np.array([1]))
+
+
+def test_generate_is_seeded_and_at_low_temperature_takes_the_most_likely_id():
+    params = perturbed(TINY, size=0.5)
+    prompt = np.array([1, 2])
+    drawn = tr.generate(params, TINY, prompt, 8, temperature=1.0, seed=3)
+    assert drawn.shape == (8,) and drawn.min() >= 0 and drawn.max() < 7
+    assert np.array_equal(drawn, tr.generate(params, TINY, prompt, 8, temperature=1.0, seed=3))
+    greedy = tr.generate(params, TINY, prompt, 6, temperature=1e-4, seed=0)
+    ids = list(prompt)
+    for _ in range(6):
+        ids.append(int(np.argmax(tr.logits(params, TINY, np.array([ids[-5:]])).data[0, -1])))
+    assert greedy.tolist() == ids[2:]
+    with pytest.raises(ValueError, match="temperature"):
+        tr.generate(params, TINY, prompt, 3, temperature=0.0)
+
+
+def test_weight_decay_applies_to_exactly_the_matrices_and_embeddings():
+    params = tr.init_params(tr.GPTConfig(7, 5, 3, 2, 8))
+    assert {name for name in params if tr.decays(name)} == {name for name, v in params.items() if v.ndim == 2}
+
+
+def test_float32_mode_gives_float32_gradients_close_to_float64():
+    from book.autodiff import precision
+
+    config = tr.GPTConfig(11, 8, 2, 2, 16)
+    idx, targets = np.random.default_rng(14).integers(0, 11, (2, 3, 8))
+    params = perturbed(config)
+    value64, grads64 = tr.loss_and_grads(params, config, idx, targets)
+    with precision(np.float32):
+        value32, grads32 = tr.loss_and_grads(params, config, idx, targets)
+    assert all(g.dtype == np.float32 for g in grads32.values())
+    assert value32 == pytest.approx(value64, rel=1e-5)
+    for name in params:
+        scale = np.abs(grads64[name]).max()
+        assert np.abs(grads32[name] - grads64[name]).max() <= 1e-4 * scale + 1e-7, name
