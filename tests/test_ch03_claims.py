@@ -526,8 +526,8 @@ def test_softmax_cross_entropy_gradient_has_a_label_other_chapters_can_link():
 def test_later_chapters_are_named_and_linked():
     text = markdown(CHAPTER)
     assert "a later chapter" not in text
-    assert "norm ([Chapter 9](09_large_models.ipynb), Section 2)" in text  # clipping
-    assert "large models ([Chapter 9](09_large_models.ipynb)) rely on it" in text  # checkpointing
+    assert "norm ([Chapter 10](10_large_models.ipynb), Section 2)" in text  # clipping
+    assert "large models ([Chapter 10](10_large_models.ipynb)) rely on it" in text  # checkpointing
 
 
 def test_the_dual_unit_is_not_the_dimension():

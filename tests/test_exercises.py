@@ -80,6 +80,13 @@ FEW_CASES = {
     ("ch03", "vanishing_depth"),  # runs book.autodiff at the claimed depth and one deeper
     ("ch04", "fastest_lr"),  # runs gradient descent at the claimed rate against a grid of rates
     ("ch05", "largest_sgd_lr"),  # runs 2 000 SGD chains at the claimed rate and at 1.1x it
+    ("ch06", "largest_stable_step"),  # runs heavy ball at the claimed step and at 1.1x it
+    ("ch07", "adam_steps_to_half"),  # runs Adam for the claimed number of steps and one fewer
+    ("ch08", "shortest_warmup"),  # trains with the claimed warmup and one step shorter
+    ("ch09", "saturating_dimension"),  # measures the softmax Jacobian's median norm on 2 000 draws of its own
+    ("ch10", "largest_lost_lr"),  # rounds the update to bf16 at the claimed rate and at 1.1x it
+    ("ch11", "best_smoothing"),  # counts the bigram model's held-out loss at the claimed alpha and beside it
+    ("ch11", "fast_recipe"),  # a challenge: trains the model with the claimed recipe on two seeds
 }
 
 
