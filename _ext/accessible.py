@@ -7,8 +7,8 @@ cannot announce or announces differently from what is shown:
   label "Sections of <the entry's title>";
 - the search field button, labelled "Search" while it shows "Search Ctrl+K": its label goes, so its name is what it
   shows;
-- the colour-mode button's icons, whose tooltips count as visible text: they are marked decorative, and the button
-  keeps its label "Color mode".
+- the colour-mode button's icons, whose tooltips count as visible text (Font Awesome turns each into an SVG
+  ``<title>``): they are marked decorative and lose their tooltips, and the button keeps its label "Color mode".
 
 The rewrite runs over every page after the build and changes nothing a second time (cached rebuilds stay correct).
 """
@@ -22,6 +22,7 @@ _TOGGLE = re.compile(r'(<a [^>]*>([^<]*)</a>\s*<details[^>]*>\s*)<summary>(\s*<s
 _SEARCH_FIELD = re.compile(r'(<button [^>]*search-button-field[^>]*?)\s+aria-label="Search"([^>]*>)')
 _SEARCH_FIELD_LABEL_FIRST = re.compile(r'(<button )aria-label="Search" ([^>]*search-button-field[^>]*>)')
 _MODE_ICON = re.compile(r'<i class="theme-switch ([^"]*)"(?! aria-hidden)')
+_MODE_TOOLTIP = re.compile(r'(<i class="theme-switch [^"]*"[^>]*?)\s+title="[^"]*"')
 
 
 def accessible(html: str) -> str:
@@ -29,7 +30,8 @@ def accessible(html: str) -> str:
     html = _TOGGLE.sub(lambda m: f'{m.group(1)}<summary aria-label="Sections of {m.group(2).strip()}">{m.group(3)}', html)
     html = _SEARCH_FIELD.sub(r"\1\2", html)
     html = _SEARCH_FIELD_LABEL_FIRST.sub(r"\1\2", html)
-    return _MODE_ICON.sub(r'<i class="theme-switch \1" aria-hidden="true"', html)
+    html = _MODE_ICON.sub(r'<i class="theme-switch \1" aria-hidden="true"', html)
+    return _MODE_TOOLTIP.sub(r"\1", html)  # Font Awesome turns a title into an SVG <title>, read as the button's text
 
 
 def rewrite_pages(outdir: Path) -> None:
