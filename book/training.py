@@ -20,7 +20,7 @@ import numpy as np
 
 from book import networks, schedules
 from book._validate import require_count, require_positive
-from book.optim import Optimizer, Trajectory, adam, run
+from book.optim import Optimizer, Trajectory, run
 
 __all__ = [
     "blow_up_lr",
