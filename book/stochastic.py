@@ -8,6 +8,7 @@ seed, and a leading axis of ``runs`` (many independent chains at once) costs one
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
@@ -88,6 +89,14 @@ class SoftmaxRegression(Objective):
         return minibatch_gradient(self, w, np.arange(self.n))
 
 
+def _batch_size(batch_size: Any, n: int | None = None) -> int:
+    """``batch_size`` as an integer >= 1, and at most ``n`` when given (a batch that cannot repeat a row), else raise."""
+    if n is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral)
+                          or not 1 <= batch_size <= n):
+        raise ValueError(f"batch_size must be an integer between 1 and n = {n}, got {batch_size!r}")
+    return require_count("batch_size", batch_size, minimum=1)
+
+
 def _residuals(f: Objective, scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """∂ loss / ∂ score for each example: the error signal every linear model multiplies by its input row."""
     if isinstance(f, LeastSquares):
@@ -134,8 +143,7 @@ def gradient_covariance(f: Objective, w: np.ndarray) -> np.ndarray:
 
 def minibatch_variance(f: Objective, w: np.ndarray, batch_size: int, replace: bool = True) -> float:
     """E‖g_B − ∇f(w)‖² in theory: tr Σ / B with replacement, times (n − B)/(n − 1) without."""
-    if not 1 <= batch_size <= f.n:
-        raise ValueError(f"batch_size must be between 1 and n = {f.n}, got {batch_size!r}")
+    batch_size = _batch_size(batch_size, f.n)
     variance = float(np.trace(gradient_covariance(f, w))) / batch_size
     if replace:
         return variance
@@ -148,8 +156,7 @@ def sample_batch(n: int, batch_size: int, rng: np.random.Generator, replace: boo
     >>> sample_batch(10, 3, np.random.default_rng(0), replace=False, runs=(2,)).shape
     (2, 3)
     """
-    if batch_size < 1 or (not replace and batch_size > n):
-        raise ValueError(f"batch_size must be at least 1 (and at most n = {n} without replacement), got {batch_size!r}")
+    batch_size = _batch_size(batch_size, None if replace else n)
     if replace:
         return rng.integers(0, n, size=(*runs, batch_size))
     return np.argsort(rng.random((*runs, n)), axis=-1)[..., :batch_size]
@@ -203,8 +210,7 @@ def batches(n: int, batch_size: int, seed: int, scheme: str = "shuffle", runs: t
 
 def stochastic_gradient(f: Objective, batch_size: int, seed: int, scheme: str = "shuffle", runs: tuple = ()) -> Callable:
     """A gradient function for :func:`book.optim.run` that answers each call with the next mini-batch's gradient."""
-    if not 1 <= batch_size <= f.n:
-        raise ValueError(f"batch_size must be between 1 and n = {f.n}, got {batch_size!r}")
+    _batch_size(batch_size, f.n)
     stream = batches(f.n, batch_size, seed, scheme, runs)
     return lambda w: minibatch_gradient(f, w, next(stream))
 
@@ -216,8 +222,7 @@ def _second_moment_map(f: LeastSquares, lr: float, batch_size: int) -> np.ndarra
     covariance (1/B)[(1/n) Σᵢ xᵢxᵢᵀ e eᵀ xᵢxᵢᵀ − H e eᵀ H + Σ*] (the mean of e is 0 once settled): it grows with ‖e‖.
     """
     lr = require_positive("lr", lr)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    batch_size = _batch_size(batch_size)
     if not isinstance(f, LeastSquares):
         raise ValueError(f"f must be a LeastSquares objective, got {type(f).__name__}")
     pull = np.eye(f.dim) - lr * f.gram
