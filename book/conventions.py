@@ -6,7 +6,7 @@
 * :func:`adagrad_eps_in_sqrt` — optax's ``adagrad``: g/√(s + ε_opt), with its defaults s₀ = 0.1, ε_opt = 1e-7.
 * :func:`adam_paper` — Kingma & Ba's "efficient" Adam: the bias corrections folded into the step size, ε_opt not corrected.
 * :func:`adamw_paper` — Loshchilov & Hutter's AdamW: x ← x − (lr·m̂/(√v̂ + ε_opt) + λx), λ not multiplied by lr.
-* :func:`sutskever_nesterov` — Sutskever et al.'s Nesterov momentum, whose velocity v gives PyTorch's x = θ + μv.
+* :func:`sutskever_nesterov` — Sutskever et al.'s Nesterov momentum, whose velocity v gives PyTorch's x = θ + βv.
 * :func:`first_step` and :func:`momentum_forms` — what the appendix compares: one step from 0, and PyTorch's
   momentum beside Sutskever's under the same learning rate (a schedule, for the drop).
 * :func:`layer_gradient` — the gradient of a linear layer's weights in the (out, in) and the (in, out) layouts.
@@ -89,10 +89,10 @@ def adamw_paper(lr: float | Schedule = 1e-3, betas: tuple[float, float] = (0.9, 
 
 
 def sutskever_nesterov(grad_fn: Callable, x0: Any, lr: float, momentum: float, steps: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sutskever et al. (2013): v ← μv − lr·∇f(θ + μv), θ ← θ + v, from θ₀ = x0, v₀ = 0; (θ_k, v_k) stacked, k = 0..steps.
+    """Sutskever et al. (2013): v ← βv − lr·∇f(θ + βv), θ ← θ + v, from θ₀ = x0, v₀ = 0; (θ_k, v_k) stacked, k = 0..steps.
 
-    Not an :class:`book.optim.Optimizer`: it takes the gradient at the look-ahead point θ + μv, not at its iterate θ,
-    while ``run`` evaluates ``grad_fn`` at the iterate. In x = θ + μv it is ``sgd(lr, momentum, nesterov=True)``.
+    Not an :class:`book.optim.Optimizer`: it takes the gradient at the look-ahead point θ + βv, not at its iterate θ,
+    while ``run`` evaluates ``grad_fn`` at the iterate. In x = θ + βv it is ``sgd(lr, momentum, nesterov=True)``.
     """
     require_callable("grad_fn", grad_fn)
     theta, velocity = require_finite_array("x0", x0), np.zeros(np.shape(x0))
