@@ -325,7 +325,7 @@ def _decay(weight_decay: float, weight_decay_mask: Any, decoupled: bool = False)
 
 def sgd(lr: float | Schedule, momentum: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0,
         dampening: float = 0.0, weight_decay_mask: Any = None) -> Optimizer:
-    """PyTorch's SGD: g ← g + λx; b₁ = g₁, b_t = μ b_(t−1) + (1 − τ) g_t; x ← x − lr·b (Nesterov: x ← x − lr·(g + μ b)).
+    """PyTorch's SGD: g ← g + λx; b₁ = g₁, b_t = β b_(t−1) + (1 − τ) g_t; x ← x − lr·b (Nesterov: x ← x − lr·(g + β b)).
 
     >>> opt = sgd(0.1, momentum=0.9)
     >>> x, state = opt.step(np.array([1.0]), np.array([1.0]), opt.init(np.array([1.0])))
@@ -368,7 +368,7 @@ def rmsprop(lr: float | Schedule = 0.01, alpha: float = 0.99, eps: float = 1e-8,
             weight_decay: float = 0.0, weight_decay_mask: Any = None) -> Optimizer:
     """PyTorch's RMSprop: v ← αv + (1 − α)g²; ṽ = v (centered: v − ḡ², ḡ ← αḡ + (1 − α)g); x ← x − lr·g/(√ṽ + ε).
 
-    With momentum μ > 0 the step is through a buffer: b ← μb + g/(√ṽ + ε), x ← x − lr·b.
+    With momentum β > 0 the step is through a buffer: b ← βb + g/(√ṽ + ε), x ← x − lr·b.
     """
     lr = require_lr(lr)
     alpha = require_fraction("alpha", alpha)
