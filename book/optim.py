@@ -351,7 +351,7 @@ def sgd(lr: float | Schedule, momentum: float = 0.0, nesterov: bool = False, wei
 
 def adagrad(lr: float | Schedule = 0.01, eps: float = 1e-10, initial_accumulator_value: float = 0.0,
             weight_decay: float = 0.0, weight_decay_mask: Any = None) -> Optimizer:
-    """PyTorch's Adagrad (lr_decay = 0): g ← g + λx; s ← s + g²; x ← x − lr·g/(√s + ε)."""
+    """PyTorch's Adagrad (lr_decay = 0): g ← g + λx; s ← s + g²; x ← x − lr·g/(√s + ε_opt)."""
     lr = require_lr(lr)
     eps = require_positive("eps", eps)
     initial = require_nonnegative("initial_accumulator_value", initial_accumulator_value)
@@ -366,9 +366,10 @@ def adagrad(lr: float | Schedule = 0.01, eps: float = 1e-10, initial_accumulator
 
 def rmsprop(lr: float | Schedule = 0.01, alpha: float = 0.99, eps: float = 1e-8, momentum: float = 0.0, centered: bool = False,
             weight_decay: float = 0.0, weight_decay_mask: Any = None) -> Optimizer:
-    """PyTorch's RMSprop: v ← αv + (1 − α)g²; ṽ = v (centered: v − ḡ², ḡ ← αḡ + (1 − α)g); x ← x − lr·g/(√ṽ + ε).
+    """PyTorch's RMSprop: v ← αv + (1 − α)g²; ṽ = v (centered: v − ḡ², ḡ ← αḡ + (1 − α)g);
+    x ← x − lr·g/(√ṽ + ε_opt).
 
-    With momentum β > 0 the step is through a buffer: b ← βb + g/(√ṽ + ε), x ← x − lr·b.
+    With momentum β > 0 the step is through a buffer: b ← βb + g/(√ṽ + ε_opt), x ← x − lr·b.
     """
     lr = require_lr(lr)
     alpha = require_fraction("alpha", alpha)
@@ -414,9 +415,9 @@ def _adam(name: str, lr: Any, betas: Any, eps: float, amsgrad: bool, decay: dict
 
 def adam(lr: float | Schedule = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
          amsgrad: bool = False, weight_decay_mask: Any = None) -> Optimizer:
-    """PyTorch's Adam (weight decay = L2, added to g): m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ), x ← x − lr·m̂/(√v̂ + ε).
+    """PyTorch's Adam (weight decay = L2, added to g): m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ), x ← x − lr·m̂/(√v̂ + ε_opt).
 
-    The first step is lr·g/(|g| + ε), about lr·sign(g):
+    The first step is lr·g/(|g| + ε_opt), about lr·sign(g):
 
     >>> opt = adam(lr=0.1)
     >>> opt.step(np.array([1.0, 1.0]), np.array([3.0, -0.5]), opt.init(np.zeros(2)))[0]
