@@ -9,17 +9,37 @@ from typing import Any
 import numpy as np
 
 
-def require_callable(name: str, value: Any) -> Callable:
-    """Return ``value`` if it can be called, else raise ``TypeError``.
+class NotCallableError(TypeError, ValueError):
+    """A value that should be a function is not: a ``TypeError`` as Python has it, and a ``ValueError`` as the library's
+    contract has it (every bad argument is one)."""
 
-    >>> require_callable("f", 3)
+
+def require_callable(name: str, value: Any) -> Callable:
+    """Return ``value`` if it can be called, else raise :class:`NotCallableError`.
+
+    >>> require_callable("grad_fn", None)
     Traceback (most recent call last):
     ...
-    TypeError: f must be a callable (a function of x), got int
+    book._validate.NotCallableError: grad_fn must be a callable (a function), got NoneType
     """
     if not callable(value):
-        raise TypeError(f"{name} must be a callable (a function of x), got {type(value).__name__}")
+        raise NotCallableError(f"{name} must be a callable (a function), got {type(value).__name__}")
     return value
+
+
+def require_real(name: str, value: Any) -> float:
+    """Return ``value`` as a float if it is a finite real number: ``TypeError`` for a non-number, else ``ValueError``.
+
+    >>> require_real("c", "1")
+    Traceback (most recent call last):
+    ...
+    TypeError: c must be a real number, got str
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite real number, got {value!r}")
+    return float(value)
 
 
 def require_positive(name: str, value: Any) -> float:
@@ -78,19 +98,6 @@ def require_finite_array(name: str, value: Any, ndim: int | None = None) -> np.n
     return array
 
 
-def require_function(name: str, value: Any) -> Callable:
-    """Return ``value`` if it can be called, else raise ``ValueError`` (the optimizers' contract: every bad argument is one).
-
-    >>> require_function("grad_fn", None)
-    Traceback (most recent call last):
-    ...
-    ValueError: grad_fn must be a callable (a function), got NoneType
-    """
-    if not callable(value):
-        raise ValueError(f"{name} must be a callable (a function), got {type(value).__name__}")
-    return value
-
-
 def require_nonnegative(name: str, value: Any) -> float:
     """Return ``value`` as a float if it is a finite number >= 0, else raise ``ValueError``.
 
@@ -133,3 +140,29 @@ def require_count(name: str, value: Any, minimum: int = 0) -> int:
         bound = "a non-negative integer" if minimum == 0 else f"an integer >= {minimum}"
         raise ValueError(f"{name} must be {bound}, got {value!r}")
     return int(value)
+
+
+def require_lr(lr: Any) -> float | Callable:
+    """Return ``lr`` if it is a schedule (a callable t -> lr), else as a positive float, else raise ``ValueError``.
+
+    >>> require_lr(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: lr must be a positive number or a schedule (a callable t -> lr), got 0
+    """
+    if callable(lr):
+        return lr
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not np.isfinite(lr) or lr <= 0:
+        raise ValueError(f"lr must be a positive number or a schedule (a callable t -> lr), got {lr!r}")
+    return float(lr)
+
+
+def require_betas(betas: Any) -> tuple[float, float]:
+    """Return ``betas`` as a pair (β₁, β₂) of floats in [0, 1), else raise ``ValueError``.
+
+    >>> require_betas((0.9, 0.999))
+    (0.9, 0.999)
+    """
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2) of numbers in [0, 1), got {betas!r}")
+    return require_fraction("betas[0]", betas[0]), require_fraction("betas[1]", betas[1])

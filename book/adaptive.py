@@ -18,6 +18,7 @@ import numpy as np
 
 from book._validate import require_count, require_fraction, require_positive
 from book.functions import Objective
+from book.numerics import float_if_scalar
 from book.optim import Optimizer, run
 
 __all__ = ["correction_factor", "steps_until", "rms_step", "replay", "sparse_features", "final_points", "tune"]
@@ -26,7 +27,7 @@ __all__ = ["correction_factor", "steps_until", "rms_step", "replay", "sparse_fea
 def correction_factor(beta: float, steps: Any) -> np.ndarray | float:
     """Adam's bias-correction factor 1 − βᵏ after k = ``steps`` steps: the weight the average has collected so far."""
     factor = 1 - require_fraction("beta", beta) ** np.asarray(steps, dtype=float)
-    return float(factor) if factor.ndim == 0 else factor
+    return float_if_scalar(factor)
 
 
 def steps_until(beta: float, level: float) -> int:

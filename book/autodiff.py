@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike
 
 from book._validate import require_callable, require_finite_array, require_positive
 from book.calculus import default_step
-from book.functions import sigmoid
+from book.numerics import sigmoid
 
 __all__ = [
     "Tensor", "node", "precision", "reuse_freed_memory", "topological_order", "unbroadcast", "grad", "check_grad",

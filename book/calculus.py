@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from book._validate import require_callable, require_choice, require_finite_array, require_positive
+from book.numerics import float_if_scalar
 
 EPS = float(np.finfo(float).eps)
 METHODS = ("forward", "backward", "central")
@@ -54,10 +55,6 @@ def _step(x: np.ndarray, h: float | None, method: str) -> np.ndarray | float:
     return default_step(x, method) if h is None else require_positive("h", h)
 
 
-def _as_float(value: np.ndarray, x: np.ndarray | float) -> np.ndarray | float:
-    return float(value) if np.ndim(x) == 0 else value
-
-
 def derivative(
     f: Callable, x: float | np.ndarray, h: float | None = None, method: str = "central"
 ) -> float | np.ndarray:
@@ -69,7 +66,7 @@ def derivative(
     require_callable("f", f)
     require_choice("method", method, METHODS)
     points = require_finite_array("x", x)
-    return _as_float(_difference(f, points, _step(points, h, method), method), x)
+    return float_if_scalar(_difference(f, points, _step(points, h, method), method))
 
 
 def _difference(f: Callable, x: np.ndarray | float, step: np.ndarray | float, method: str) -> np.ndarray:
@@ -91,7 +88,7 @@ def second_derivative(f: Callable, x: float | np.ndarray, h: float | None = None
     points = require_finite_array("x", x)
     step = _step(points, h, "second")
     value = (np.asarray(f(points + step)) - 2 * np.asarray(f(points)) + np.asarray(f(points - step))) / step**2
-    return _as_float(value, x)
+    return float_if_scalar(value)
 
 
 def _point(x: np.ndarray) -> np.ndarray:
@@ -218,7 +215,7 @@ def error_model(
     if np.any(hs <= 0):
         raise ValueError(f"steps must all be positive, got minimum {hs.min()!r}")
     power = 2 if method == "central" else 1
-    return _as_float(truncation * hs**power + rounding / hs, steps)
+    return float_if_scalar(truncation * hs**power + rounding / hs)
 
 
 def optimal_step(method: str, f_value: float, higher_derivative: float, *, x: float, slope: float) -> float:
@@ -250,7 +247,7 @@ def taylor_polynomial(derivatives: np.ndarray, steps: np.ndarray | float) -> np.
         raise ValueError("derivatives must hold at least f(x0), got an empty array")
     hs = require_finite_array("steps", steps)
     terms = [c * hs**k / math.factorial(k) for k, c in enumerate(coefficients)]
-    return _as_float(np.sum(terms, axis=0), steps)
+    return float_if_scalar(np.sum(terms, axis=0))
 
 
 def log_log_slope(x: np.ndarray, y: np.ndarray) -> float:

@@ -6,7 +6,7 @@
 * :func:`adagrad_eps_in_sqrt` — optax's ``adagrad``: g/√(s + ε_opt), with its defaults s₀ = 0.1, ε_opt = 1e-7.
 * :func:`adam_paper` — Kingma & Ba's "efficient" Adam: the bias corrections folded into the step size, ε_opt not corrected.
 * :func:`adamw_paper` — Loshchilov & Hutter's AdamW: x ← x − (lr·m̂/(√v̂ + ε_opt) + λx), λ not multiplied by lr.
-* :func:`sutskever_nesterov` — Sutskever et al.'s Nesterov momentum, whose velocity v gives PyTorch's x = θ + μv.
+* :func:`sutskever_nesterov` — Sutskever et al.'s Nesterov momentum, whose velocity v gives PyTorch's x = θ + βv.
 * :func:`first_step` and :func:`momentum_forms` — what the appendix compares: one step from 0, and PyTorch's
   momentum beside Sutskever's under the same learning rate (a schedule, for the drop).
 * :func:`layer_gradient` — the gradient of a linear layer's weights in the (out, in) and the (in, out) layouts.
@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from book._validate import require_choice, require_count, require_finite_array, require_fraction, require_function
-from book._validate import require_nonnegative, require_positive
+from book._validate import require_betas, require_callable, require_choice, require_count, require_finite_array
+from book._validate import require_fraction, require_lr, require_nonnegative, require_positive
 from book.momentum import sutskever
-from book.optim import Optimizer, Schedule, _betas, _learning_rate, run, sgd
+from book.optim import Optimizer, Schedule, run, sgd
 
 __all__ = ["rmsprop_eps_in_sqrt", "adagrad_eps_in_sqrt", "adam_paper", "adamw_paper", "sutskever_nesterov",
            "first_step", "momentum_forms", "layer_gradient"]
@@ -39,7 +39,7 @@ __all__ = ["rmsprop_eps_in_sqrt", "adagrad_eps_in_sqrt", "adam_paper", "adamw_pa
 
 def rmsprop_eps_in_sqrt(lr: float | Schedule = 0.01, alpha: float = 0.9, eps: float = 1e-8) -> Optimizer:
     """optax's RMSProp (its defaults decay β = 0.9 (argument alpha), ε_opt = 1e-8, ε_opt inside the root): v ← βv + (1 − β)g²; x ← x − lr·g/√(v + ε_opt)."""
-    lr, alpha, eps = _learning_rate(lr), require_fraction("alpha", alpha), require_positive("eps", eps)
+    lr, alpha, eps = require_lr(lr), require_fraction("alpha", alpha), require_positive("eps", eps)
 
     def update(x, g, slots, t, lr):
         v = alpha * slots["square_avg"] + (1 - alpha) * g * g
@@ -50,7 +50,7 @@ def rmsprop_eps_in_sqrt(lr: float | Schedule = 0.01, alpha: float = 0.9, eps: fl
 
 def adagrad_eps_in_sqrt(lr: float | Schedule, initial_accumulator_value: float = 0.1, eps: float = 1e-7) -> Optimizer:
     """optax's AdaGrad (its defaults s₀ = 0.1, ε_opt = 1e-7, ε_opt inside the root): s ← s + g²; x ← x − lr·g/√(s + ε_opt)."""
-    lr, eps = _learning_rate(lr), require_positive("eps", eps)
+    lr, eps = require_lr(lr), require_positive("eps", eps)
     initial = require_nonnegative("initial_accumulator_value", initial_accumulator_value)
 
     def update(x, g, slots, t, lr):
@@ -62,7 +62,7 @@ def adagrad_eps_in_sqrt(lr: float | Schedule, initial_accumulator_value: float =
 
 def adam_paper(lr: float | Schedule = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> Optimizer:
     """Kingma & Ba (2015), end of Section 2: η̂_t = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ), x ← x − η̂_t·m/(√v + ε_opt) (ε_opt uncorrected)."""
-    lr, (beta1, beta2), eps = _learning_rate(lr), _betas(betas), require_positive("eps", eps)
+    lr, (beta1, beta2), eps = require_lr(lr), require_betas(betas), require_positive("eps", eps)
 
     def update(x, g, slots, t, lr):
         m = beta1 * slots["exp_avg"] + (1 - beta1) * g
@@ -76,7 +76,7 @@ def adam_paper(lr: float | Schedule = 1e-3, betas: tuple[float, float] = (0.9, 0
 def adamw_paper(lr: float | Schedule = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                 weight_decay: float = 0.01) -> Optimizer:
     """Loshchilov & Hutter (2019), Algorithm 2 with η_t = 1: x ← x − (lr·m̂/(√v̂ + ε_opt) + λx), λ not multiplied by lr."""
-    lr, (beta1, beta2), eps = _learning_rate(lr), _betas(betas), require_positive("eps", eps)
+    lr, (beta1, beta2), eps = require_lr(lr), require_betas(betas), require_positive("eps", eps)
     weight_decay = require_nonnegative("weight_decay", weight_decay)
 
     def update(x, g, slots, t, lr):
@@ -89,8 +89,12 @@ def adamw_paper(lr: float | Schedule = 1e-3, betas: tuple[float, float] = (0.9, 
 
 
 def sutskever_nesterov(grad_fn: Callable, x0: Any, lr: float, momentum: float, steps: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sutskever et al. (2013): v ← μv − lr·∇f(θ + μv), θ ← θ + v, from θ₀ = x0, v₀ = 0; (θ_k, v_k) stacked, k = 0..steps."""
-    require_function("grad_fn", grad_fn)
+    """Sutskever et al. (2013): v ← βv − lr·∇f(θ + βv), θ ← θ + v, from θ₀ = x0, v₀ = 0; (θ_k, v_k) stacked, k = 0..steps.
+
+    Not an :class:`book.optim.Optimizer`: it takes the gradient at the look-ahead point θ + βv, not at its iterate θ,
+    while ``run`` evaluates ``grad_fn`` at the iterate. In x = θ + βv it is ``sgd(lr, momentum, nesterov=True)``.
+    """
+    require_callable("grad_fn", grad_fn)
     theta, velocity = require_finite_array("x0", x0), np.zeros(np.shape(x0))
     lr, momentum, steps = require_positive("lr", lr), require_fraction("momentum", momentum), require_count("steps", steps)
     thetas, velocities = [theta], [velocity]

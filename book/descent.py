@@ -12,7 +12,8 @@ from typing import ClassVar
 import numpy as np
 
 from book._validate import require_positive
-from book.functions import LeastSquares, LogisticRegression, Objective, _scalar
+from book.functions import LeastSquares, LogisticRegression, Objective
+from book.numerics import float_if_scalar
 from book.optim import backtracking_line_search, run, sgd
 
 __all__ = [
@@ -48,17 +49,17 @@ class Saddle(Objective):
 
     def value(self, x: np.ndarray) -> np.ndarray | float:
         """x² + (y² − 1)²/4, shape ``(...)``; a float for a single point."""
-        points = self._points(x)
-        return _scalar(points[..., 0] ** 2 + (points[..., 1] ** 2 - 1) ** 2 / 4)
+        points = self.points(x)
+        return float_if_scalar(points[..., 0] ** 2 + (points[..., 1] ** 2 - 1) ** 2 / 4)
 
     def grad(self, x: np.ndarray) -> np.ndarray:
         """(2x, y³ − y), shape ``(..., 2)``."""
-        points = self._points(x)
+        points = self.points(x)
         return np.stack([2 * points[..., 0], points[..., 1] ** 3 - points[..., 1]], axis=-1)
 
     def hessian(self, x: np.ndarray) -> np.ndarray:
         """[[2, 0], [0, 3y² − 1]], shape ``(..., 2, 2)``."""
-        points = self._points(x)
+        points = self.points(x)
         zero = np.zeros_like(points[..., 0])
         rows = [np.stack([zero + 2, zero], axis=-1), np.stack([zero, 3 * points[..., 1] ** 2 - 1], axis=-1)]
         return np.stack(rows, axis=-2)
@@ -123,7 +124,7 @@ def steps_to(rate: float, tol: float) -> int:
 def curvature_along(f: Objective, x: np.ndarray, direction: np.ndarray) -> np.ndarray | float:
     """dᵀ∇²f(x) d / ‖d‖²: the curvature of f along d at x, the second derivative a line search along d sees."""
     d = np.asarray(direction, dtype=float)
-    return _scalar(np.einsum("...i,...ij,...j->...", d, f.hessian(x), d) / np.sum(d**2, axis=-1))
+    return float_if_scalar(np.einsum("...i,...ij,...j->...", d, f.hessian(x), d) / np.sum(d**2, axis=-1))
 
 
 def smoothness_constant(f: LeastSquares | LogisticRegression) -> float:
@@ -156,7 +157,11 @@ def basin_grid(f: Objective, low: float, high: float, count: int, lr: float, ste
 
 
 def line_search_descent(f: Objective, x0: np.ndarray, steps: int, **armijo) -> tuple[np.ndarray, np.ndarray]:
-    """GD whose every step length comes from Armijo backtracking: the iterates (steps + 1, d) and the steps taken."""
+    """GD whose every step length comes from Armijo backtracking: the iterates (steps + 1, d) and the steps taken.
+
+    Not an :class:`book.optim.Optimizer`: backtracking evaluates f at trial points along the direction, and an
+    optimizer's step sees only x and the gradient there.
+    """
     path, lengths = [np.asarray(x0, dtype=float)], []
     for _ in range(steps):
         x = path[-1]

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from book._validate import require_callable, require_finite_array
-from book.functions import sigmoid
+from book.numerics import sigmoid
 
 __all__ = ["Dual", "jvp", "forward_gradient"]
 

@@ -11,35 +11,25 @@ Calling an objective, ``f(x)``, is the same as ``f.value(x)``; ``f.dim`` is d.
 
 Constructors validate their data; the three evaluations accept any real point, infinite or NaN included, and
 return inf/nan there without a warning: an optimizer that diverges (or one diverging start in a batch) must be
-able to look at where it went. ``sigmoid`` is the logistic function every chapter uses.
+able to look at where it went. ``sigmoid``, the logistic function every chapter uses, is re-exported from
+:mod:`book.numerics`.
 """
 
 from __future__ import annotations
 
 import functools
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
-from book._validate import require_finite_array, require_real_array
+from book._validate import require_finite_array, require_nonnegative, require_real, require_real_array
+from book.numerics import float_if_scalar, log_sigmoid, sigmoid
 
-__all__ = ["sigmoid", "Objective", "Quadratic", "Rosenbrock", "Himmelblau", "LeastSquares", "LogisticRegression", "LINE_X", "LINE_Y", "line_loss"]
+__all__ = ["sigmoid", "design_matrix", "Objective", "Quadratic", "Rosenbrock", "Himmelblau", "LeastSquares", "LogisticRegression", "LINE_X", "LINE_Y", "line_loss"]
 
 SYMMETRY_RTOL = 1e-10
-
-
-def _require_real(name: str, value: Any, nonnegative: bool = False) -> float:
-    """Return ``value`` as a float if it is a finite real number (and >= 0 if asked), else raise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite real number, got {value!r}")
-    if nonnegative and value < 0:
-        raise ValueError(f"{name} must be a non-negative number, got {value!r}")
-    return float(value)
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -49,8 +39,8 @@ def _frozen(array: np.ndarray) -> np.ndarray:
     return array
 
 
-def _design_matrix(X: Any) -> np.ndarray:
-    """``X`` as a finite n×d float matrix with at least one row and one column."""
+def design_matrix(X: Any) -> np.ndarray:
+    """``X`` checked and frozen: a finite n×d float matrix with at least one row and one column, read-only."""
     matrix = require_finite_array("X", X, ndim=2)
     if 0 in matrix.shape:
         raise ValueError(f"X must have at least one row and one column, got shape {matrix.shape}")
@@ -74,11 +64,6 @@ def _silent(evaluate: Callable) -> Callable:
             return evaluate(self, x)
 
     return wrapper
-
-
-def _scalar(value: np.ndarray) -> np.ndarray | float:
-    """A Python float for a 0-d result (a single point), the array otherwise."""
-    return float(value) if np.ndim(value) == 0 else value
 
 
 class Objective:
@@ -109,7 +94,7 @@ class Objective:
         """Same as ``value(x)``."""
         return self.value(x)
 
-    def _points(self, x: Any) -> np.ndarray:
+    def points(self, x: Any) -> np.ndarray:
         """``x`` as a float array (inf and nan allowed) whose last axis has length ``dim``."""
         points = require_real_array(self.argument, x)
         if points.ndim == 0 or points.shape[-1] != self.dim:
@@ -149,7 +134,7 @@ class Quadratic(Objective):
                 message = f"b must be a 1-D array of length {self.dim} (the size of A), got shape {vector.shape}"
                 raise ValueError(message)
             self.b = _frozen(vector)
-        self.c = _require_real("c", c)
+        self.c = require_real("c", c)
         self.eigenvalues = _frozen(np.linalg.eigvalsh(self.A))
 
     def __repr__(self) -> str:
@@ -179,16 +164,16 @@ class Quadratic(Objective):
 
     def value(self, x: np.ndarray) -> np.ndarray | float:
         """½ xᵀAx + bᵀx + c, shape ``(...)``; a float for a single point."""
-        points = self._points(x)
-        return _scalar(0.5 * np.einsum("...i,ij,...j->...", points, self.A, points) + points @ self.b + self.c)
+        points = self.points(x)
+        return float_if_scalar(0.5 * np.einsum("...i,ij,...j->...", points, self.A, points) + points @ self.b + self.c)
 
     def grad(self, x: np.ndarray) -> np.ndarray:
         """A x + b, shape ``(..., d)``."""
-        return self._points(x) @ self.A + self.b
+        return self.points(x) @ self.A + self.b
 
     def hessian(self, x: np.ndarray) -> np.ndarray:
         """A, repeated over the batch: shape ``(..., d, d)``."""
-        points = self._points(x)
+        points = self.points(x)
         return np.broadcast_to(self.A, points.shape + (self.dim,)).copy()
 
 
@@ -211,8 +196,8 @@ class Rosenbrock(Objective):
     dim: ClassVar[int] = 2
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "a", _require_real("a", self.a))
-        object.__setattr__(self, "b", _require_real("b", self.b))
+        object.__setattr__(self, "a", require_real("a", self.a))
+        object.__setattr__(self, "b", require_real("b", self.b))
 
     @property
     def minimizer(self) -> np.ndarray:
@@ -221,20 +206,20 @@ class Rosenbrock(Objective):
 
     def value(self, x: np.ndarray) -> np.ndarray | float:
         """(a − x)² + b (y − x²)², shape ``(...)``; a float for a single point."""
-        points = self._points(x)
+        points = self.points(x)
         u, v = points[..., 0], points[..., 1]
-        return _scalar((self.a - u) ** 2 + self.b * (v - u**2) ** 2)
+        return float_if_scalar((self.a - u) ** 2 + self.b * (v - u**2) ** 2)
 
     def grad(self, x: np.ndarray) -> np.ndarray:
         """(2(x − a) − 4b x (y − x²), 2b (y − x²)), shape ``(..., 2)``."""
-        points = self._points(x)
+        points = self.points(x)
         u, v = points[..., 0], points[..., 1]
         valley = v - u**2
         return np.stack([2 * (u - self.a) - 4 * self.b * u * valley, 2 * self.b * valley], axis=-1)
 
     def hessian(self, x: np.ndarray) -> np.ndarray:
         """[[2 − 4b y + 12b x², −4b x], [−4b x, 2b]], shape ``(..., 2, 2)``."""
-        points = self._points(x)
+        points = self.points(x)
         u, v = points[..., 0], points[..., 1]
         xx = 2 - 4 * self.b * v + 12 * self.b * u**2
         xy = -4 * self.b * u
@@ -266,20 +251,20 @@ class Himmelblau(Objective):
 
     def value(self, x: np.ndarray) -> np.ndarray | float:
         """(x² + y − 11)² + (x + y² − 7)², shape ``(...)``; a float for a single point."""
-        points = self._points(x)
+        points = self.points(x)
         u, v = points[..., 0], points[..., 1]
-        return _scalar((u**2 + v - 11) ** 2 + (u + v**2 - 7) ** 2)
+        return float_if_scalar((u**2 + v - 11) ** 2 + (u + v**2 - 7) ** 2)
 
     def grad(self, x: np.ndarray) -> np.ndarray:
         """(4x p + 2q, 2p + 4y q) with p = x² + y − 11, q = x + y² − 7; shape ``(..., 2)``."""
-        points = self._points(x)
+        points = self.points(x)
         u, v = points[..., 0], points[..., 1]
         p, q = u**2 + v - 11, u + v**2 - 7
         return np.stack([4 * u * p + 2 * q, 2 * p + 4 * v * q], axis=-1)
 
     def hessian(self, x: np.ndarray) -> np.ndarray:
         """[[12x² + 4y − 42, 4x + 4y], [4x + 4y, 12y² + 4x − 26]], shape ``(..., 2, 2)``."""
-        points = self._points(x)
+        points = self.points(x)
         u, v = points[..., 0], points[..., 1]
         xx = 12 * u**2 + 4 * v - 42
         xy = 4 * u + 4 * v
@@ -300,7 +285,7 @@ class LeastSquares(Objective):
     argument: ClassVar[str] = "w"
 
     def __init__(self, X: Any, y: Any) -> None:
-        self.X = _design_matrix(X)
+        self.X = design_matrix(X)
         self.y = _frozen(_targets(y, self.X.shape[0]))
         self.n, self.dim = self.X.shape
         gram = self.X.T @ self.X / self.n
@@ -316,12 +301,12 @@ class LeastSquares(Objective):
 
     def _residuals(self, w: Any) -> np.ndarray:
         """X w − y for every point, shape ``(..., n)``."""
-        return self._points(w) @ self.X.T - self.y
+        return self.points(w) @ self.X.T - self.y
 
     def value(self, w: np.ndarray) -> np.ndarray | float:
         """‖X w − y‖² / (2n), shape ``(...)``; a float for a single point."""
         residuals = self._residuals(w)
-        return _scalar(np.sum(residuals**2, axis=-1) / (2 * self.n))
+        return float_if_scalar(np.sum(residuals**2, axis=-1) / (2 * self.n))
 
     def grad(self, w: np.ndarray) -> np.ndarray:
         """Xᵀ(X w − y) / n, shape ``(..., d)``."""
@@ -329,24 +314,8 @@ class LeastSquares(Objective):
 
     def hessian(self, w: np.ndarray) -> np.ndarray:
         """XᵀX / n, repeated over the batch: shape ``(..., d, d)``."""
-        points = self._points(w)
+        points = self.points(w)
         return np.broadcast_to(self.gram, points.shape + (self.dim,)).copy()
-
-
-def _log_sigmoid(z: np.ndarray) -> np.ndarray:
-    """log σ(z) = −log(1 + e^(−z)), without overflow for large |z|."""
-    return -np.logaddexp(0.0, -z)
-
-
-def sigmoid(z: Any) -> np.ndarray | float:
-    """σ(z) = 1 / (1 + e^(−z)), computed as e^(log σ(z)) so that no e^(−z) overflows for large negative z.
-
-    >>> sigmoid(0.0)
-    0.5
-    >>> sigmoid(np.array([-800.0, 800.0]))
-    array([0., 1.])
-    """
-    return _scalar(np.exp(_log_sigmoid(np.asarray(z, dtype=float))))
 
 
 class LogisticRegression(Objective):
@@ -360,12 +329,12 @@ class LogisticRegression(Objective):
     argument: ClassVar[str] = "w"
 
     def __init__(self, X: Any, y: Any, l2: float = 0.0) -> None:
-        self.X = _design_matrix(X)
+        self.X = design_matrix(X)
         labels = _targets(y, self.X.shape[0])
         if not np.all((labels == 0) | (labels == 1)):
             raise ValueError(f"y must contain only 0/1 labels, got values {np.unique(labels).tolist()}")
         self.y = _frozen(labels)
-        self.l2 = _require_real("l2", l2, nonnegative=True)
+        self.l2 = require_nonnegative("l2", require_real("l2", l2))
         self.n, self.dim = self.X.shape
 
     def __repr__(self) -> str:
@@ -373,22 +342,22 @@ class LogisticRegression(Objective):
 
     def value(self, w: np.ndarray) -> np.ndarray | float:
         """Mean cross-entropy plus (l2/2)‖w‖², via log(1 + e^z) = logaddexp(0, z); shape ``(...)``."""
-        points = self._points(w)
+        points = self.points(w)
         z = points @ self.X.T
         loss = np.mean(np.logaddexp(0.0, z) - self.y * z, axis=-1)
-        return _scalar(loss + 0.5 * self.l2 * np.sum(points**2, axis=-1))
+        return float_if_scalar(loss + 0.5 * self.l2 * np.sum(points**2, axis=-1))
 
     def grad(self, w: np.ndarray) -> np.ndarray:
         """Xᵀ(σ(X w) − y) / n + l2 w, shape ``(..., d)``."""
-        points = self._points(w)
+        points = self.points(w)
         probabilities = sigmoid(points @ self.X.T)
         return (probabilities - self.y) @ self.X / self.n + self.l2 * points
 
     def hessian(self, w: np.ndarray) -> np.ndarray:
         """Xᵀ diag(σ(1 − σ)) X / n + l2 I with σ = σ(X w), shape ``(..., d, d)``."""
-        points = self._points(w)
+        points = self.points(w)
         z = points @ self.X.T
-        weights = np.exp(_log_sigmoid(z) + _log_sigmoid(-z))  # σ(z)·σ(−z) = σ(z)(1 − σ(z))
+        weights = np.exp(log_sigmoid(z) + log_sigmoid(-z))  # σ(z)·σ(−z) = σ(z)(1 − σ(z))
         curvature = (self.X.T * weights[..., None, :]) @ self.X / self.n
         return (curvature + np.swapaxes(curvature, -1, -2)) / 2 + self.l2 * np.eye(self.dim)
 
@@ -404,7 +373,7 @@ def line_loss(w: Any) -> np.ndarray | float:
     20.25
     """
     weights = np.asarray(w, dtype=float)
-    return _scalar(np.mean((weights[..., None] * LINE_X - LINE_Y) ** 2, axis=-1))
+    return float_if_scalar(np.mean((weights[..., None] * LINE_X - LINE_Y) ** 2, axis=-1))
 
 
 # Chapter 2's examples: the opening bowl, quadratics with chosen curvatures, and the polar-coordinates map.
@@ -419,9 +388,9 @@ def rotated_quadratic(lambda1: float, lambda2: float, angle: float = 30.0) -> Qu
     >>> round(rotated_quadratic(1.0, 10.0).condition_number, 10)
     10.0
     """
-    turn = np.radians(_require_real("angle", angle))
+    turn = np.radians(require_real("angle", angle))
     rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
-    eigenvalues = np.diag([_require_real("lambda1", lambda1), _require_real("lambda2", lambda2)])
+    eigenvalues = np.diag([require_real("lambda1", lambda1), require_real("lambda2", lambda2)])
     return Quadratic(rotation @ eigenvalues @ rotation.T)
 
 

@@ -7,13 +7,11 @@ interface of :mod:`book.functions`.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
-from book._validate import require_callable, require_finite_array, require_positive
+from book._validate import require_callable, require_count, require_finite_array, require_positive
 
 __all__ = [
     "direction",
@@ -29,13 +27,6 @@ __all__ = [
 
 ZERO_EIGENVALUE_RTOL = 1e-9
 """An eigenvalue counts as zero when its size is at most this fraction of the largest one."""
-
-
-def _require_count(name: str, value: Any, smallest: int) -> int:
-    """``value`` if it is an integer >= ``smallest``, else raise ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < smallest:
-        raise ValueError(f"{name} must be an integer of at least {smallest}, got {value!r}")
-    return int(value)
 
 
 def direction(angle: float | np.ndarray) -> np.ndarray:
@@ -73,7 +64,7 @@ def level_tangent(f: Callable, point: np.ndarray, radius: float = 1e-4, samples:
     require_callable("f", f)
     point = require_finite_array("point", point, ndim=1)
     step = require_positive("radius", radius)
-    count = _require_count("samples", samples, 8)
+    count = require_count("samples", samples, minimum=8)
     level = f(point)
     angles = np.linspace(0.0, 2 * np.pi, count, endpoint=False)
 
@@ -122,7 +113,7 @@ def newton(f, points: np.ndarray, steps: int = 60) -> np.ndarray:
     array([[1., 1.]])
     """
     current = require_finite_array("points", points)
-    for _ in range(_require_count("steps", steps, 1)):
+    for _ in range(require_count("steps", steps, minimum=1)):
         current = current - np.linalg.solve(f.hessian(current), f.grad(current)[..., None])[..., 0]
     return current
 
@@ -131,7 +122,7 @@ def critical_points(f, low: float = -5.0, high: float = 5.0, seeds: int = 21) ->
     """The points where ∇f = 0 in the square [low, high]², found by Newton's method from a grid of seeds×seeds."""
     if not np.isfinite(low) or not np.isfinite(high) or low >= high:
         raise ValueError(f"low and high must be finite with low < high, got low={low!r}, high={high!r}")
-    grid = np.linspace(low, high, _require_count("seeds", seeds, 2))
+    grid = np.linspace(low, high, require_count("seeds", seeds, minimum=2))
     points = newton(f, np.stack(np.meshgrid(grid, grid), axis=-1).reshape(-1, 2))
     inside = np.all((points >= low) & (points <= high), axis=-1)
     found = points[inside & (np.linalg.norm(f.grad(points), axis=-1) < 1e-9)]
@@ -168,7 +159,7 @@ def rectangle_boundary(corner: np.ndarray, size: np.ndarray, samples: int = 50) 
     if np.any(width <= 0):
         raise ValueError(f"size must be positive in both directions, got {width}")
     vertices = start + np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]]) * width
-    edge = np.linspace(0.0, 1.0, _require_count("samples", samples, 2), endpoint=False)[:, None]
+    edge = np.linspace(0.0, 1.0, require_count("samples", samples, minimum=2), endpoint=False)[:, None]
     return np.concatenate([a + edge * (b - a) for a, b in zip(vertices[:-1], vertices[1:])])
 
 

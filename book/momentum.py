@@ -1,5 +1,5 @@
 """Momentum measured: the 2×2 iteration matrices of heavy ball and Nesterov, their rates, the best parameters, and the
-Sutskever and Polyak forms of momentum written out for comparison with PyTorch's (``book.optim.sgd``).
+Sutskever and Polyak forms of momentum as optimizers, for comparison with PyTorch's (``book.optim.sgd``).
 
 On a quadratic with curvature λ along one eigen-direction, a momentum method maps the pair (x_k, x_(k−1)) of that
 coordinate linearly to (x_(k+1), x_k): the error shrinks per step, asymptotically, by the spectral radius of the 2×2
@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from book._validate import require_callable, require_count, require_positive
-from book.functions import LeastSquares
-from book.optim import Optimizer, run
-from book.stochastic import stochastic_gradient
+from book._validate import require_count, require_fraction, require_lr, require_positive
+from book.numerics import float_if_scalar
+from book.optim import Optimizer, Schedule, run
+from book.stochastic import settled_distance
 
 __all__ = [
     "heavy_ball_matrix",
@@ -36,6 +36,8 @@ __all__ = [
     "residual_polynomial",
     "settled_distance",
     "fitted_rate",
+    "sutskever_momentum",
+    "polyak_momentum",
     "sutskever",
     "polyak",
 ]
@@ -70,14 +72,14 @@ def nesterov_matrix(lr: Any, momentum: Any, curvature: Any) -> np.ndarray:
 def spectral_radius(matrix: Any) -> np.ndarray | float:
     """The largest |eigenvalue| of each square matrix in ``matrix`` (shape (..., n, n)); a float for one matrix."""
     radius = np.max(np.abs(np.linalg.eigvals(np.asarray(matrix, dtype=float))), axis=-1)
-    return float(radius) if radius.ndim == 0 else radius
+    return float_if_scalar(radius)
 
 
 def _worst(matrix_fn: Callable, a: Any, b: Any, curvatures: Any) -> np.ndarray | float:
     """The largest spectral radius over ``curvatures`` (the last axis), broadcasting ``a`` and ``b``."""
     a, b = np.asarray(a, dtype=float)[..., None], np.asarray(b, dtype=float)[..., None]
     radius = np.max(spectral_radius(matrix_fn(a, b, np.asarray(curvatures, dtype=float))), axis=-1)
-    return float(radius) if np.ndim(radius) == 0 else radius
+    return float_if_scalar(radius)
 
 
 def heavy_ball_rate(lr: Any, beta: Any, curvatures: Any) -> np.ndarray | float:
@@ -135,16 +137,6 @@ def residual_polynomial(lr: float, beta: float, curvatures: Any, steps: int) -> 
     return np.stack(values)
 
 
-def settled_distance(f: LeastSquares, optimizer: Optimizer, batch_size: int, steps: int, runs: int, seed: int) -> float:
-    """E‖w − w*‖² of ``optimizer`` on mini-batch gradients (drawn with replacement) of least squares, measured: ``runs``
-    seeded chains from w*, averaged over chains and their last half of steps."""
-    runs = require_count("runs", runs, minimum=1)
-    start = np.broadcast_to(f.minimizer, (runs, f.dim))
-    gradient = stochastic_gradient(f, batch_size, seed, "replace", runs=(runs,))
-    trajectory = run(optimizer, gradient, start, require_count("steps", steps, minimum=2))
-    return float(np.mean(np.sum((trajectory.x[steps // 2 :] - f.minimizer) ** 2, axis=-1)))
-
-
 def fitted_rate(errors: Any, start: int) -> float:
     """exp(slope) of the least-squares line through log(errors[start:]): a rate that oscillating errors don't upset.
 
@@ -158,30 +150,45 @@ def fitted_rate(errors: Any, start: int) -> float:
     return float(np.exp(slope))
 
 
-def _rate_at(lr: float | Callable, t: int) -> float:
-    """The learning rate of step t (t = 0 the first): a schedule's value, or the number itself."""
-    return lr(t) if callable(lr) else lr
+def sutskever_momentum(lr: float | Schedule, momentum: float) -> Optimizer:
+    """Sutskever et al. (2013)'s momentum as an optimizer: v ← βv − η_t g, x ← x + v, from v = 0.
+
+    >>> opt = sutskever_momentum(0.1, 0.9)
+    >>> x, state = opt.step(np.array([1.0]), np.array([1.0]), opt.init(np.array([1.0])))
+    >>> x, state.slots["velocity"]
+    (array([0.9]), array([-0.1]))
+    """
+    momentum = require_fraction("momentum", momentum)
+
+    def update(x, g, slots, t, lr):
+        v = momentum * slots["velocity"] - lr * g
+        return x + v, {"velocity": v}
+
+    return Optimizer("sutskever_momentum", require_lr(lr), {"velocity": 0.0}, update)
 
 
-def sutskever(grad_fn: Callable, x0: Any, lr: float | Callable, momentum: float, steps: int) -> np.ndarray:
-    """Sutskever et al. (2013): v ← βv − η_t ∇f(x), x ← x + v, from v = 0; the iterates stacked, x0 first."""
-    require_callable("grad_fn", grad_fn)
-    x, v = np.array(x0, dtype=float), 0.0
-    iterates = [x]
-    for t in range(steps):
-        v = momentum * v - _rate_at(lr, t) * grad_fn(x)
-        x = x + v
-        iterates.append(x)
-    return np.stack(iterates)
+def polyak_momentum(lr: float | Schedule, momentum: float) -> Optimizer:
+    """Polyak's heavy ball as an optimizer: x_(k+1) = x_k − η_k g_k + β(x_k − x_(k−1)), keeping x_k − x_(k−1) (0 at first).
+
+    >>> opt = polyak_momentum(0.1, 0.9)
+    >>> x, state = opt.step(np.array([1.0]), np.array([1.0]), opt.init(np.array([1.0])))
+    >>> x, state.slots["displacement"]
+    (array([0.9]), array([-0.1]))
+    """
+    momentum = require_fraction("momentum", momentum)
+
+    def update(x, g, slots, t, lr):
+        new = x - lr * g + momentum * slots["displacement"]
+        return new, {"displacement": new - x}
+
+    return Optimizer("polyak_momentum", require_lr(lr), {"displacement": 0.0}, update)
 
 
-def polyak(grad_fn: Callable, x0: Any, lr: float | Callable, momentum: float, steps: int) -> np.ndarray:
-    """Polyak's heavy ball: x_(k+1) = x_k − η_k ∇f(x_k) + β(x_k − x_(k−1)), with x_(−1) = x_0; the iterates stacked."""
-    require_callable("grad_fn", grad_fn)
-    iterates = [np.array(x0, dtype=float)]
-    previous = iterates[0]
-    for t in range(steps):
-        x = iterates[-1]
-        iterates.append(x - _rate_at(lr, t) * grad_fn(x) + momentum * (x - previous))
-        previous = x
-    return np.stack(iterates)
+def sutskever(grad_fn: Callable, x0: Any, lr: float | Schedule, momentum: float, steps: int) -> np.ndarray:
+    """The iterates of :func:`sutskever_momentum` run from x0 for ``steps`` steps, stacked with x0 first."""
+    return run(sutskever_momentum(lr, momentum), grad_fn, x0, steps).x
+
+
+def polyak(grad_fn: Callable, x0: Any, lr: float | Schedule, momentum: float, steps: int) -> np.ndarray:
+    """The iterates of :func:`polyak_momentum` run from x0 for ``steps`` steps, stacked with x0 first."""
+    return run(polyak_momentum(lr, momentum), grad_fn, x0, steps).x

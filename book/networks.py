@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from book._validate import require_count
-from book.autodiff import Tensor, grad, topological_order
+from book.autodiff import Tensor, cross_entropy, grad, topological_order
 from book.forward import Dual, forward_gradient
+from book.numerics import softmax
 from book.optim import Trajectory, run, sgd
 
 __all__ = [
@@ -94,17 +95,13 @@ def output_gradients(z: np.ndarray, y: float = NEURON_TARGET, loss: str = "squar
     return logits.grad
 
 
-def softmax(z: np.ndarray) -> np.ndarray:
-    """exp(z_i) / Σ_j exp(z_j) along the last axis, shifted by the largest z so that no exp overflows."""
-    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
 def softmax_cross_entropy(logits: Tensor, labels: np.ndarray) -> Tensor:
-    """Mean over rows of −Σ_i y_i log softmax(z)_i, with Tensors; ``labels`` (one-hot rows) shaped like ``logits``."""
-    shifted = logits - logits.data.max(axis=-1, keepdims=True)  # a constant shift: softmax is unchanged
-    log_probabilities = shifted - shifted.exp().sum(axis=-1, keepdims=True).log()
-    return -(labels * log_probabilities).sum(axis=-1).mean()
+    """Mean over rows of −Σ_i y_i log softmax(z)_i for one-hot rows ``labels`` shaped like ``logits``: the one
+    softmax cross-entropy, :func:`book.autodiff.cross_entropy`, of the labels' class ids."""
+    labels = np.asarray(labels)
+    if not (np.all((labels == 0) | (labels == 1)) and np.all(labels.sum(axis=-1) == 1)):
+        raise ValueError("labels must be one-hot rows (one 1 and zeros elsewhere in each row)")
+    return cross_entropy(logits, labels.argmax(axis=-1))
 
 
 # --- Forward mode against reverse mode ------------------------------------------------------------------------

@@ -40,8 +40,10 @@ import numpy as np
 from book._validate import (
     require_count,
     require_finite_array,
+    require_betas,
+    require_callable,
     require_fraction,
-    require_function,
+    require_lr,
     require_nonnegative,
     require_positive,
     require_real_array,
@@ -61,6 +63,7 @@ __all__ = [
     "backtracking_line_search",
     "clip_by_global_norm",
     "global_norm",
+    "rate_at",
 ]
 
 Schedule = Callable[[int], float]
@@ -210,7 +213,7 @@ class Optimizer:
             factor = _clip_factor(norm, self.max_norm)
             if factor < 1:
                 grads = [g * factor for g in grads]
-        lr = _rate(self.lr, t)
+        lr = rate_at(self.lr, t)
         if len(leaves) == 1:  # an array: no tree to walk
             x, slot = self._leaf_step(leaves[0], grads[0], slots[0], decays[0], t, lr)
             return [x], [slot]
@@ -306,17 +309,8 @@ def _mask_description(mask: Any) -> Any:
     return type(mask).__name__
 
 
-def _learning_rate(lr: Any) -> float | Schedule:
-    """``lr`` if it is a schedule (a callable), else ``lr`` as a positive float."""
-    if callable(lr):
-        return lr
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not math.isfinite(lr) or lr <= 0:
-        raise ValueError(f"lr must be a positive number or a schedule (a callable t -> lr), got {lr!r}")
-    return float(lr)
-
-
-def _rate(lr: float | Schedule, t: int) -> float:
-    """The learning rate of step t (t = 0 the first): a schedule's value must be finite and >= 0."""
+def rate_at(lr: float | Schedule, t: int) -> float:
+    """The learning rate of step t (t = 0 the first) for a constant or a schedule, whose value must be finite and >= 0."""
     return require_nonnegative(f"lr({t})", lr(t)) if callable(lr) else lr
 
 
@@ -331,14 +325,14 @@ def _decay(weight_decay: float, weight_decay_mask: Any, decoupled: bool = False)
 
 def sgd(lr: float | Schedule, momentum: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0,
         dampening: float = 0.0, weight_decay_mask: Any = None) -> Optimizer:
-    """PyTorch's SGD: g ← g + λx; b₁ = g₁, b_t = μ b_(t−1) + (1 − τ) g_t; x ← x − lr·b (Nesterov: x ← x − lr·(g + μ b)).
+    """PyTorch's SGD: g ← g + λx; b₁ = g₁, b_t = β b_(t−1) + (1 − τ) g_t; x ← x − lr·b (Nesterov: x ← x − lr·(g + β b)).
 
     >>> opt = sgd(0.1, momentum=0.9)
     >>> x, state = opt.step(np.array([1.0]), np.array([1.0]), opt.init(np.array([1.0])))
     >>> x, state.slots["momentum_buffer"]
     (array([0.9]), array([1.]))
     """
-    lr = _learning_rate(lr)
+    lr = require_lr(lr)
     momentum = require_nonnegative("momentum", momentum)
     decay = _decay(weight_decay, weight_decay_mask)
     dampening = require_nonnegative("dampening", dampening)
@@ -357,8 +351,8 @@ def sgd(lr: float | Schedule, momentum: float = 0.0, nesterov: bool = False, wei
 
 def adagrad(lr: float | Schedule = 0.01, eps: float = 1e-10, initial_accumulator_value: float = 0.0,
             weight_decay: float = 0.0, weight_decay_mask: Any = None) -> Optimizer:
-    """PyTorch's Adagrad (lr_decay = 0): g ← g + λx; s ← s + g²; x ← x − lr·g/(√s + ε)."""
-    lr = _learning_rate(lr)
+    """PyTorch's Adagrad (lr_decay = 0): g ← g + λx; s ← s + g²; x ← x − lr·g/(√s + ε_opt)."""
+    lr = require_lr(lr)
     eps = require_positive("eps", eps)
     initial = require_nonnegative("initial_accumulator_value", initial_accumulator_value)
     decay = _decay(weight_decay, weight_decay_mask)
@@ -372,11 +366,12 @@ def adagrad(lr: float | Schedule = 0.01, eps: float = 1e-10, initial_accumulator
 
 def rmsprop(lr: float | Schedule = 0.01, alpha: float = 0.99, eps: float = 1e-8, momentum: float = 0.0, centered: bool = False,
             weight_decay: float = 0.0, weight_decay_mask: Any = None) -> Optimizer:
-    """PyTorch's RMSprop: v ← αv + (1 − α)g²; ṽ = v (centered: v − ḡ², ḡ ← αḡ + (1 − α)g); x ← x − lr·g/(√ṽ + ε).
+    """PyTorch's RMSprop: v ← αv + (1 − α)g²; ṽ = v (centered: v − ḡ², ḡ ← αḡ + (1 − α)g);
+    x ← x − lr·g/(√ṽ + ε_opt).
 
-    With momentum μ > 0 the step is through a buffer: b ← μb + g/(√ṽ + ε), x ← x − lr·b.
+    With momentum β > 0 the step is through a buffer: b ← βb + g/(√ṽ + ε_opt), x ← x − lr·b.
     """
-    lr = _learning_rate(lr)
+    lr = require_lr(lr)
     alpha = require_fraction("alpha", alpha)
     eps = require_positive("eps", eps)
     momentum = require_nonnegative("momentum", momentum)
@@ -397,17 +392,10 @@ def rmsprop(lr: float | Schedule = 0.01, alpha: float = 0.99, eps: float = 1e-8,
     return Optimizer("rmsprop", lr, slots, update, **decay)
 
 
-def _betas(betas: Any) -> tuple[float, float]:
-    """``betas`` as a pair (β₁, β₂) of numbers in [0, 1)."""
-    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise ValueError(f"betas must be a pair (beta1, beta2) of numbers in [0, 1), got {betas!r}")
-    return require_fraction("betas[0]", betas[0]), require_fraction("betas[1]", betas[1])
-
-
 def _adam(name: str, lr: Any, betas: Any, eps: float, amsgrad: bool, decay: dict[str, Any]) -> Optimizer:
     """Adam; ``decay`` says how weight decay enters (L2 in g, or AdamW's decoupled x ← x(1 − lr·λ) before the step)."""
-    lr = _learning_rate(lr)
-    beta1, beta2 = _betas(betas)
+    lr = require_lr(lr)
+    beta1, beta2 = require_betas(betas)
     eps = require_positive("eps", eps)
 
     def update(x, g, slots, t, lr):
@@ -427,9 +415,9 @@ def _adam(name: str, lr: Any, betas: Any, eps: float, amsgrad: bool, decay: dict
 
 def adam(lr: float | Schedule = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
          amsgrad: bool = False, weight_decay_mask: Any = None) -> Optimizer:
-    """PyTorch's Adam (weight decay = L2, added to g): m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ), x ← x − lr·m̂/(√v̂ + ε).
+    """PyTorch's Adam (weight decay = L2, added to g): m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ), x ← x − lr·m̂/(√v̂ + ε_opt).
 
-    The first step is lr·g/(|g| + ε), about lr·sign(g):
+    The first step is lr·g/(|g| + ε_opt), about lr·sign(g):
 
     >>> opt = adam(lr=0.1)
     >>> opt.step(np.array([1.0, 1.0]), np.array([3.0, -0.5]), opt.init(np.zeros(2)))[0]
@@ -546,10 +534,10 @@ def run(optimizer: Optimizer, grad_fn: Callable, x0: Any, steps: int, *, f: Call
     """
     if not isinstance(optimizer, Optimizer):
         raise ValueError(f"optimizer must be a book.optim optimizer such as sgd(0.1), got {type(optimizer).__name__}")
-    require_function("grad_fn", grad_fn)
+    require_callable("grad_fn", grad_fn)
     for name, value in (("f", f), ("callback", callback)):
         if value is not None:
-            require_function(name, value)
+            require_callable(name, value)
     steps, every = require_count("steps", steps), _every(keep)
     if not isinstance(returns_loss, bool):
         raise ValueError(f"returns_loss must be True or False, got {returns_loss!r}")
@@ -599,8 +587,8 @@ def backtracking_line_search(f: Callable, grad_fn: Callable, x: Any, direction: 
     >>> backtracking_line_search(lambda x: float(x @ x), lambda x: 2 * x, np.array([1.0]), np.array([-2.0]))
     0.5
     """
-    require_function("f", f)
-    require_function("grad_fn", grad_fn)
+    require_callable("f", f)
+    require_callable("grad_fn", grad_fn)
     x = require_finite_array("x", x)
     direction = require_finite_array("direction", direction)
     _require_like("direction", direction, x)

@@ -8,14 +8,16 @@ seed, and a leading axis of ``runs`` (many independent chains at once) costs one
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 import numpy as np
 
-from book._validate import require_choice, require_positive
-from book.functions import LeastSquares, LogisticRegression, Objective, _design_matrix, _require_real, _scalar, sigmoid
-from book.optim import run, sgd
+from book._validate import require_choice, require_count, require_nonnegative, require_positive, require_real
+from book.functions import LeastSquares, LogisticRegression, Objective, design_matrix
+from book.numerics import float_if_scalar, log_softmax, sigmoid, softmax
+from book.optim import Optimizer, run, sgd
 
 __all__ = [
     "SoftmaxRegression",
@@ -33,6 +35,7 @@ __all__ = [
     "additive_noise_ball",
     "noise_ball_slope",
     "mean_square_limit",
+    "settled_distance",
     "stationary_distance",
     "train",
     "accuracy",
@@ -53,13 +56,13 @@ class SoftmaxRegression(Objective):
     argument: ClassVar[str] = "w"
 
     def __init__(self, X: Any, y: Any, classes: int, l2: float = 0.0) -> None:
-        self.X = _design_matrix(X)
+        self.X = design_matrix(X)
         labels = np.asarray(y)
         if labels.shape != (self.X.shape[0],) or not np.all((labels == np.round(labels)) & (labels >= 0) & (labels < classes)):
             raise ValueError(f"y must hold one integer label in 0..{classes - 1} per row of X, got shape {labels.shape}")
         self.y = labels.astype(int)
         self.classes = int(classes)
-        self.l2 = _require_real("l2", l2, nonnegative=True)
+        self.l2 = require_nonnegative("l2", require_real("l2", l2))
         self.n, self.features = self.X.shape
         self.dim = self.features * self.classes
 
@@ -68,22 +71,30 @@ class SoftmaxRegression(Objective):
 
     def weights(self, w: Any) -> np.ndarray:
         """The flat parameters as weight matrices, shape ``(..., features, classes)``."""
-        return self._points(w).reshape(*np.shape(w)[:-1], self.features, self.classes)
+        return self.points(w).reshape(*np.shape(w)[:-1], self.features, self.classes)
 
     def scores(self, w: Any, X: np.ndarray | None = None) -> np.ndarray:
         """The class scores X W of every row (the training rows by default), shape ``(..., rows, classes)``."""
         return (self.X if X is None else np.asarray(X, dtype=float)) @ self.weights(w)
 
     def value(self, w: np.ndarray) -> np.ndarray | float:
-        """Mean of log Σⱼ e^(zⱼ) − z_y over the rows, plus (l2/2)‖W‖²; shape ``(...)``."""
+        """Mean of −log softmax(z)_y (= log Σⱼ e^(zⱼ) − z_y) over the rows, plus (l2/2)‖W‖²; shape ``(...)``."""
         scores = self.scores(w)
-        picked = np.take_along_axis(scores, np.broadcast_to(self.y[:, None], scores.shape[:-1] + (1,)), axis=-1)[..., 0]
-        loss = np.mean(np.logaddexp.reduce(scores, axis=-1) - picked, axis=-1)
-        return _scalar(loss + 0.5 * self.l2 * np.sum(self._points(w) ** 2, axis=-1))
+        picked = np.take_along_axis(log_softmax(scores), np.broadcast_to(self.y[:, None], scores.shape[:-1] + (1,)), axis=-1)
+        loss = -np.mean(picked[..., 0], axis=-1)
+        return float_if_scalar(loss + 0.5 * self.l2 * np.sum(self.points(w) ** 2, axis=-1))
 
     def grad(self, w: np.ndarray) -> np.ndarray:
         """Xᵀ(softmax(X W) − onehot(y)) / n + l2 W, flattened: shape ``(..., dim)``."""
         return minibatch_gradient(self, w, np.arange(self.n))
+
+
+def _batch_size(batch_size: Any, n: int | None = None) -> int:
+    """``batch_size`` as an integer >= 1, and at most ``n`` when given (a batch that cannot repeat a row), else raise."""
+    if n is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral)
+                          or not 1 <= batch_size <= n):
+        raise ValueError(f"batch_size must be an integer between 1 and n = {n}, got {batch_size!r}")
+    return require_count("batch_size", batch_size, minimum=1)
 
 
 def _residuals(f: Objective, scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -92,8 +103,7 @@ def _residuals(f: Objective, scores: np.ndarray, targets: np.ndarray) -> np.ndar
         return scores - targets
     if isinstance(f, LogisticRegression):
         return sigmoid(scores) - targets
-    probabilities = np.exp(scores - np.logaddexp.reduce(scores, axis=-1, keepdims=True))
-    return probabilities - np.eye(f.classes)[targets]
+    return softmax(scores) - np.eye(f.classes)[targets]
 
 
 def minibatch_gradient(f: Objective, w: np.ndarray, indices: np.ndarray) -> np.ndarray:
@@ -113,15 +123,15 @@ def minibatch_gradient(f: Objective, w: np.ndarray, indices: np.ndarray) -> np.n
             signal = _residuals(f, rows @ weights, f.y[indices])  # (..., B, classes)
             data_part = (np.swapaxes(rows, -1, -2) @ signal / indices.shape[-1]).reshape(*weights.shape[:-2], f.dim)
         else:
-            points = f._points(w)
+            points = f.points(w)
             signal = _residuals(f, np.einsum("...bd,...d->...b", rows, points), f.y[indices])
             data_part = np.einsum("...b,...bd->...d", signal, rows) / indices.shape[-1]
-        return data_part + getattr(f, "l2", 0.0) * f._points(w)
+        return data_part + getattr(f, "l2", 0.0) * f.points(w)
 
 
 def example_gradients(f: Objective, w: np.ndarray) -> np.ndarray:
     """∇fᵢ(w) for every example i (each a batch of one), shape ``(n, dim)``."""
-    w = f._points(w)
+    w = f.points(w)
     return minibatch_gradient(f, np.broadcast_to(w, (f.n, w.size)), np.arange(f.n)[:, None])
 
 
@@ -133,8 +143,7 @@ def gradient_covariance(f: Objective, w: np.ndarray) -> np.ndarray:
 
 def minibatch_variance(f: Objective, w: np.ndarray, batch_size: int, replace: bool = True) -> float:
     """E‖g_B − ∇f(w)‖² in theory: tr Σ / B with replacement, times (n − B)/(n − 1) without."""
-    if not 1 <= batch_size <= f.n:
-        raise ValueError(f"batch_size must be between 1 and n = {f.n}, got {batch_size!r}")
+    batch_size = _batch_size(batch_size, f.n)
     variance = float(np.trace(gradient_covariance(f, w))) / batch_size
     if replace:
         return variance
@@ -147,8 +156,7 @@ def sample_batch(n: int, batch_size: int, rng: np.random.Generator, replace: boo
     >>> sample_batch(10, 3, np.random.default_rng(0), replace=False, runs=(2,)).shape
     (2, 3)
     """
-    if batch_size < 1 or (not replace and batch_size > n):
-        raise ValueError(f"batch_size must be at least 1 (and at most n = {n} without replacement), got {batch_size!r}")
+    batch_size = _batch_size(batch_size, None if replace else n)
     if replace:
         return rng.integers(0, n, size=(*runs, batch_size))
     return np.argsort(rng.random((*runs, n)), axis=-1)[..., :batch_size]
@@ -157,7 +165,7 @@ def sample_batch(n: int, batch_size: int, rng: np.random.Generator, replace: boo
 def minibatch_draws(f: Objective, w: np.ndarray, batch_size: int, draws: int, seed: int, replace: bool = True) -> np.ndarray:
     """``draws`` independent seeded mini-batch gradients at w, shape ``(draws, dim)``."""
     indices = sample_batch(f.n, batch_size, np.random.default_rng(seed), replace, runs=(draws,))
-    return minibatch_gradient(f, np.broadcast_to(f._points(w), (draws, f.dim)), indices)
+    return minibatch_gradient(f, np.broadcast_to(f.points(w), (draws, f.dim)), indices)
 
 
 def running_mean(samples: np.ndarray) -> np.ndarray:
@@ -202,8 +210,7 @@ def batches(n: int, batch_size: int, seed: int, scheme: str = "shuffle", runs: t
 
 def stochastic_gradient(f: Objective, batch_size: int, seed: int, scheme: str = "shuffle", runs: tuple = ()) -> Callable:
     """A gradient function for :func:`book.optim.run` that answers each call with the next mini-batch's gradient."""
-    if not 1 <= batch_size <= f.n:
-        raise ValueError(f"batch_size must be between 1 and n = {f.n}, got {batch_size!r}")
+    _batch_size(batch_size, f.n)
     stream = batches(f.n, batch_size, seed, scheme, runs)
     return lambda w: minibatch_gradient(f, w, next(stream))
 
@@ -215,8 +222,7 @@ def _second_moment_map(f: LeastSquares, lr: float, batch_size: int) -> np.ndarra
     covariance (1/B)[(1/n) Σᵢ xᵢxᵢᵀ e eᵀ xᵢxᵢᵀ − H e eᵀ H + Σ*] (the mean of e is 0 once settled): it grows with ‖e‖.
     """
     lr = require_positive("lr", lr)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    batch_size = _batch_size(batch_size)
     if not isinstance(f, LeastSquares):
         raise ValueError(f"f must be a LeastSquares objective, got {type(f).__name__}")
     pull = np.eye(f.dim) - lr * f.gram
@@ -277,11 +283,19 @@ def noise_ball_slope(f: LeastSquares) -> float:
     return 0.5 * float(np.trace(np.linalg.solve(f.gram, gradient_covariance(f, f.minimizer))))
 
 
-def stationary_distance(f: LeastSquares, lr: float, batch_size: int, steps: int, runs: int, seed: int) -> float:
-    """E‖w − w*‖² measured: ``runs`` seeded SGD chains from w*, averaged over chains and their last half of steps."""
+def settled_distance(f: LeastSquares, optimizer: Optimizer, batch_size: int, steps: int, runs: int, seed: int) -> float:
+    """E‖w − w*‖² of ``optimizer`` on mini-batch gradients (drawn with replacement) of least squares, measured: ``runs``
+    seeded chains from w*, averaged over chains and their last half of steps."""
+    runs = require_count("runs", runs, minimum=1)
     start = np.broadcast_to(f.minimizer, (runs, f.dim))
-    trajectory = run(sgd(lr), stochastic_gradient(f, batch_size, seed, "replace", runs=(runs,)), start, steps)
+    gradient = stochastic_gradient(f, batch_size, seed, "replace", runs=(runs,))
+    trajectory = run(optimizer, gradient, start, require_count("steps", steps, minimum=2))
     return float(np.mean(np.sum((trajectory.x[steps // 2 :] - f.minimizer) ** 2, axis=-1)))
+
+
+def stationary_distance(f: LeastSquares, lr: float, batch_size: int, steps: int, runs: int, seed: int) -> float:
+    """:func:`settled_distance` of plain SGD with learning rate ``lr``: constant-step SGD's measured noise ball."""
+    return settled_distance(f, sgd(lr), batch_size, steps, runs, seed)
 
 
 def train(f: Objective, w0: np.ndarray, lr: float | Callable, batch_size: int, epochs: int, seed: int,
@@ -297,11 +311,11 @@ def train(f: Objective, w0: np.ndarray, lr: float | Callable, batch_size: int, e
             progress(t // steps_per_epoch)
 
     gradient = stochastic_gradient(f, batch_size, seed, scheme)
-    trajectory = run(sgd(lr), gradient, f._points(w0), epochs * steps_per_epoch, callback=end_of_epoch)
+    trajectory = run(sgd(lr), gradient, f.points(w0), epochs * steps_per_epoch, callback=end_of_epoch)
     return trajectory.x[::steps_per_epoch]
 
 
 def accuracy(f: SoftmaxRegression, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray | float:
     """The fraction of rows of X whose highest-scoring class is the label y, shape ``(...)`` for weights ``(..., dim)``."""
     predictions = np.argmax(f.scores(w, X), axis=-1)
-    return _scalar(np.mean(predictions == np.asarray(y), axis=-1))
+    return float_if_scalar(np.mean(predictions == np.asarray(y), axis=-1))

@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,7 @@ __all__ = [
     "sine_start",
     "step_to_lr_ratios",
     "suggest_lr",
+    "warmup_cosine_losses",
 ]
 
 _INPUTS, _TARGETS, _START = networks.two_layer_problem(samples=64, width=16, seed=0)
@@ -54,6 +56,19 @@ def sine_gradient(parameters: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 def fit_sine(optimizer: Optimizer, steps: int) -> Trajectory:
     """``steps`` full-batch steps of ``optimizer`` on the sine fit from the seeded start, the loss recorded at each."""
     return run(optimizer, sine_gradient, sine_start(), steps, f=sine_loss)
+
+
+@functools.cache
+def warmup_cosine_losses(peak_lr: float, warmup_steps: int, steps: int) -> np.ndarray:
+    """The loss at each step of Adam on the sine fit, with linear warmup over ``warmup_steps`` (0: none) then cosine to
+    0 at ``steps``: shape ``(steps + 1,)``, read-only, computed once per setting."""
+    if require_count("warmup_steps", warmup_steps) == 0:
+        schedule = schedules.cosine(peak_lr, steps)
+    else:
+        schedule = schedules.warmup_cosine(peak_lr, warmup_steps, steps)
+    losses = fit_sine(adam(schedule), steps).f
+    losses.setflags(write=False)
+    return losses
 
 
 def step_to_lr_ratios(trajectory: Trajectory, lr: float) -> np.ndarray:

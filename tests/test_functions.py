@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from book.calculus import gradient, hessian
-from book.functions import Himmelblau, LeastSquares, LogisticRegression, Quadratic, Rosenbrock, sigmoid
+from book.functions import Himmelblau, LeastSquares, LogisticRegression, Quadratic, Rosenbrock, design_matrix, sigmoid
 
 
 def _spd(rng: np.random.Generator, d: int) -> np.ndarray:
@@ -429,3 +429,18 @@ def test_polar_map_and_its_jacobian():
         polar(np.ones(3))
     with pytest.raises(ValueError, match=r"p must be one point \(r, θ\) of shape \(2,\), got shape \(2, 2\)"):
         polar_jacobian(np.ones((2, 2)))
+
+
+def test_design_matrix_is_a_read_only_copy_and_refuses_empty_or_infinite_data():
+    data = [[1.0, 2.0], [3.0, 4.0]]
+    X = design_matrix(data)
+    assert X.shape == (2, 2) and not X.flags.writeable
+    for bad, message in (([[]], "at least one row and one column"), ([[np.inf]], "finite"), ([1.0], "2-D")):
+        with pytest.raises(ValueError, match=message):
+            design_matrix(bad)
+
+
+def test_points_checks_the_last_axis_against_the_dimension():
+    assert Rosenbrock().points([[1.0, 2.0]]).shape == (1, 2)
+    with pytest.raises(ValueError, match="x must have last dimension 2, got shape \\(3,\\)"):
+        Rosenbrock().points([1.0, 2.0, 3.0])

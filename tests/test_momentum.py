@@ -108,18 +108,30 @@ def test_residual_polynomial_is_the_one_coordinate_error():
         np.testing.assert_allclose(momentum.residual_polynomial(lr, beta, [curvature], 30)[:, 0], values, rtol=1e-12)
 
 
-def test_settled_distance_of_sgd_is_chapter_5s_stationary_distance():
-    from book import stochastic
-    from book.figures import ch05
-
-    ours = momentum.settled_distance(ch05.PROBLEM, sgd(0.05), 1, 400, 20, seed=4)
-    assert ours == pytest.approx(stochastic.stationary_distance(ch05.PROBLEM, 0.05, 1, 400, 20, seed=4), rel=1e-12)
+def test_sutskever_and_polyak_momentum_are_optimizers_that_run_composes_with_a_schedule_and_keep():
+    grad = lambda x: np.array([4.0, 0.5]) * x  # noqa: E731
+    schedule = step_decay(lr=0.1, step_size=5, gamma=0.5)
+    x, v, previous = np.array([1.0, -2.0]), np.zeros(2), np.array([1.0, -2.0])
+    sutskever_path, polyak_path = [x], [x]
+    y = x
+    for t in range(12):  # the update rules written out by hand
+        v = 0.8 * v - schedule(t) * grad(x)
+        x = x + v
+        sutskever_path.append(x)
+        y, previous = y - schedule(t) * grad(y) + 0.8 * (y - previous), y
+        polyak_path.append(y)
+    np.testing.assert_allclose(run(momentum.sutskever_momentum(schedule, 0.8), grad, [1.0, -2.0], 12).x, sutskever_path,
+                               rtol=0, atol=1e-14)
+    last = run(momentum.polyak_momentum(schedule, 0.8), grad, np.array([1.0, -2.0]), 12, keep="last")
+    np.testing.assert_allclose(last.x[-1], polyak_path[-1], rtol=0, atol=1e-14)
 
 
 @pytest.mark.parametrize(("call", "argument"), [
     (lambda: momentum.optimal_nesterov(1.0, 2.0), "mu"),
     (lambda: momentum.residual_polynomial(0.1, 0.5, [1.0], -1), "steps"),
     (lambda: momentum.settled_distance(None, sgd(0.1), 1, 10, 0, seed=0), "runs"),
+    (lambda: momentum.sutskever_momentum(0.1, 1.0), "momentum"),
+    (lambda: momentum.polyak_momentum(-0.1, 0.5), "lr"),
 ])
 def test_new_functions_refuse_bad_input_by_name(call, argument):
     with pytest.raises(ValueError, match=argument):

@@ -804,3 +804,10 @@ def test_the_callback_never_sees_a_diverged_iterate():
         trajectory = optim.run(optim.sgd(1.0), lambda x: 1e300 * x, np.ones(2), 10,
                                callback=lambda t, x: seen.append((t, bool(np.all(np.isfinite(x))))) or False)
     assert trajectory.diverged and seen == [(t, True) for t in range(1, trajectory.steps_done)]
+
+
+def test_rate_at_reads_a_constant_or_a_schedule_and_refuses_a_negative_scheduled_rate():
+    assert optim.rate_at(0.1, 7) == 0.1
+    assert optim.rate_at(lambda t: 0.5**t, 3) == 0.125
+    with pytest.raises(ValueError, match="^lr\\(2\\) must be a non-negative number, got -1"):
+        optim.rate_at(lambda t: 1.0 - t, 2)

@@ -50,9 +50,9 @@ def test_sample_batch_with_and_without_replacement():
     without = stochastic.sample_batch(12, 12, rng, replace=False, runs=(50,))
     assert without.shape == (50, 12) and all(np.array_equal(np.sort(row), np.arange(12)) for row in without)
     assert stochastic.sample_batch(12, 30, rng).shape == (30,)  # with replacement a batch may be larger than n
-    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+    with pytest.raises(ValueError, match="batch_size must be an integer between 1 and n = 12, got 13"):
         stochastic.sample_batch(12, 13, rng, replace=False)
-    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1, got 0"):
         stochastic.sample_batch(12, 0, rng)
 
 
@@ -71,7 +71,7 @@ def test_stochastic_gradient_is_seeded_and_checks_the_batch_size():
     w = np.zeros(3)
     one, two = (stochastic.stochastic_gradient(LINEAR, 4, seed=9) for _ in range(2))
     np.testing.assert_array_equal([one(w) for _ in range(5)], [two(w) for _ in range(5)])
-    with pytest.raises(ValueError, match="batch_size must be between 1 and n = 12"):
+    with pytest.raises(ValueError, match="batch_size must be an integer between 1 and n = 12"):
         stochastic.stochastic_gradient(LINEAR, 13, seed=0)
 
 
@@ -81,7 +81,7 @@ def test_measured_variance_and_theory_agree_and_the_correction_is_exact_at_b_equ
         stochastic.minibatch_variance(LINEAR, w, 3), rel=0.05)
     assert stochastic.minibatch_variance(LINEAR, w, 12, replace=False) == 0.0
     assert stochastic.measured_variance(LINEAR, w, 12, draws=10, seed=0, replace=False) == pytest.approx(0.0, abs=1e-25)
-    with pytest.raises(ValueError, match="batch_size must be between 1 and n = 12"):
+    with pytest.raises(ValueError, match="batch_size must be an integer between 1 and n = 12"):
         stochastic.minibatch_variance(LINEAR, w, 0)
 
 
@@ -143,7 +143,7 @@ def test_noise_ball_and_schedule_reject_bad_rates():
         stochastic.noise_ball(LINEAR, 0.0, 1)
     with pytest.raises(ValueError, match="lr must be below the mean-square limit"):
         stochastic.noise_ball(LINEAR, 1.01 * stochastic.mean_square_limit(LINEAR, 1), 1)
-    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
         stochastic.noise_ball(LINEAR, 0.1, 0)
     with pytest.raises(ValueError, match="f must be a LeastSquares objective"):
         stochastic.noise_ball(LOGISTIC, 0.1, 1)

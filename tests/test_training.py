@@ -71,3 +71,19 @@ def test_blow_up_and_suggestion_on_a_made_up_curve():
 def test_bad_input_names_the_argument(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_warmup_cosine_losses_follow_the_schedule_and_are_computed_once():
+    from book.optim import adam, run
+    from book.schedules import warmup_cosine
+
+    losses = training.warmup_cosine_losses(0.01, 20, 60)
+    assert losses.shape == (61,) and not losses.flags.writeable
+    assert training.warmup_cosine_losses(0.01, 20, 60) is losses
+    by_hand = warmup_cosine(0.01, 20, 60)
+    assert by_hand(0) == 0.0  # the first step does not move: the loss repeats
+    assert losses[1] == pytest.approx(losses[0], rel=1e-15)
+    recorded = run(adam(by_hand), training.sine_gradient, training.sine_start(), 60, f=training.sine_loss).f
+    np.testing.assert_allclose(losses, recorded, rtol=1e-12)
+    with pytest.raises(ValueError, match="warmup_steps"):
+        training.warmup_cosine_losses(0.01, -1, 60)
