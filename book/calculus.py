@@ -1,9 +1,11 @@
 """Numerical derivatives by finite differences: the yardstick every other gradient in the book is checked against.
 
-Default steps follow the error analysis of Chapter 1 (ε is machine epsilon; a rounded value of f is within ε/2 of
-itself, relatively: the unit roundoff). A one-sided difference has truncation error ~ h·|f''|/2 and rounding error
-~ ε|f|/h, balanced at h ~ √ε; a central difference has truncation error ~ h²|f'''|/6 and rounding error
-~ ε|f|/(2h), balanced at h ~ ε^(1/3). Both scale with |x| so that x + h differs from x in the same leading digits whatever the magnitude.
+Default steps follow the error analysis of Chapter 1 (ε is machine epsilon; a rounded value is within ε/2 of itself,
+relatively: the unit roundoff). Rounding enters twice: each computed f(x ± h) is off by ε|f|/2, and the rounded point
+x + h is off by up to ε|x|/2, which moves f by ε|x f'|/2. A one-sided difference has truncation error ~ h·|f''|/2 and
+rounding error ~ ε(|f| + |x f'|/2)/h, balanced at h ~ √ε; a central difference has truncation error ~ h²|f'''|/6 and
+rounding error ~ ε(|f| + |x f'|)/(2h), balanced at h ~ ε^(1/3). Both steps scale with max(1, |x|), as the rounding of
+x + h does.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ def _point(x: np.ndarray) -> np.ndarray:
 
 
 def jacobian(f: Callable, x: np.ndarray, h: float | None = None) -> np.ndarray:
-    """The m×n matrix J[i, j] = ∂fᵢ/∂xⱼ of f: ℝⁿ → ℝᵐ by central differences (rows are outputs).
+    """The m×d matrix J[i, j] = ∂fᵢ/∂xⱼ of f: ℝᵈ → ℝᵐ by central differences (rows are outputs).
 
     >>> jacobian(lambda v: np.array([v[0] * v[1], v[0] + v[1]]), np.array([1.0, 2.0])).round(8)
     array([[2., 1.],
@@ -115,7 +117,7 @@ def jacobian(f: Callable, x: np.ndarray, h: float | None = None) -> np.ndarray:
 
 
 def gradient(f: Callable, x: np.ndarray, h: float | None = None) -> np.ndarray:
-    """∇f(x) of a scalar f: ℝⁿ → ℝ by central differences, shaped like ``x``.
+    """∇f(x) of a scalar f: ℝᵈ → ℝ by central differences, shaped like ``x``.
 
     >>> gradient(lambda v: v[0] ** 2 + v[1] ** 2, np.array([1.0, 1.0])).round(8)
     array([2., 2.])
@@ -124,7 +126,7 @@ def gradient(f: Callable, x: np.ndarray, h: float | None = None) -> np.ndarray:
 
 
 def hessian(f: Callable, x: np.ndarray, h: float | None = None) -> np.ndarray:
-    """The n×n matrix of second partial derivatives of a scalar f, symmetrised, by central differences.
+    """The d×d matrix of second partial derivatives of a scalar f, symmetrised, by central differences.
 
     >>> hessian(lambda v: v[0] ** 2 + 3 * v[0] * v[1], np.array([1.0, 2.0])).round(5)
     array([[2., 3.],
@@ -133,11 +135,11 @@ def hessian(f: Callable, x: np.ndarray, h: float | None = None) -> np.ndarray:
     require_callable("f", f)
     point = _point(x)
     step = float(np.max(_step(point, h, "second")))
-    n = point.size
-    basis = np.eye(n) * step
-    result = np.empty((n, n))
-    for i in range(n):
-        for j in range(i, n):
+    d = point.size
+    basis = np.eye(d) * step
+    result = np.empty((d, d))
+    for i in range(d):
+        for j in range(i, d):
             ei, ej = basis[i], basis[j]
             value = (f(point + ei + ej) - f(point + ei - ej) - f(point - ei + ej) + f(point - ei - ej)) / (4 * step**2)
             result[i, j] = result[j, i] = float(value)
@@ -189,25 +191,29 @@ def difference_quotients(f: Callable, x: float, steps: np.ndarray, method: str =
         return _difference(f, point, hs, method)
 
 
-def _model_terms(method: str, f_value: float, higher_derivative: float) -> tuple[float, float]:
+def _model_terms(method: str, f_value: float, higher_derivative: float, x: float, slope: float) -> tuple[float, float]:
     """(a, b) of the error model a·hᵖ + b/h (p = 1 one-sided, 2 central), after checking the arguments."""
     require_choice("method", method, METHODS)
     size = abs(float(require_finite_array("f_value", f_value, ndim=0)))
     bound = abs(float(require_finite_array("higher_derivative", higher_derivative, ndim=0)))
+    moved = abs(float(require_finite_array("x", x, ndim=0)) * float(require_finite_array("slope", slope, ndim=0)))
     if method == "central":
-        return bound / 6, EPS * size / 2
-    return bound / 2, EPS * size
+        return bound / 6, EPS * (size + moved) / 2
+    return bound / 2, EPS * (size + moved / 2)
 
 
-def error_model(method: str, steps: np.ndarray | float, f_value: float, higher_derivative: float) -> np.ndarray | float:
-    """Truncation plus rounding error of a difference: ½h|f''| + ε|f|/h one-sided, h²|f'''|/6 + ε|f|/(2h) central.
+def error_model(
+    method: str, steps: np.ndarray | float, f_value: float, higher_derivative: float, *, x: float, slope: float
+) -> np.ndarray | float:
+    """Truncation plus rounding error at x: ½h|f''| + ε(|f| + ½|x f'|)/h one-sided, h²|f'''|/6 + ε(|f| + |x f'|)/(2h) central.
 
-    ``higher_derivative`` is f'' for forward/backward and f''' for central. For f = exp at x = 1, h = 1e-8:
+    ``higher_derivative`` is f'' for forward/backward and f''' for central; ``slope`` is f'(x), which the rounding of
+    the point x ± h brings in. For f = exp at x = 1, h = 1e-8:
 
-    >>> f"{error_model('forward', 1e-8, np.e, np.e):.3e}"
-    '7.395e-08'
+    >>> f"{error_model('forward', 1e-8, np.e, np.e, x=1.0, slope=np.e):.3e}"
+    '1.041e-07'
     """
-    truncation, rounding = _model_terms(method, f_value, higher_derivative)
+    truncation, rounding = _model_terms(method, f_value, higher_derivative, x, slope)
     hs = require_finite_array("steps", steps)
     if np.any(hs <= 0):
         raise ValueError(f"steps must all be positive, got minimum {hs.min()!r}")
@@ -215,19 +221,19 @@ def error_model(method: str, steps: np.ndarray | float, f_value: float, higher_d
     return _as_float(truncation * hs**power + rounding / hs, steps)
 
 
-def optimal_step(method: str, f_value: float, higher_derivative: float) -> float:
-    """The h minimising :func:`error_model`: √(2ε|f|/|f''|) one-sided, (3ε|f|/(2|f'''|))^(1/3) central.
+def optimal_step(method: str, f_value: float, higher_derivative: float, *, x: float, slope: float) -> float:
+    """The h minimising :func:`error_model`: √(2εR/|f''|), R = |f| + ½|x f'|, one-sided; (3εR/(2|f'''|))^(1/3), R = |f| + |x f'|, central.
 
     ``higher_derivative`` is f'' for forward/backward and f''' for central. For f = exp at x = 1:
 
-    >>> f"{optimal_step('forward', np.e, np.e):.2e}", f"{optimal_step('central', np.e, np.e):.2e}"
-    ('2.11e-08', '6.93e-06')
+    >>> f"{optimal_step('forward', np.e, np.e, x=1.0, slope=np.e):.2e}", f"{optimal_step('central', np.e, np.e, x=1.0, slope=np.e):.2e}"
+    ('2.58e-08', '8.73e-06')
     """
-    truncation, rounding = _model_terms(method, f_value, higher_derivative)
+    truncation, rounding = _model_terms(method, f_value, higher_derivative, x, slope)
     if truncation == 0:
         raise ValueError("higher_derivative must be non-zero (without truncation error no step is optimal), got 0")
     if rounding == 0:
-        raise ValueError("f_value must be non-zero (without rounding error the model falls all the way to h = 0), got 0")
+        raise ValueError("f_value and x·slope must not both be zero (then there is no rounding term and no best step), got 0")
     if method == "central":
         return float((rounding / (2 * truncation)) ** (1 / 3))
     return float(np.sqrt(rounding / truncation))

@@ -1,9 +1,9 @@
 """Forward-mode automatic differentiation with dual numbers: a value travels together with its derivative.
 
 A :class:`Dual` holds a value x and a *tangent* ẋ, the derivative of x along one chosen direction v of the input:
-the dual number x + ẋ·d with d² = 0 (the book keeps ε for machine epsilon).
+the dual number x + ẋ·ω with ω² = 0 (the book keeps ε for machine epsilon).
 Every operation maps (x, ẋ) to (f(x), f'(x) ẋ), a Jacobian–vector product, so one pass through a function gives
-the directional derivative ∇f(x)·v. The full gradient of f: ℝⁿ → ℝ therefore needs n passes, one per coordinate
+the directional derivative ∇f(x)·v. The full gradient of f: ℝᵈ → ℝ therefore needs d passes, one per coordinate
 direction (:func:`forward_gradient`), where reverse mode (``book.autodiff``) needs one forward and one backward
 pass. Each operation is built like ``book.autodiff.node``: a value and, per input, a rule; here the rule maps the
 input's tangent *forward* to its contribution to the output's tangent. Plain numbers and arrays are constants.

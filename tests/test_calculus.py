@@ -109,26 +109,31 @@ def test_difference_errors_and_optimal_step():
     steps = np.logspace(-16, 0, 161)
     forward = difference_errors(np.exp, np.exp, 1.0, steps, "forward")
     central = difference_errors(np.exp, np.exp, 1.0, steps, "central")
-    assert abs(np.log10(steps[forward.argmin()] / optimal_step("forward", np.e, np.e))) < 0.7
-    assert abs(np.log10(steps[central.argmin()] / optimal_step("central", np.e, np.e))) < 0.7
+    assert abs(np.log10(steps[forward.argmin()] / optimal_step("forward", np.e, np.e, x=1.0, slope=np.e))) < 0.7
+    assert abs(np.log10(steps[central.argmin()] / optimal_step("central", np.e, np.e, x=1.0, slope=np.e))) < 0.7
     assert central.min() < forward.min() / 100
 
 
 @pytest.mark.parametrize("method", ["forward", "backward", "central"])
 def test_optimal_step_is_where_the_error_model_is_smallest(method):
-    h_star = optimal_step(method, 2.0, -5.0)
-    neighbours = error_model(method, h_star * np.array([0.999, 1.001]), 2.0, -5.0)
-    assert np.all(neighbours > error_model(method, h_star, 2.0, -5.0))
+    point = {"x": -3.0, "slope": 0.5}  # |x f'| = 1.5
+    h_star = optimal_step(method, 2.0, -5.0, **point)
+    neighbours = error_model(method, h_star * np.array([0.999, 1.001]), 2.0, -5.0, **point)
+    assert np.all(neighbours > error_model(method, h_star, 2.0, -5.0, **point))
     if method == "central":  # at the best step the truncation term is half the rounding term
-        assert h_star**2 / 6 * 5 == pytest.approx(EPS * 2 / (2 * h_star) / 2, rel=1e-12)
+        assert h_star**2 / 6 * 5 == pytest.approx(EPS * (2 + 1.5) / (2 * h_star) / 2, rel=1e-12)
     else:  # ... and equal to it for a one-sided difference
-        assert h_star / 2 * 5 == pytest.approx(EPS * 2 / h_star, rel=1e-12)
+        assert h_star / 2 * 5 == pytest.approx(EPS * (2 + 1.5 / 2) / h_star, rel=1e-12)
 
 
 def test_error_model_scales_as_the_text_says():
-    assert error_model("forward", 1e-8, 1.0, 2.0) == pytest.approx(1e-8 + EPS / 1e-8)
-    assert error_model("central", 1e-5, 4.0, 6.0) == pytest.approx(1e-10 + 2 * EPS / 1e-5)
-    assert error_model("central", np.array([1e-5, 1e-4]), 0.0, 6.0) == pytest.approx([1e-10, 1e-8])
+    assert error_model("forward", 1e-8, 1.0, 2.0, x=0.0, slope=7.0) == pytest.approx(1e-8 + EPS / 1e-8)
+    assert error_model("central", 1e-5, 4.0, 6.0, x=0.0, slope=7.0) == pytest.approx(1e-10 + 2 * EPS / 1e-5)
+    assert error_model("central", np.array([1e-5, 1e-4]), 0.0, 6.0, x=0.0, slope=1.0) == pytest.approx([1e-10, 1e-8])
+    # the rounded point: ½ε|x f'| per rounded point, one point one-sided, two points central
+    assert error_model("forward", 1e-8, 0.0, 2.0, x=2.0, slope=-3.0) == pytest.approx(1e-8 + EPS * 3 / 1e-8)
+    assert error_model("central", 1e-5, 0.0, 6.0, x=2.0, slope=-3.0) == pytest.approx(1e-10 + EPS * 6 / (2e-5))
+    assert error_model("backward", 1e-8, 0.0, 2.0, x=2.0, slope=-3.0) == error_model("forward", 1e-8, 0.0, 2.0, x=2.0, slope=-3.0)
 
 
 def test_difference_quotients_accept_negative_steps_and_match_derivative():
@@ -163,10 +168,11 @@ def test_taylor_polynomial_matches_exp_and_its_remainder_order():
         (lambda: gradient(np.sum, np.array([[1.0, 2.0]])), ValueError, "x must be a 1-D array, got shape \\(1, 2\\)"),
         (lambda: hessian("f", np.array([1.0])), TypeError, "f must be a callable"),
         (lambda: directional_derivative(np.sum, np.ones(2), np.ones(3)), ValueError, "v must have the same shape as x"),
-        (lambda: optimal_step("central", 1.0, 0.0), ValueError, "higher_derivative must be non-zero"),
-        (lambda: optimal_step("forward", 0.0, 1.0), ValueError, "f_value must be non-zero"),
-        (lambda: error_model("forward", 0.0, 1.0, 1.0), ValueError, "steps must all be positive"),
-        (lambda: error_model("sideways", 1e-3, 1.0, 1.0), ValueError, "method must be one of"),
+        (lambda: optimal_step("central", 1.0, 0.0, x=1.0, slope=1.0), ValueError, "higher_derivative must be non-zero"),
+        (lambda: optimal_step("forward", 0.0, 1.0, x=0.0, slope=1.0), ValueError, "must not both be zero"),
+        (lambda: optimal_step("forward", 0.0, 1.0, x=np.nan, slope=1.0), ValueError, "x must contain only finite"),
+        (lambda: error_model("forward", 0.0, 1.0, 1.0, x=1.0, slope=1.0), ValueError, "steps must all be positive"),
+        (lambda: error_model("sideways", 1e-3, 1.0, 1.0, x=1.0, slope=1.0), ValueError, "method must be one of"),
         (lambda: difference_quotients(np.sin, 1.0, np.array([0.1, 0.0])), ValueError, "steps must all be non-zero"),
         (lambda: difference_quotients(np.sin, np.nan, np.array([0.1])), ValueError, "x must contain only finite"),
         (lambda: taylor_polynomial([], 0.1), ValueError, "derivatives must hold at least f\\(x0\\)"),

@@ -1,20 +1,39 @@
 """Every number Chapter 3's prose states, asserted: if the text starts to lie, this fails."""
 
 import inspect
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
+from reading import assert_reader_path, glued_values, markdown
 
 from book import autodiff
 from book.autodiff import Tensor, check_grad, grad, node
 from book import networks
 from book.calculus import derivative, jacobian
-from book.display import source
+from book.display import scientific, source
 from book.explore import parameter_grid
 from book.figures import ch03
 from book.forward import forward_gradient, jvp
 from book.functions import sigmoid
 from book.networks import NEURON_INPUT, NEURON_TARGET
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTER = ROOT / "chapters" / "03_autodiff.ipynb"
+MAIN_PATH_BUDGET = 3550
+"""Words outside dropdowns: 3901 before derivations and asides moved into dropdowns."""
+
+
+def _glued() -> dict:
+    """The values the notebook glued into its prose, read back from its stored outputs."""
+    return glued_values(CHAPTER)
+
+
+def _neuron(w, b):
+    """(loss, ∂ℓ/∂w) of (σ(w x + b) − y)², by hand with numpy."""
+    a = sigmoid(w * NEURON_INPUT + b)
+    return (a - NEURON_TARGET) ** 2, 2 * (a - NEURON_TARGET) * a * (1 - a) * NEURON_INPUT
 
 
 def test_chain_rule_for_sin_of_x_squared_agrees_to_nine_decimals():
@@ -80,6 +99,10 @@ def test_saturated_neuron_has_a_larger_loss_but_a_much_smaller_gradient():
     assert float(saturated["w"].tensor.grad) == pytest.approx(-0.0045, abs=1e-4)
     assert float(saturated["L"].tensor.data / good["L"].tensor.data) == pytest.approx(4.5, abs=0.05)
     assert float(good["w"].tensor.grad / saturated["w"].tensor.grad) == pytest.approx(78, abs=0.5)
+    (good_loss, good_slope), (bad_loss, bad_slope) = _neuron(0.75, -1.0), _neuron(-3.0, -2.0)
+    glued = _glued()
+    assert glued["ch03-loss-ratio"] == round(bad_loss / good_loss, 1)
+    assert glued["ch03-gradient-ratio"] == round(good_slope / bad_slope)
 
 
 def test_forward_mode_needs_one_pass_per_parameter_and_matches_reverse_mode():
@@ -204,7 +227,6 @@ def test_training_with_hand_written_gradients_through_book_optim():
 
 
 def test_sigmoid_chain_is_below_a_quarter_to_the_tenth():
-    assert 0.25**10 == pytest.approx(9.5367e-7, rel=1e-4)
     grid = np.linspace(-10, 10, 20001)
     sigma = sigmoid(grid)
     assert np.max(sigma * (1 - sigma)) == 0.25  # σ' <= 1/4, reached at 0
@@ -215,6 +237,13 @@ def test_sigmoid_chain_is_below_a_quarter_to_the_tenth():
     a.backward()
     assert float(start.grad) == pytest.approx(3.8752e-7, rel=1e-4)
     assert float(start.grad) < 0.25**10
+    a, product = 0.0, 1.0  # independently: the product of σ'(z_l) along the forward pass, with numpy
+    for _ in range(10):
+        a = sigmoid(a)
+        product *= a * (1 - a)
+    assert product == pytest.approx(float(start.grad), rel=1e-12)
+    glued = _glued()
+    assert glued["ch03-sigmoid-chain"] == scientific(product) and glued["ch03-sigmoid-bound"] == "9.5 × 10⁻⁷"
 
 
 def test_first_layer_parameters_get_five_to_six_orders_of_magnitude_less_gradient():
@@ -233,7 +262,11 @@ def test_first_layer_parameters_get_five_to_six_orders_of_magnitude_less_gradien
             a = sigmoid(w * a)
         return a
     h = 1e-5
-    assert (output(1 + h) - output(1 - h)) / (2 * h) == pytest.approx(weights[0], rel=1e-5)
+    first_weight = (output(1 + h) - output(1 - h)) / (2 * h)
+    assert first_weight == pytest.approx(weights[0], rel=1e-5)
+    glued = _glued()
+    assert glued["ch03-weight-ratio"] == scientific(weights[-1] / first_weight, 0) == "5 × 10⁵"
+    assert glued["ch03-bias-ratio"] == scientific(biases[-1] / biases[0], 0) == "8 × 10⁵"
 
 
 def _ratio(activation, scale, depth=20):
@@ -307,7 +340,9 @@ def test_cross_entropy_cancels_the_sigmoid_derivative():
     ce, sq = (float(networks.output_gradients(saturated, NEURON_TARGET, loss)) for loss in ("cross_entropy", "squared"))
     assert ce == pytest.approx(-0.9985, abs=1e-4) and NEURON_INPUT * ce == pytest.approx(-1.4977, abs=1e-4)
     assert sq * NEURON_INPUT == pytest.approx(float(networks.neuron_graph(-3.0, -2.0)["w"].tensor.grad), rel=1e-12)
-    assert 300 < ce / sq < 400  # "over three hundred times larger"
+    assert 300 < ce / sq < 400
+    a = sigmoid(saturated)  # by hand: a − y against 2(a − y)σ'(z)
+    assert _glued()["ch03-cross-entropy-gain"] == round((a - 1) / (2 * (a - 1) * a * (1 - a)), -1)
     with pytest.raises(ValueError, match="loss must be one of"):
         networks.output_gradients(z, 1.0, "hinge")
 
@@ -359,9 +394,44 @@ def test_checkpointing_stores_about_two_root_n_for_about_one_extra_forward_pass(
     costs = networks.checkpoint_costs(100)
     best = costs["every"][np.argmin(costs["stored"])]
     assert 8 <= best <= 12 and costs["stored"].min() == 20  # smallest near k = √n = 10, about 2√n
+    depth, every = 100, 10  # the text's counts: D + 1 stored without, D/k + k with, D − D/k extra evaluations
+    glued = _glued()
+    assert (glued["ch03-full-stored"], glued["ch03-checkpoint-stored"]) == (depth + 1, depth // every + every)
+    assert glued["ch03-extra-evaluations"] == depth - depth // every
     np.testing.assert_array_equal(costs["evaluations"], 200 - np.ceil(100 / costs["every"]))  # n − n/k extra
     with pytest.raises(ValueError, match="every"):
         networks.checkpointed_backprop(weights, inputs, 0)
+
+
+def _mean_loss_gradient(theta, inputs, targets):
+    """∇ of mean((Xθ − y)²) = 2Xᵀ(Xθ − y)/n, in closed form."""
+    return 2 * inputs.T @ (inputs @ theta - targets) / len(targets)
+
+
+@pytest.mark.parametrize("sizes", [(4, 4), (3, 5), (1, 7)])
+def test_accumulating_mean_reduced_losses_needs_the_weights_n_i_over_n(sizes):
+    """Summed losses add up to the whole batch's gradient; mean-reduced ones only when weighted by nᵢ/n."""
+    rng = np.random.default_rng(sum(sizes))
+    parts = [(rng.standard_normal((k, 3)), rng.standard_normal(k)) for k in sizes]
+    theta = rng.standard_normal(3)
+    inputs, targets = np.vstack([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    whole = _mean_loss_gradient(theta, inputs, targets)
+    plain = sum(_mean_loss_gradient(theta, *part) for part in parts)
+    weighted = sum(len(part[1]) / len(targets) * _mean_loss_gradient(theta, *part) for part in parts)
+    np.testing.assert_allclose(weighted, whole, rtol=1e-12)
+    if sizes[0] == sizes[1]:
+        np.testing.assert_allclose(plain, 2 * whole, rtol=1e-12)  # "twice the gradient of the whole batch's mean"
+    assert not np.allclose(plain, whole)
+    summed = sum(2 * part[0].T @ (part[0] @ theta - part[1]) for part in parts)  # summed losses need no weights
+    np.testing.assert_allclose(summed, 2 * inputs.T @ (inputs @ theta - targets), rtol=1e-12)
+    by_autodiff = grad(lambda t: ((inputs @ t - targets) ** 2).mean())(theta)
+    np.testing.assert_allclose(by_autodiff, whole, rtol=1e-12)
+
+
+def test_the_text_states_when_accumulation_gives_the_whole_batch_gradient():
+    text = markdown(CHAPTER)
+    assert "the gradient of the sum of their losses, the gradient of the whole batch (*gradient accumulation*" not in text
+    assert 'reduction="mean"' in text and "*twice* the gradient of the whole batch's mean" in text and "$n_i/n$" in text
 
 
 def test_engine_maps_to_pytorch():
@@ -405,6 +475,10 @@ def test_forgetting_zero_grad_turns_descent_into_undamped_momentum():
     fresh = networks.descent_with_accumulated_gradients(100, 0.1, zero_grad=True)
     np.testing.assert_allclose(fresh.x[-1], solution, atol=1e-5)  # settles at the least-squares solution
     assert abs(fresh.f[-1] - minimum) < 1e-5 and np.argmax(fresh.f < 1.01 * minimum) == 29  # "within 1 % after 29 steps"
+    theta, steps = np.zeros(inputs.shape[1]), 0  # the same count with numpy's closed-form gradient
+    while np.mean((inputs @ theta - targets) ** 2) >= 1.01 * minimum:
+        theta, steps = theta - 0.1 * _mean_loss_gradient(theta, inputs, targets), steps + 1
+    assert _glued()["ch03-steps-to-1-percent"] == steps
     summed = networks.descent_with_accumulated_gradients(100, 0.1, zero_grad=False)
     theta = summed.x  # θ_{t+1} − θ_t = (θ_t − θ_{t−1}) − η ∇ℓ(θ_t), ∇ℓ = 2Xᵀ(Xθ − y)/N written with numpy
     gradients = 2 * (theta @ inputs.T - targets) @ inputs / len(targets)
@@ -430,3 +504,36 @@ def test_timing_helper_returns_one_positive_median_per_size_and_the_cost_figure_
     assert [ax.get_title() for ax in fig.axes] == ["Time per gradient", "Cost in units of one evaluation"]
     assert all(ax.get_xlabel() and ax.get_ylabel() and ax.get_legend() is not None for ax in fig.axes)
     plt.close(fig)
+
+
+# The chapter's text.
+def test_every_glued_name_in_the_prose_is_glued_by_a_cell():
+    names = set(re.findall(r"\{glue:text\}`([\w-]+)", markdown(CHAPTER)))
+    assert names and names <= set(_glued())
+
+
+def test_training_losses_in_the_prose_are_the_runs():
+    losses = networks.train_two_layer(steps=5000, lr=0.05).f
+    glued = _glued()
+    assert (glued["ch03-loss-0"], glued["ch03-loss-100"], glued["ch03-loss-5000"]) == (
+        round(losses[0], 3), round(losses[100], 3), round(losses[-1], 4))
+
+
+def test_softmax_cross_entropy_gradient_has_a_label_other_chapters_can_link():
+    assert "(softmax-cross-entropy-gradient)=\n### Many classes: softmax and cross-entropy" in markdown(CHAPTER)
+
+
+def test_later_chapters_are_named_and_linked():
+    text = markdown(CHAPTER)
+    assert "a later chapter" not in text
+    assert "norm ([Chapter 9](09_large_models.ipynb), Section 2)" in text  # clipping
+    assert "large models ([Chapter 9](09_large_models.ipynb)) rely on it" in text  # checkpointing
+
+
+def test_the_dual_unit_is_not_the_dimension():
+    text = markdown(CHAPTER)
+    assert "\\omega^2 = 0" in text and "d^2 = 0" not in text
+
+
+def test_the_readers_path():
+    assert_reader_path(CHAPTER, "03_autodiff.ipynb", MAIN_PATH_BUDGET)

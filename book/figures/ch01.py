@@ -13,6 +13,7 @@ FUNCTIONS = {
     "exp": (np.exp, np.exp, np.exp, np.exp),
     "sin": (np.sin, np.cos, lambda x: -np.sin(x), lambda x: -np.cos(x)),
     "x³": (lambda x: x**3, lambda x: 3 * x**2, lambda x: 6 * x, lambda x: 6 + 0 * x),
+    "log": (np.log, lambda x: 1 / x, lambda x: -1 / x**2, lambda x: 2 / x**3),
 }
 """name → (f, f', f'', f''') for the Taylor and error-analysis figures."""
 
@@ -28,7 +29,8 @@ TAYLOR_COLOURS = {1: PALETTE["blue"], 2: PALETTE["orange"], 3: PALETTE["green"]}
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 TANGENT_SLIDERS = {"x0": (-2.0, 2.0, 0.5), "h": [-1.5, -1.0, -0.5, -0.1, 0.1, 0.5, 1.0, 1.5]}
-ERROR_SLIDERS = {"function": list(FUNCTIONS), "x0": [0.0, 0.5, 1.0, 2.0, 5.0]}
+ERROR_SLIDERS = {"function": ["exp", "sin", "x³"], "x0": [0.0, 0.5, 1.0, 2.0, 5.0]}
+"""The explorable's grid (log, undefined at 0, is drawn once at x₀ = 1 instead)."""
 DESCENT_SLIDERS = {"w0": (0.0, 4.0, 0.5), "lr": [0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]}
 DESCENT_VIEW = ((-2.0, 6.5), (-3.0, 70.0))
 """(w limits, loss limits) of the descent figure: every w₀ and w₁ of DESCENT_SLIDERS fits, markers whole."""
@@ -119,12 +121,12 @@ def error_figure(function: str = "exp", x0: float = 1.0, ax: Axes | None = None)
     for method, colour, name, higher, width in terms:  # the wider forward curve shows where the two coincide
         errors = difference_errors(f, df, x0, STEPS, method)
         ax.loglog(STEPS, np.maximum(errors, ERROR_FLOOR), color=colour, linewidth=width, label=f"{method} difference")
-        if f(x0) == 0:
-            ax.plot([], [], " ", label=f"{method}: f(x₀) = 0, no rounding term, no best h")
+        if f(x0) == 0 and x0 == 0:
+            ax.plot([], [], " ", label=f"{method}: f(x₀) = x₀ = 0, no rounding term, no best h")
         elif higher == 0:
             ax.plot([], [], " ", label=f"{method}: {name}(x₀) = 0, leading term gone")
         else:
-            h_star = optimal_step(method, f(x0), higher)
+            h_star = optimal_step(method, f(x0), higher, x=x0, slope=df(x0))
             ax.axvline(h_star, color=colour, linestyle=":", linewidth=1.5, label=f"{method}: predicted best h = {h_star:.1e}")
     ax.axvline(np.sqrt(EPS), color=PALETTE["grey"], linewidth=0.8, alpha=0.6, label="h = √ε")
     ax.set_ylim(ERROR_FLOOR, 1e3)
@@ -144,8 +146,8 @@ def descent_figure(w0: float = 0.0, lr: float = 0.1, ax: Axes | None = None) -> 
     ax.plot(near, line_loss(w0) + slope * (near - w0), color=PALETTE["orange"], linestyle="--", label=f"slope ℓ'(w₀) = {slope:.2f}")
     arrow = {"arrowstyle": "->", "color": PALETTE["red"], "lw": 2}
     ax.annotate("", xy=(w1, line_loss(w1)), xytext=(w0, line_loss(w0)), arrowprops=arrow)
-    ax.plot([w0], [line_loss(w0)], "o", color=PALETTE["blue"], markersize=8, label=f"w₀ = {w0:g}, L = {line_loss(w0):.2f}")
-    ax.plot([w1], [line_loss(w1)], "s", color=PALETTE["red"], markersize=8, label=f"w₁ = {w1:.2f}, L = {line_loss(w1):.2f}")
+    ax.plot([w0], [line_loss(w0)], "o", color=PALETTE["blue"], markersize=8, label=f"w₀ = {w0:g}, ℓ = {line_loss(w0):.2f}")
+    ax.plot([w1], [line_loss(w1)], "s", color=PALETTE["red"], markersize=8, label=f"w₁ = {w1:.2f}, ℓ = {line_loss(w1):.2f}")
     ax.set_xlim(w_low, w_high)
     ax.set_ylim(loss_low, loss_high)
     ax.legend(loc="upper center")
