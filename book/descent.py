@@ -20,6 +20,9 @@ __all__ = [
     "asymptotic_rate",
     "iterations_to",
     "iteration_bound",
+    "quadratic_rate",
+    "steps_to",
+    "curvature_along",
     "smoothness_constant",
     "basins",
     "basin_grid",
@@ -92,8 +95,35 @@ def iteration_bound(kappa: float, tol: float) -> int:
     """
     if require_positive("kappa", kappa) < 1:
         raise ValueError(f"kappa must be at least 1, got {kappa!r}")
-    rate = (kappa - 1) / (kappa + 1)
-    return 1 if rate == 0 else math.ceil(math.log(require_positive("tol", tol)) / math.log(rate))
+    return steps_to((kappa - 1) / (kappa + 1), tol)
+
+
+def quadratic_rate(eigenvalues: np.ndarray, lr: float) -> float:
+    """max_i |1 − η λ_i|: the factor per step by which GD with step η shrinks the error on a quadratic, at worst.
+
+    >>> quadratic_rate(np.array([1.0, 10.0]), 0.1)  # η = 1/L: the steep direction vanishes, the flat one keeps 0.9
+    0.9
+    """
+    eigenvalues = np.asarray(eigenvalues, dtype=float)
+    return float(np.max(np.abs(1 - require_positive("lr", lr) * eigenvalues)))
+
+
+def steps_to(rate: float, tol: float) -> int:
+    """The first k >= 1 with rateᵏ <= tol: ⌈log(tol) / log(rate)⌉, or 1 when rate = 0.
+
+    >>> steps_to(0.5, 0.125)
+    3
+    """
+    if not 0 <= rate < 1:
+        raise ValueError(f"rate must be in [0, 1), got {rate!r}")
+    tol = require_positive("tol", tol)
+    return 1 if rate == 0 else max(1, math.ceil(math.log(tol) / math.log(rate)))
+
+
+def curvature_along(f: Objective, x: np.ndarray, direction: np.ndarray) -> np.ndarray | float:
+    """dᵀ∇²f(x) d / ‖d‖²: the curvature of f along d at x, the second derivative a line search along d sees."""
+    d = np.asarray(direction, dtype=float)
+    return _scalar(np.einsum("...i,...ij,...j->...", d, f.hessian(x), d) / np.sum(d**2, axis=-1))
 
 
 def smoothness_constant(f: LeastSquares | LogisticRegression) -> float:

@@ -30,7 +30,9 @@ __all__ = [
     "measured_variance",
     "stochastic_gradient",
     "noise_ball",
+    "additive_noise_ball",
     "noise_ball_slope",
+    "mean_square_limit",
     "stationary_distance",
     "train",
     "accuracy",
@@ -134,7 +136,9 @@ def minibatch_variance(f: Objective, w: np.ndarray, batch_size: int, replace: bo
     if not 1 <= batch_size <= f.n:
         raise ValueError(f"batch_size must be between 1 and n = {f.n}, got {batch_size!r}")
     variance = float(np.trace(gradient_covariance(f, w))) / batch_size
-    return variance if replace else variance * (f.n - batch_size) / (f.n - 1)
+    if replace:
+        return variance
+    return 0.0 if batch_size == f.n else variance * (f.n - batch_size) / (f.n - 1)
 
 
 def sample_batch(n: int, batch_size: int, rng: np.random.Generator, replace: bool = True, runs: tuple = ()) -> np.ndarray:
@@ -204,24 +208,70 @@ def stochastic_gradient(f: Objective, batch_size: int, seed: int, scheme: str = 
     return lambda w: minibatch_gradient(f, w, next(stream))
 
 
-def noise_ball(f: LeastSquares, lr: float, batch_size: int) -> float:
-    """Predicted E‖w − w*‖² of constant-step SGD once settled, for least squares with batches drawn with replacement.
+def _second_moment_map(f: LeastSquares, lr: float, batch_size: int) -> np.ndarray:
+    """The d²×d² matrix M of one SGD step on the error's second moment: vec C_{t+1} = M vec C_t + η² vec Σ*/B.
 
-    Near w*, w_{t+1} − w* = (I − ηH)(w_t − w*) − η ξ_t with H = XᵀX/n and noise ξ of covariance Σ*/B (Σ* the
-    example-gradient covariance at w*). The stationary covariance C solves C = (I − ηH) C (I − ηH) + η² Σ*/B;
-    in H's eigenbasis Cᵢⱼ = η² Sᵢⱼ / (1 − (1 − ηλᵢ)(1 − ηλⱼ)), and the answer is tr C ≈ (η / 2B) tr(H⁻¹Σ*) for small η.
+    With e = w − w* and B examples drawn with replacement, the step is e ← (I − ηH)e − ηξ, and the noise ξ given e has
+    covariance (1/B)[(1/n) Σᵢ xᵢxᵢᵀ e eᵀ xᵢxᵢᵀ − H e eᵀ H + Σ*] (the mean of e is 0 once settled): it grows with ‖e‖.
+    """
+    lr = require_positive("lr", lr)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if not isinstance(f, LeastSquares):
+        raise ValueError(f"f must be a LeastSquares objective, got {type(f).__name__}")
+    pull = np.eye(f.dim) - lr * f.gram
+    outer = np.einsum("ni,nj->nij", f.X, f.X)  # xᵢxᵢᵀ
+    fourth = np.einsum("nij,nkl->ikjl", outer, outer).reshape(f.dim**2, f.dim**2) / f.n  # (1/n) Σ xᵢxᵢᵀ ⊗ xᵢxᵢᵀ
+    return np.kron(pull, pull) + lr**2 / batch_size * (fourth - np.kron(f.gram, f.gram))
+
+
+def _growth(f: LeastSquares, lr: float, batch_size: int) -> float:
+    """The spectral radius of :func:`_second_moment_map`: below 1 exactly when SGD's E‖w − w*‖² settles."""
+    return float(np.max(np.abs(np.linalg.eigvals(_second_moment_map(f, lr, batch_size)))))
+
+
+def noise_ball(f: LeastSquares, lr: float, batch_size: int) -> float:
+    """Exact settled E‖w − w*‖² of constant-step SGD on least squares, batches drawn with replacement.
+
+    The stationary second moment C solves C = M(C) + η² Σ*/B (:func:`_second_moment_map`), a d²×d² linear system;
+    the answer is tr C. It exists only while SGD is mean-square stable (:func:`mean_square_limit`), which needs more
+    than 0 < η < 2/L: the noise grows with the distance to w*.
+    """
+    moment_map = _second_moment_map(f, lr, batch_size)
+    if _growth(f, lr, batch_size) >= 1:
+        raise ValueError(f"lr must be below the mean-square limit {mean_square_limit(f, batch_size):.4g} for batch_size "
+                         f"{batch_size}, got {lr!r}: E‖w − w*‖² grows without bound")
+    kicks = lr**2 * gradient_covariance(f, f.minimizer).ravel() / batch_size
+    moment = np.linalg.solve(np.eye(f.dim**2) - moment_map, kicks).reshape(f.dim, f.dim)
+    return float(np.trace(moment))
+
+
+def additive_noise_ball(f: LeastSquares, lr: float, batch_size: int) -> float:
+    """E‖w − w*‖² of the additive-noise model: noise of fixed covariance Σ*/B, as if it did not grow with ‖w − w*‖.
+
+    C = (I − ηH) C (I − ηH) + η² Σ*/B; in H's eigenbasis Cᵢⱼ = η² Sᵢⱼ / (1 − (1 − ηλᵢ)(1 − ηλⱼ)). It underestimates
+    :func:`noise_ball` once η is not small.
     """
     eigenvalues, basis = np.linalg.eigh(f.gram)
     lr = require_positive("lr", lr)
     if lr >= 2 / eigenvalues[-1]:
-        raise ValueError(f"lr must be below 2/L = {2 / eigenvalues[-1]:.4g} for SGD to settle, got {lr!r}")
+        raise ValueError(f"lr must be below 2/L = {2 / eigenvalues[-1]:.4g} for the pull to contract, got {lr!r}")
     noise = basis.T @ gradient_covariance(f, f.minimizer) @ basis / batch_size
     contraction = 1 - lr * eigenvalues
     return float(np.trace(lr**2 * noise / (1 - np.outer(contraction, contraction))))
 
 
+def mean_square_limit(f: LeastSquares, batch_size: int, tol: float = 1e-10) -> float:
+    """The largest η at which SGD's E‖w − w*‖² on least squares still settles, by bisection below 2/L."""
+    low, high = 0.0, 2 / float(np.linalg.eigvalsh(f.gram)[-1])
+    while high - low > tol:
+        middle = (low + high) / 2
+        low, high = (middle, high) if _growth(f, middle, batch_size) < 1 else (low, middle)
+    return low
+
+
 def noise_ball_slope(f: LeastSquares) -> float:
-    """½ tr(H⁻¹Σ*), the constant c in noise_ball(f, η, B) ≈ c·η/B for small η."""
+    """½ tr(H⁻¹Σ*), the constant c in noise_ball(f, η, B) ≈ c·η/B for small η (both models agree there)."""
     return 0.5 * float(np.trace(np.linalg.solve(f.gram, gradient_covariance(f, f.minimizer))))
 
 

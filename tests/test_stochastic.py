@@ -1,5 +1,6 @@
 """Unit tests of book.stochastic (mini-batches, variance, noise ball, training) and book.data."""
 
+import itertools
 import warnings
 
 import numpy as np
@@ -84,9 +85,70 @@ def test_measured_variance_and_theory_agree_and_the_correction_is_exact_at_b_equ
         stochastic.minibatch_variance(LINEAR, w, 0)
 
 
+def test_the_whole_data_without_replacement_has_no_variance_even_for_one_example():
+    single = LeastSquares([[1.0, 2.0]], [3.0])
+    assert stochastic.minibatch_variance(single, np.zeros(2), 1, replace=False) == 0.0
+    assert stochastic.minibatch_variance(single, np.zeros(2), 1, replace=True) == 0.0
+
+
+@pytest.mark.parametrize("B", [1, 2, 3, 4])
+def test_variance_without_replacement_equals_the_mean_over_every_subset(B):
+    """Brute force over all C(n, B) subsets, with example gradients written out by hand: kills (n − B)/n and friends."""
+    n = 6
+    rows, targets = X[:n], LINEAR.y[:n]
+    small, w = LeastSquares(rows, targets), np.array([0.2, -0.4, 0.9])
+    by_hand = (rows @ w - targets)[:, None] * rows  # ∇fᵢ = (xᵢᵀw − yᵢ) xᵢ
+    full = by_hand.mean(axis=0)
+    subsets = [by_hand[list(c)].mean(axis=0) for c in itertools.combinations(range(n), B)]
+    exact = np.mean([np.sum((g - full) ** 2) for g in subsets])
+    assert stochastic.minibatch_variance(small, w, B, replace=False) == pytest.approx(exact, rel=1e-12)
+    with_replacement = np.mean([np.sum((by_hand[list(c)].mean(axis=0) - full) ** 2)
+                                for c in itertools.product(range(n), repeat=B)])
+    assert stochastic.minibatch_variance(small, w, B, replace=True) == pytest.approx(with_replacement, rel=1e-12)
+
+
+def _one_step_second_moment(f, lr, moment):
+    """E[e' e'ᵀ] after one SGD step with B = 1, averaged over every example and over four points of second moment C."""
+    root = np.linalg.cholesky(moment + 1e-300 * np.eye(f.dim))
+    points = np.concatenate([root.T, -root.T]) * np.sqrt(f.dim)  # 2d points e with mean 0 and (1/2d) Σ e eᵀ = C
+    w = f.minimizer + points[:, None, :]  # (points, 1, d)
+    residuals = np.einsum("nd,pkd->pn", f.X, w) - f.y  # (points, n)
+    steps = points[:, None, :] - lr * residuals[..., None] * f.X  # every example's step from every point
+    return np.einsum("pni,pnj->ij", steps, steps) / (steps.shape[0] * f.n)
+
+
+def test_noise_ball_is_the_fixed_point_of_the_exact_one_step_second_moment():
+    lr, moment = 0.15, np.zeros((3, 3))
+    for _ in range(3000):  # brute force: every example from points of the current second moment, iterated
+        moment = _one_step_second_moment(LINEAR, lr, moment)
+    assert stochastic.noise_ball(LINEAR, lr, 1) == pytest.approx(np.trace(moment), rel=1e-8)
+    assert stochastic.additive_noise_ball(LINEAR, lr, 1) < 0.97 * np.trace(moment)  # the additive model is short
+
+
+def test_mean_square_limit_separates_a_settling_from_a_growing_second_moment():
+    limit = stochastic.mean_square_limit(LINEAR, 1)
+    assert 0 < limit < 2 / np.linalg.eigvalsh(LINEAR.gram)[-1]
+    growth = []
+    for lr in (0.98 * limit, 1.02 * limit):
+        moment = np.eye(3)
+        for _ in range(400):
+            moment = _one_step_second_moment(LINEAR, lr, moment)
+        growth.append(np.trace(moment))
+    assert growth[0] < 1e3 < growth[1]
+    assert stochastic.mean_square_limit(LINEAR, 1) < stochastic.mean_square_limit(LINEAR, 4)
+
+
 def test_noise_ball_and_schedule_reject_bad_rates():
     with pytest.raises(ValueError, match="lr must be a positive number"):
         stochastic.noise_ball(LINEAR, 0.0, 1)
+    with pytest.raises(ValueError, match="lr must be below the mean-square limit"):
+        stochastic.noise_ball(LINEAR, 1.01 * stochastic.mean_square_limit(LINEAR, 1), 1)
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        stochastic.noise_ball(LINEAR, 0.1, 0)
+    with pytest.raises(ValueError, match="f must be a LeastSquares objective"):
+        stochastic.noise_ball(LOGISTIC, 0.1, 1)
+    with pytest.raises(ValueError, match="lr must be below 2/L"):
+        stochastic.additive_noise_ball(LINEAR, 2.01 / np.linalg.eigvalsh(LINEAR.gram)[-1], 1)
     with pytest.raises(ValueError, match="decay_steps must be a positive number"):
         schedules.inverse_time_decay(0.1, 0)
 

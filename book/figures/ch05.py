@@ -25,7 +25,7 @@ N = 1000
 TRUE_WEIGHTS = (2.0, -1.0)
 NOISE = 1.0
 PROBLEM = LeastSquares(*linear_data(N, TRUE_WEIGHTS, noise=NOISE, seed=0))
-"""Sections 1–4's data: y = 2 − x + noise for 1 000 points, fitted by w = (bias, slope) with the mean squared error."""
+"""Sections 1–4's data: y = 2 − x + noise for 1 000 points, fitted by θ = (b, w), intercept and slope, with the mean squared error."""
 
 START = np.array([-1.0, 2.0])
 """Where every SGD path of Sections 3 and 4 starts."""
@@ -66,7 +66,7 @@ def _sized(fig: Figure | None, size: tuple[float, float] = WIDE) -> Figure:
 
 @functools.cache
 def _loss_grid(radius: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The regression loss on a 121 × 121 grid of half-width ``radius`` around w* (computed once per radius)."""
+    """The regression loss on a 121 × 121 grid of half-width ``radius`` around θ* (computed once per radius)."""
     centre = PROBLEM.minimizer
     axis_x = np.linspace(centre[0] - radius, centre[0] + radius, 121)
     axis_y = np.linspace(centre[1] - radius, centre[1] + radius, 121)
@@ -74,11 +74,11 @@ def _loss_grid(radius: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _contours(ax: Axes, radius: float) -> None:
-    """Level curves of the regression loss around its minimiser w*, drawn as a star."""
+    """Level curves of the regression loss around its minimiser θ*, drawn as a star."""
     centre = PROBLEM.minimizer
     ax.contour(*_loss_grid(radius), levels=12, cmap="viridis", linewidths=0.8, alpha=0.7)
     star = PROBLEM.minimizer
-    ax.plot(*star, marker="*", markersize=14, color=PALETTE["red"], linestyle="none", label="minimiser w*", zorder=5)
+    ax.plot(*star, marker="*", markersize=14, color=PALETTE["red"], linestyle="none", label="minimiser θ*", zorder=5)
     ax.set_xlim(centre[0] - radius, centre[0] + radius)
     ax.set_ylim(centre[1] - radius, centre[1] + radius)
     ax.set_aspect("equal")
@@ -95,7 +95,7 @@ def unbiased_figure(draws: np.ndarray, full_gradient: np.ndarray, errors: np.nda
     mean = draws.mean(axis=0)
     left.plot(*mean, marker="x", markersize=10, mew=2.5, color=PALETTE["ink"], linestyle="none", label=f"mean of {len(draws):,} draws")
     left.set_aspect("equal", adjustable="datalim")
-    finish(left, "Mini-batch gradients (B = 10)", "∂f/∂w₀ (bias)", "∂f/∂w₁ (slope)")
+    finish(left, "Mini-batch gradients (B = 10)", "∂f/∂b (intercept)", "∂f/∂w (slope)")
     left.legend(fontsize=8, loc="upper right")
     counts = np.arange(1, len(errors) + 1)
     right.loglog(counts, errors, color=PALETTE["blue"], lw=1.5, label="‖mean of k draws − ∇f‖")
@@ -118,7 +118,7 @@ def cloud_figure(batch_size: float, sampling: str, ax: Axes | None = None) -> Ax
     ax.set_xlim(full[0] - 9, full[0] + 9)
     ax.set_ylim(full[1] - 6, full[1] + 6)
     ax.set_aspect("equal")
-    finish(ax, f"B = {batch_size}, {sampling}", "∂f/∂w₀ (bias)", "∂f/∂w₁ (slope)")
+    finish(ax, f"B = {batch_size}, {sampling}", "∂f/∂b (intercept)", "∂f/∂w (slope)")
     ax.legend(loc="lower left", fontsize=8)
     return ax
 
@@ -135,31 +135,32 @@ def variance_figure(batch_sizes: Sequence[int], measured: dict, predicted: dict,
     return ax
 
 
-def noise_ball_figure(ratios: np.ndarray, measured: np.ndarray, predicted: np.ndarray, first_order: float,
-                      ax: Axes | None = None) -> Axes:
-    """Log-log plot of SGD's settled E‖w − w*‖² against η/B: measured dots, the exact linear-noise predictions, and the line (η/2B)·tr(H⁻¹Σ*)."""
+def noise_ball_figure(ratios: np.ndarray, measured: np.ndarray, exact: np.ndarray, additive: np.ndarray,
+                      first_order: float, ax: Axes | None = None) -> Axes:
+    """Log-log plot of SGD's settled E‖θ − θ*‖² against η/B: measured dots on the exact second moment's crosses, the additive-noise model below them at large η, and the line (η/2B)·tr(H⁻¹Σ*)."""
     ax = axes(ax)
     line = np.geomspace(min(ratios) / 1.3, max(ratios) * 1.3, 50)
     ax.loglog(line, first_order * line, color=PALETTE["grey"], lw=1.5, label="(η/2B)·tr(H⁻¹Σ*)")
-    ax.loglog(ratios, predicted, "x", color=PALETTE["ink"], ms=9, mew=2, label="linear-noise prediction")
+    ax.loglog(ratios, additive, "+", color=PALETTE["orange"], ms=10, mew=2, label="additive-noise model")
+    ax.loglog(ratios, exact, "x", color=PALETTE["ink"], ms=9, mew=2, label="exact second moment")
     ax.loglog(ratios, measured, "o", color=PALETTE["blue"], ms=6, alpha=0.8, label="measured (200 chains)")
     ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
     ax.xaxis.set_minor_formatter(NullFormatter())
-    finish(ax, "The noise ball grows with η / B", "learning rate / batch size, η / B", "settled E‖w − w*‖²")
+    finish(ax, "The noise ball grows with η / B", "learning rate / batch size, η / B", "settled E‖θ − θ*‖²")
     return ax
 
 
 def decay_figure(steps: np.ndarray, curves: dict, ax: Axes | None = None) -> Axes:
-    """Log-log plot of E‖w_t − w*‖² against the step t for each learning-rate schedule in ``curves``."""
+    """Log-log plot of E‖θ_t − θ*‖² against the step t for each learning-rate schedule in ``curves``."""
     ax = axes(ax)
     for (label, curve), colour in zip(curves.items(), (PALETTE["orange"], PALETTE["blue"], PALETTE["green"])):
         ax.loglog(steps, curve, color=colour, lw=1.8, label=label)
-    finish(ax, "Constant versus decaying learning rate", "step t", "E‖w_t − w*‖² (mean of 200 chains)")
+    finish(ax, "Constant versus decaying learning rate", "step t", "E‖θ_t − θ*‖² (mean of 200 chains)")
     return ax
 
 
 def sgd_path_figure(lr: float, batch_size: float, schedule: str, ax: Axes | None = None) -> Axes:
-    """SGD's 400-step path from (−1, 2) over the level curves of the regression loss: with a constant learning rate it ends wandering around the minimiser (a star) inside a noise ball, drawn as a dashed circle of the predicted root-mean-square radius, that grows with the learning rate and shrinks with the batch size; with the decaying schedule it settles onto the minimiser."""
+    """SGD's 400-step path from (−1, 2) over the level curves of the regression loss: with a constant learning rate it ends wandering around the minimiser (a star) inside a noise ball, drawn as a dashed circle of the exact root-mean-square radius, that grows with the learning rate and shrinks with the batch size; above the mean-square limit (η = 0.6 with B = 1) the frame says there is no noise ball and the path leaves the picture; with the decaying schedule it settles onto the minimiser."""
     ax = axes(ax)
     batch_size = int(batch_size)
     rate = schedules.inverse_time_decay(lr, DECAY_TAU) if schedule == "decaying" else lr
@@ -167,12 +168,18 @@ def sgd_path_figure(lr: float, batch_size: float, schedule: str, ax: Axes | None
     _contours(ax, 3.2)
     ax.plot(path[:, 0], path[:, 1], color=PALETTE["blue"], lw=0.8, alpha=0.8, label=f"SGD, {PATH_STEPS} steps")
     ax.plot(*START, "o", color=PALETTE["ink"], ms=6, label="start")
-    if schedule == "constant":
+    title = f"η = {lr:g}" if schedule == "constant" else f"η_t = {lr:g}/(1 + t/{DECAY_TAU})"
+    limit = stochastic.mean_square_limit(PROBLEM, batch_size, tol=1e-6)
+    if schedule == "constant" and lr < limit:
         radius = np.sqrt(stochastic.noise_ball(PROBLEM, lr, batch_size))
         ax.add_patch(Circle(PROBLEM.minimizer, radius, fill=False, color=PALETTE["red"], lw=2.2, ls="--", zorder=6))
-        ax.plot([], [], color=PALETTE["red"], lw=1.8, ls="--", label="predicted noise ball")
-    title = f"η = {lr:g}" if schedule == "constant" else f"η_t = {lr:g}/(1 + t/{DECAY_TAU})"
-    finish(ax, f"{title}, B = {batch_size}", "w₀ (bias)", "w₁ (slope)")
+        ax.plot([], [], color=PALETTE["red"], lw=1.8, ls="--", label=f"exact RMS radius {radius:.2f}")
+    elif schedule == "constant":
+        ax.text(0.5, 0.96, f"unstable: η > {limit:.2f}, the mean-square limit for B = {batch_size};\n"
+                "E‖θ − θ*‖² grows without bound, there is no noise ball", transform=ax.transAxes, ha="center",
+                va="top", fontsize=8.5, color=PALETTE["red"], bbox={"facecolor": "white", "alpha": 0.85, "lw": 0})
+        title += " (unstable)"
+    finish(ax, f"{title}, B = {batch_size}", "b (intercept)", "w (slope)")
     ax.legend(loc="lower left", fontsize=8)
     return ax
 
