@@ -11,7 +11,7 @@ The optimizers themselves live in :mod:`book.optim`; this module holds what the 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ from book._validate import require_count, require_fraction, require_positive
 from book.functions import Objective
 from book.optim import Optimizer, run
 
-__all__ = ["correction_factor", "steps_until", "rms_step", "replay", "sparse_features", "final_points"]
+__all__ = ["correction_factor", "steps_until", "rms_step", "replay", "sparse_features", "final_points", "tune"]
 
 
 def correction_factor(beta: float, steps: Any) -> np.ndarray | float:
@@ -65,3 +65,22 @@ def sparse_features(n: int, frequencies: Any, weights: Any, seed: int = 0, noise
 def final_points(optimizers: Mapping[str, Optimizer], f: Objective, starts: np.ndarray, steps: int) -> dict[str, np.ndarray]:
     """For each named optimizer, where ``steps`` steps on f take every start: one run over the whole batch of starts."""
     return {name: run(optimizer, f.grad, starts, steps).x[-1] for name, optimizer in optimizers.items()}
+
+
+def tune(make: Callable[[float], Optimizer], f: Objective, starts: np.ndarray, steps: int, lrs: Sequence[float],
+         floor: float = 1e-12) -> tuple[float, np.ndarray]:
+    """The learning rate of ``lrs`` whose run from every start ends with the smallest median f (values below ``floor``
+    count as ``floor``; a run that diverges from any start is out), and the final values of f at that rate."""
+    require_positive("floor", floor)
+    best = None
+    for lr in lrs:
+        trajectory = run(make(lr), f.grad, starts, steps)
+        if trajectory.diverged:
+            continue
+        finals = np.asarray(f(trajectory.x[-1]), dtype=float)
+        score = float(np.median(np.maximum(finals, floor)))
+        if best is None or score < best[0]:
+            best = (score, lr, finals)
+    if best is None:
+        raise ValueError(f"lrs must hold at least one learning rate that does not diverge, got {list(lrs)!r}")
+    return best[1], best[2]

@@ -82,7 +82,22 @@ def test_rmsprop_eps_placement_ratios():
     inside = conventions.first_step(conventions.rmsprop_eps_in_sqrt(figures.RMS_LR, alpha=figures.RMS_ALPHA), g)
     v = (1 - figures.RMS_ALPHA) * g * g
     np.testing.assert_allclose(inside / outside, (np.sqrt(v) + 1e-8) / np.sqrt(v + 1e-8), rtol=1e-12)
-    np.testing.assert_allclose(inside / outside, [0.9995, 0.3016, 0.0033], atol=5e-5)
+    np.testing.assert_allclose(inside / outside, [0.9995, 0.9535, 0.3016, 0.0033], atol=5e-5)
+
+
+def test_eps_placements_agree_when_root_v_is_far_above_root_eps_not_when_the_gradient_is():
+    """Written out here: inside g/√(v + ε), outside g/(√v + ε). At g = 10√ε_opt they still differ; at √v = 100√ε_opt not."""
+    eps = 1e-8
+    for decay in (0.9, 0.99):
+        g = 10 * math.sqrt(eps)  # "gradients ≫ 1e-4" would promise agreement here
+        v = (1 - decay) * g * g
+        assert 1 - (g / math.sqrt(v + eps)) / (g / (math.sqrt(v) + eps)) > 0.04
+    rng = np.random.default_rng(14)
+    for root_v, g in zip(10 ** rng.uniform(-2, 2, 50), 10 ** rng.uniform(-8, 2, 50)):  # √v ≥ 100 √ε_opt, any g
+        v = root_v**2
+        step = conventions.first_step(conventions.rmsprop_eps_in_sqrt(1.0, alpha=0.0), np.array([g]))  # v = g² here
+        assert abs((g / math.sqrt(v + eps)) / (g / (math.sqrt(v) + eps)) - 1) < 1e-3
+        assert step[0] == pytest.approx(-g / math.sqrt(g * g + eps), rel=1e-12)
 
 
 def test_rmsprop_small_gradients_get_a_step_of_lr_over_root_one_minus_alpha():

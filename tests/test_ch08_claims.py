@@ -101,3 +101,44 @@ def test_range_test_is_specific_to_the_optimizer():
     fast = training.lr_range_test(adam, training.sine_gradient, training.sine_loss, training.sine_start(),
                                   lr_min=ch08.LR_MIN, lr_max=ch08.LR_MAX, steps=50)
     assert training.blow_up_lr(*fast) > training.blow_up_lr(adam_lrs, adam_losses)  # a faster sweep blows up later
+
+
+# Section 3: the linear-scaling rule and Chapter 5's noise ball
+
+
+def _settled_by_hand(lr, batch, runs=200, steps=3000, seed=0):
+    """Mini-batch SGD (batches drawn with replacement) on Chapter 5's least squares, written out: E‖w − w*‖² once settled."""
+    from book.figures import ch05
+
+    f = ch05.PROBLEM
+    rng = np.random.default_rng(seed)
+    w = np.tile(f.minimizer, (runs, 1))
+    total = 0.0
+    for t in range(steps):
+        rows = rng.integers(0, f.n, size=(runs, batch))
+        X, y = f.X[rows], f.y[rows]
+        residual = np.einsum("rbd,rd->rb", X, w) - y
+        w = w - lr * np.einsum("rb,rbd->rd", residual, X) / batch
+        if t >= steps // 2:
+            total += np.mean(np.sum((w - f.minimizer) ** 2, axis=1))
+    return total / (steps - steps // 2)
+
+
+def test_linear_scaling_keeps_the_noise_ball_while_the_rate_is_small():
+    balls = {(lr, batch): _settled_by_hand(lr, batch, seed=batch) for lr, batch in ch08.SCALING_SETTINGS}
+    base = balls[ch08.SCALING_SETTINGS[0]]
+    along = [balls[setting] / base for setting in ch08.SCALING_SETTINGS[:4]]
+    assert all(abs(ratio - 1) < 0.1 for ratio in along)  # k× batch, k× η: the same ball
+    assert balls[ch08.SCALING_SETTINGS[4]] / base == pytest.approx(0.25, rel=0.1)  # same η, 4× batch: a quarter
+    assert _settled_by_hand(0.4, 4, steps=2000) / base > 1.3  # at large rates the rule no longer holds
+
+
+def test_the_exponential_sweep_is_attributed_to_fastai_and_smith_swept_linearly():
+    import json
+    from pathlib import Path
+
+    cells = json.loads((Path(__file__).parent.parent / "chapters" / "08_schedules.ipynb").read_text())["cells"]
+    text = " ".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown")
+    smith = text[text.index("Smith (2017"):][:200]
+    assert "linear" in smith and "exponential" not in smith
+    assert "fastai's exponential sweep" in text

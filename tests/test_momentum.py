@@ -85,3 +85,42 @@ def test_three_forms_agree_at_a_constant_rate_and_split_after_a_drop():
     # PyTorch's first step after the drop uses the new rate on the whole buffer: x₂₁ − x₂₀ = 0.1 (x₂₀ − x₁₉)·0.8 − 0.003 g
     step = torch_form[21] - torch_form[20]
     assert step == pytest.approx(0.1 * 0.8 * (torch_form[20] - torch_form[19]) - 0.003 * grad(torch_form[20]), rel=1e-10)
+
+
+def test_optimal_nesterov_has_double_roots_at_both_ends_and_rate_one_minus_two_over_root_three_kappa_plus_one():
+    for L, mu in ((100.0, 1.0), (10.0, 2.0), (1e4, 1.0)):
+        lr, beta = momentum.optimal_nesterov(L, mu)
+        rate = 1 - 2 / np.sqrt(3 * L / mu + 1)
+        curvatures = np.linspace(mu, L, 2001)
+        assert momentum.nesterov_rate(lr, beta, curvatures) == pytest.approx(rate, rel=1e-6)
+        for nudged in (lr * 1.01, lr * 0.99):  # a local minimum of the rate in η
+            assert momentum.nesterov_rate(nudged, beta, curvatures) > rate
+
+
+def test_residual_polynomial_is_the_one_coordinate_error():
+    rng = np.random.default_rng(2)
+    for lr, beta, curvature in rng.uniform([0.0, 0.0, 0.0], [0.05, 0.95, 100.0], size=(10, 3)):
+        x = previous = 1.0
+        values = [x]
+        for _ in range(30):
+            x, previous = x - lr * curvature * x + beta * (x - previous), x
+            values.append(x)
+        np.testing.assert_allclose(momentum.residual_polynomial(lr, beta, [curvature], 30)[:, 0], values, rtol=1e-12)
+
+
+def test_settled_distance_of_sgd_is_chapter_5s_stationary_distance():
+    from book import stochastic
+    from book.figures import ch05
+
+    ours = momentum.settled_distance(ch05.PROBLEM, sgd(0.05), 1, 400, 20, seed=4)
+    assert ours == pytest.approx(stochastic.stationary_distance(ch05.PROBLEM, 0.05, 1, 400, 20, seed=4), rel=1e-12)
+
+
+@pytest.mark.parametrize(("call", "argument"), [
+    (lambda: momentum.optimal_nesterov(1.0, 2.0), "mu"),
+    (lambda: momentum.residual_polynomial(0.1, 0.5, [1.0], -1), "steps"),
+    (lambda: momentum.settled_distance(None, sgd(0.1), 1, 10, 0, seed=0), "runs"),
+])
+def test_new_functions_refuse_bad_input_by_name(call, argument):
+    with pytest.raises(ValueError, match=argument):
+        call()

@@ -25,7 +25,7 @@ DROP = step_decay(0.05, step_size=30, gamma=0.1)
 RMS_LR, RMS_ALPHA = 0.01, 0.9
 """RMSProp's first step compared at optax's default decay, so only the place of ε_opt = 1e-8 differs."""
 GRADIENT_SIZES = np.logspace(-8, 0, 81)
-EXAMPLE_GRADIENTS = np.array([1e-2, 1e-4, 1e-6])
+EXAMPLE_GRADIENTS = np.array([1e-2, 1e-3, 1e-4, 1e-6])
 
 ADAMW_LR, ADAMW_STEPS = 1e-3, 1000
 WEIGHT_DECAYS = {"PyTorch default, λ_wd = 0.01 (× lr)": adamw(ADAMW_LR, weight_decay=0.01),

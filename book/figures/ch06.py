@@ -21,28 +21,37 @@ CURVATURES = np.array([1.0, 100.0])
 START = np.array([-3.0, 0.3])
 TOLERANCE = 1e-6
 
-BEST_ALPHA, BEST_BETA = momentum.optimal_heavy_ball(100.0, 1.0)
+BEST_LR, BEST_BETA = momentum.optimal_heavy_ball(100.0, 1.0)
 NESTEROV_LR, NESTEROV_MOMENTUM = momentum.nesterov_parameters(100.0, 1.0)
+TUNED_NESTEROV_LR, TUNED_NESTEROV_MOMENTUM = momentum.optimal_nesterov(100.0, 1.0)
 GD_LR = 2 / 101
 """Gradient descent's best learning rate on the valley, 2/(L + μ) (Chapter 4)."""
 
-ALPHAS = [0.002, 0.005, 0.01, 0.015, GD_LR, 0.025, BEST_ALPHA, 0.04]
+LRS = [0.002, 0.005, 0.01, 0.015, GD_LR, 0.025, BEST_LR, 0.04]
 BETAS = [0.0, 0.3, 0.5, BEST_BETA, 0.8, 0.9, 0.95, 0.99]
 """The sliders' step sizes and momenta (8 × 8 frames); each list holds its value of the best pair, unrounded: the
 best corner of the rate map is sharp."""
 PATH_STEPS = 100
 
-MAP_ALPHAS = np.linspace(0.0005, 0.045, 179)
+ROUNDINGS = {"both": (0.0331, 0.669), "lr": (0.0331, BEST_BETA), "beta": (BEST_LR, 0.669), "down": (0.0330, 0.669)}
+"""Section 4's best pair rounded to three digits: both, only η, only β, and η rounded down instead."""
+SLUGS = {"gradient descent": "gd", "heavy ball": "hb", "Nesterov": "nesterov", "Nesterov, tuned": "tuned"}
+"""Short names of the race's methods, for the glued step counts."""
+NOISY_LRS, NOISY_MOMENTUM, NOISY_RUNS, NOISY_STEPS = (0.005, 0.01, 0.02), 0.9, 200, 3000
+"""Section 7: heavy ball's learning rates and momentum on Chapter 5's least squares, chains and steps per chain."""
+
+MAP_LRS = np.linspace(0.0005, 0.045, 179)
 MAP_BETAS = np.linspace(0.0, 0.995, 200)
 CHECK_POINTS = [(0.005, 0.5), (0.01, 0.8), (0.02, 0.3), (0.03, 0.9), (0.035, 0.8), (0.015, 0.95)]
-"""(α, β) pairs at which the rate map is checked against a simulation."""
+"""(η, β) pairs at which the rate map is checked against a simulation."""
 CHECK_STEPS, CHECK_START = 600, 200
 
 DECAY = dict(lr=0.02, step_size=30, gamma=0.1)
-"""Section 6's step decay: η = 0.02 for steps 0–29, then 0.002 (PyTorch's StepLR)."""
+"""Section 8's step decay: η = 0.02 for steps 0–29, then 0.002 (PyTorch's StepLR)."""
 FORM_MOMENTUM, FORM_STEPS = 0.9, 90
 
-_COLOURS = {"gradient descent": PALETTE["blue"], "heavy ball": PALETTE["orange"], "Nesterov": PALETTE["green"]}
+_COLOURS = {"gradient descent": PALETTE["blue"], "heavy ball": PALETTE["orange"], "Nesterov": PALETTE["green"],
+            "Nesterov, tuned": PALETTE["purple"]}
 
 
 def _sized(fig: Figure | None, size: tuple[float, float] = WIDE) -> Figure:
@@ -63,21 +72,21 @@ def _valley_contours(ax: Axes) -> None:
     ax.set_ylim(-1.0, 1.0)
 
 
-def paths_figure(alpha: float = 0.02, beta: float = 0.5, fig: Figure | None = None) -> Figure:
+def paths_figure(lr: float = 0.02, beta: float = 0.5, fig: Figure | None = None) -> Figure:
     """Heavy ball on the valley ½(x² + 100y²): left, the path over contours; right, its distance to the minimum per step against gradient descent at its best and the predicted rate."""
     fig = _sized(fig)
     left, right = fig.subplots(1, 2)
-    path = run(sgd(alpha, momentum=beta), VALLEY.grad, START, PATH_STEPS).x
+    path = run(sgd(lr, momentum=beta), VALLEY.grad, START, PATH_STEPS).x
     _valley_contours(left)
     finite = path[np.all(np.abs(path) < 1e3, axis=-1)]
     left.plot(finite[:, 0], finite[:, 1], ".-", color=PALETTE["orange"], lw=1, markersize=3,
-              label=f"heavy ball, α = {alpha:g}, β = {beta:g}")
+              label=f"heavy ball, η = {lr:g}, β = {beta:g}")
     left.plot(*START, "s", color=PALETTE["ink"], label="start")
     left.legend(loc="lower right", fontsize=8)
     finish(left, f"{PATH_STEPS} steps on κ = 100", "x", "y", legend=False)
     steps = np.arange(len(path))
     gd = run(sgd(GD_LR), VALLEY.grad, START, PATH_STEPS).x
-    rate = momentum.heavy_ball_rate(alpha, beta, CURVATURES)
+    rate = momentum.heavy_ball_rate(lr, beta, CURVATURES)
     with np.errstate(all="ignore"):
         right.semilogy(steps, np.linalg.norm(path, axis=-1), color=PALETTE["orange"], label="heavy ball")
         right.semilogy(np.arange(len(gd)), np.linalg.norm(gd, axis=-1), color=PALETTE["blue"], label="GD, η = 2/(L+μ)")
@@ -88,7 +97,7 @@ def paths_figure(alpha: float = 0.02, beta: float = 0.5, fig: Figure | None = No
     return fig
 
 
-def eigenvalues_figure(alpha: float = 0.02, beta: float = 0.5, ax: Axes | None = None) -> Axes:
+def eigenvalues_figure(lr: float = 0.02, beta: float = 0.5, ax: Axes | None = None) -> Axes:
     """The eigenvalues of heavy ball's 2×2 matrix for the curvatures 1 and 100 in the complex plane, with the unit circle and the circle of radius √β."""
     ax = axes(ax)
     angle = np.linspace(0, 2 * np.pi, 361)
@@ -96,35 +105,35 @@ def eigenvalues_figure(alpha: float = 0.02, beta: float = 0.5, ax: Axes | None =
     ax.plot(np.sqrt(beta) * np.cos(angle), np.sqrt(beta) * np.sin(angle), ":", color=PALETTE["ink"], lw=1,
             label=f"|z| = √β = {np.sqrt(beta):.3f}")
     for curvature, colour in zip(CURVATURES, (PALETTE["blue"], PALETTE["red"])):
-        roots = np.linalg.eigvals(momentum.heavy_ball_matrix(alpha, beta, curvature))
-        ax.plot(roots.real, roots.imag, "o", color=colour, markersize=8, label=f"λ = {curvature:g}")
+        roots = np.linalg.eigvals(momentum.heavy_ball_matrix(lr, beta, curvature))
+        ax.plot(roots.real, roots.imag, "o", color=colour, markersize=8, label=f"λ_i = {curvature:g}")
     ax.set_xlim(-2.2, 2.2)
     ax.set_ylim(-1.3, 1.3)
     ax.set_aspect("equal")
     ax.axhline(0, color=PALETTE["ink"], lw=0.4)
     ax.axvline(0, color=PALETTE["ink"], lw=0.4)
     ax.legend(loc="upper left", fontsize=8)
-    rate = momentum.heavy_ball_rate(alpha, beta, CURVATURES)
-    return finish(ax, f"α = {alpha:g}, β = {beta:g}: rate ρ = {rate:.3f}", "real part", "imaginary part", legend=False)
+    rate = momentum.heavy_ball_rate(lr, beta, CURVATURES)
+    return finish(ax, f"η = {lr:g}, β = {beta:g}: rate ρ = {rate:.3f}", "real part", "imaginary part", legend=False)
 
 
 def rate_map_figure(measured: dict, ax: Axes | None = None) -> Axes:
-    """The heavy-ball rate over step size α and momentum β on the valley as a colour map with contour lines, the best pair starred and the simulated checks marked."""
+    """The heavy-ball rate over step size η and momentum β on the valley as a colour map with contour lines, the best pair starred and the simulated checks marked."""
     ax = axes(ax)
-    rates = momentum.heavy_ball_rate(MAP_ALPHAS[None, :], MAP_BETAS[:, None], CURVATURES)
-    mesh = ax.pcolormesh(MAP_ALPHAS, MAP_BETAS, np.minimum(rates, 1.0), cmap="magma", shading="auto", vmin=0.8, vmax=1.0)
+    rates = momentum.heavy_ball_rate(MAP_LRS[None, :], MAP_BETAS[:, None], CURVATURES)
+    mesh = ax.pcolormesh(MAP_LRS, MAP_BETAS, np.minimum(rates, 1.0), cmap="magma", shading="auto", vmin=0.8, vmax=1.0)
     ax.figure.colorbar(mesh, ax=ax, label="rate ρ (1 = no convergence)")
-    lines = ax.contour(MAP_ALPHAS, MAP_BETAS, rates, levels=[0.85, 0.9, 0.95, 0.99], colors=PALETTE["ink"], linewidths=0.7)
+    lines = ax.contour(MAP_LRS, MAP_BETAS, rates, levels=[0.85, 0.9, 0.95, 0.99], colors=PALETTE["ink"], linewidths=0.7)
     ax.clabel(lines, fontsize=7)
-    ax.plot(BEST_ALPHA, BEST_BETA, "*", color=PALETTE["sky"], markersize=14, label=f"best: ρ = √β = {np.sqrt(BEST_BETA):.3f}")
+    ax.plot(BEST_LR, BEST_BETA, "*", color=PALETTE["sky"], markersize=14, label=f"best: ρ = √β = {np.sqrt(BEST_BETA):.3f}")
     ax.plot(GD_LR, 0.0, "D", color=PALETTE["blue"], markersize=7, clip_on=False, label="GD's best: ρ = 99/101")
-    for (alpha, beta), rate in measured.items():
-        ax.plot(alpha, beta, "o", color=PALETTE["green"], markersize=5)
-        ax.annotate(f"{rate:.3f}", (alpha, beta), xytext=(4, 3), textcoords="offset points", color=PALETTE["ink"], fontsize=7)
+    for (lr, beta), rate in measured.items():
+        ax.plot(lr, beta, "o", color=PALETTE["green"], markersize=5)
+        ax.annotate(f"{rate:.3f}", (lr, beta), xytext=(4, 3), textcoords="offset points", color=PALETTE["ink"], fontsize=7)
     ax.plot([], [], "o", color=PALETTE["green"], label="simulated rate")
     ax.grid(False)
     ax.legend(loc="lower left", fontsize=8)
-    return finish(ax, "Heavy-ball rate on κ = 100 from the 2×2 matrices", "step size α", "momentum β", legend=False)
+    return finish(ax, "Heavy-ball rate on κ = 100 from the 2×2 matrices", "step size η", "momentum β", legend=False)
 
 
 def race_figure(errors: dict, counts: dict, ax: Axes | None = None) -> Axes:

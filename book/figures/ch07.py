@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from book.functions import Quadratic, Rosenbrock
-from book.optim import adagrad, adam, rmsprop, run, sgd
+from book.optim import adagrad, adam, adamw, rmsprop, run, sgd
 from book.plotting import PALETTE, axes, finish
 
 WIDE = (8.0, 3.6)
@@ -37,6 +37,22 @@ ADAM_LRS = [0.003, 0.01, 0.03, 0.1]
 BETA1S = [0.0, 0.5, 0.9, 0.99]
 BETA2S = [0.9, 0.99, 0.999, 0.9999]
 """Section 4's slider: Adam on Rosenbrock from (−1.5, 2) for 1 000 steps."""
+
+RACE_LRS = [scale * 10.0**power for power in range(-5, 1) for scale in (1.0, 3.0)]
+"""Section 7's grid of learning rates, 1e-5 to 3 in steps of about √10: every optimizer is tuned on it."""
+RACE_STEPS, RACE_STARTS = 2000, 1000
+WEIGHT_DECAY = 0.01
+RACE_OPTIMIZERS = {
+    "SGD": sgd,
+    "SGD + momentum 0.9": lambda lr: sgd(lr, momentum=0.9),
+    "AdaGrad": adagrad,
+    "RMSProp": rmsprop,
+    "Adam": adam,
+    "AdamW (λ = 0.01)": lambda lr: adamw(lr, weight_decay=WEIGHT_DECAY),
+}
+"""Section 7's optimizers, each a function of its learning rate; defaults otherwise (PyTorch's)."""
+HOVER_LRS, HOVER_STEPS, HOVER_WINDOW = (0.02, 0.002), 40_000, 2000
+"""Section 7's AdamW on Rosenbrock from (−1.5, 2): constant rates, run length, and the last steps averaged."""
 
 COLOURS = [PALETTE[name] for name in ("ink", "blue", "orange", "green", "red", "purple", "sky")]
 

@@ -46,6 +46,10 @@ SWEEP_OPTIMIZERS = ["Adam", "SGD"]
 LR_MIN, LR_MAX = 1e-4, 10.0
 """The range test sweeps the rate from 1e-4 to 10 over ``sweep_steps`` steps."""
 
+SCALING_SETTINGS = [(0.01, 1), (0.02, 2), (0.04, 4), (0.08, 8), (0.01, 4)]
+"""Section 3's (η, B) pairs on Chapter 5's least squares: four along η/B = 0.01, then the first η with four times the batch."""
+SCALING_RUNS, SCALING_STEPS = 200, 3000
+
 
 def _sized(fig: Figure | None, size: tuple[float, float] = WIDE) -> Figure:
     """``fig`` (a new pyplot figure if None) set to ``size`` inches."""
