@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import html
 import inspect
 import io
@@ -199,35 +200,90 @@ _PASS_THROUGH = (KeyboardInterrupt, _TimeUp, _Reentered)
 _STATE = SimpleNamespace(in_learner=False, reentered="")
 
 
-def _arm(seconds: float) -> Callable[[], None]:
-    """Raise ``_TimeUp`` in the running code after ``seconds``; return the function that disarms the alarm."""
+_OURS = frozenset({__file__, contextlib.__file__})
+"""The files whose code runs around the learner's and must never be interrupted."""
+
+
+def _in_learner(frame: FrameType | None, caller: FrameType, caller_is_learner: bool) -> bool:
+    """Whether ``frame`` runs the learner's code: not ours, and called (maybe indirectly) by what ``caller`` called
+    (or ``caller`` itself, when it is a cell of the learner's)."""
+    if frame is None or (frame is not caller and frame.f_code.co_filename in _OURS):
+        return False
+    while frame is not None:
+        if frame is caller:
+            return caller_is_learner
+        if frame.f_back is caller:
+            return frame.f_code.co_filename not in _OURS
+        frame = frame.f_back
+    return False
+
+
+def _arm(seconds: float, caller: FrameType, caller_is_learner: bool = False) -> Callable[[], None]:
+    """Raise ``_TimeUp`` in the learner's code (what ``caller`` calls) after ``seconds``, and again until it has left;
+    return the function that disarms the alarm.
+
+    At time-up a trace function goes on every frame of the learner's functions and on every frame they call next,
+    and raises ``_TimeUp`` again at the next line they run: an answer that catches it (``except BaseException``
+    inside an endless loop) meets it again on the first line of its handler. CPython removes a trace function that
+    raises, so a repeating timer puts it back and raises again every few milliseconds; it also ends a sleep. Only
+    the learner's code is ever interrupted, never the checker's (a cell using ``follow_up`` is stopped once).
+    """
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         return lambda: None
     if seconds <= 0:
         raise _TimeUp
+    state = SimpleNamespace(expired=False, done=False, marked=[], trace=sys.gettrace())
+
+    def learner(frame: FrameType | None) -> bool:
+        return _in_learner(frame, caller, caller_is_learner)
+
+    def again(frame: FrameType, event: str, arg: Any) -> Any:
+        if state.done or frame is caller or not learner(frame):
+            return None
+        if event in ("call", "line"):
+            raise _TimeUp
+        return again
 
     def time_up(signum: int, frame: FrameType | None) -> None:
-        signal.signal(signal.SIGALRM, previous)  # fire once, even if the disarming below never runs
-        raise _TimeUp
+        if state.done:
+            return
+        first, state.expired = not state.expired, True
+        stack = frame
+        while stack is not None and stack is not caller:
+            if learner(stack):
+                stack.f_trace, stack.f_trace_lines = again, True
+                state.marked.append(stack)
+            stack = stack.f_back
+        sys.settrace(again)
+        if learner(frame) and (first or frame is not caller):  # a cell itself is stopped once: its `with` must exit
+            raise _TimeUp
 
     previous = signal.signal(signal.SIGALRM, time_up)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.005)
 
     def disarm() -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
+        state.done = True
+        if state.expired:
+            sys.settrace(state.trace)
+            for frame in state.marked:
+                frame.f_trace = None
+            state.marked.clear()
+        signal.pthread_sigmask(signal.SIG_BLOCK, [])  # lets a last pending alarm run its handler, which now does nothing
         signal.signal(signal.SIGALRM, previous)
 
     return disarm
 
 
 @contextmanager
-def _learner_running(deadline: float, output: io.TextIOBase):
-    """Run learner code: until ``deadline``, printing into ``output``, warnings and numpy errors silenced."""
+def _learner_running(deadline: float, output: io.TextIOBase, caller: FrameType):
+    """Run the learner's code that ``caller`` calls: until ``deadline``, printing into ``output``, warnings and numpy
+    errors silenced."""
     _STATE.in_learner, _STATE.reentered = True, ""
     try:
         with redirect_stdout(output), redirect_stderr(output), warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            disarm = _arm(deadline - time.monotonic())
+            disarm = _arm(deadline - time.monotonic(), caller)
             try:
                 yield
             finally:
@@ -307,12 +363,23 @@ class _Numbers(NamedTuple):
     type_name: str = ""
 
 
+def _has_bool(value: Any) -> bool:
+    """Whether ``value`` is True/False, or a list, tuple or array holding one: not a number, though numpy reads 1 and 0."""
+    if isinstance(value, (bool, np.bool_)):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind == "b" or (value.dtype.kind == "O" and any(_has_bool(item) for item in value.flat))
+    return isinstance(value, (tuple, list)) and any(_has_bool(item) for item in value)
+
+
 def _numbers(value: Any) -> _Numbers:
-    """Read ``value`` as real numbers; a complex value with a zero imaginary part counts as real."""
+    """Read ``value`` as real numbers; a complex value with a zero imaginary part counts as real; True/False do not."""
     type_name = type(value).__name__
-    if value is None or isinstance(value, (str, bytes, bool, np.bool_)):
+    if value is None or isinstance(value, (str, bytes)):
         return _Numbers(None, type_name=type_name)
     try:
+        if _has_bool(value):
+            return _Numbers(None, type_name="bool")
         raw = np.asarray(value)
         if raw.dtype.kind == "O":
             raw = raw.astype(complex)
@@ -359,27 +426,29 @@ class _Attempt(NamedTuple):
     error_text: str = ""
     timed_out: bool = False
     reentered: str = ""
+    seconds: float = 0.0
 
 
 def _attempt(run: Callable, args: tuple, kwargs: dict, parts: Mapping[str, int] | None, deadline: float, output: io.TextIOBase) -> _Attempt:
     """Call the learner's code and read its answer, all within the time limit; never raises but KeyboardInterrupt."""
+    start = time.monotonic()
     try:
-        with _learner_running(deadline, output):
+        with _learner_running(deadline, output, sys._getframe()):
             try:
                 answer = run(*args, **kwargs)
-                attempt = _Attempt(_read(answer, parts), is_none=answer is None)
+                attempt = _Attempt(_read(answer, parts), is_none=answer is None, seconds=time.monotonic() - start)
             except _PASS_THROUGH:
                 raise
             except BaseException as error:  # the learner's code may raise anything, SystemExit and GeneratorExit too
                 attempt = _Attempt(error=error, error_text=_error_text(error))
     except _TimeUp:
-        return _Attempt(timed_out=True)
+        return _Attempt(timed_out=True, seconds=time.monotonic() - start)
     except _Reentered as error:
         return _Attempt(reentered=str(error.args[0]) if error.args else "")
     if _STATE.reentered:  # the learner's code caught the _Reentered and carried on
         return _Attempt(reentered=_STATE.reentered)
-    if time.monotonic() > deadline:  # ... or caught the _TimeUp
-        return _Attempt(timed_out=True)
+    if time.monotonic() > deadline:  # ... or ran past the time limit where it could not be stopped
+        return _Attempt(timed_out=True, seconds=time.monotonic() - start)
     return attempt
 
 
@@ -457,6 +526,8 @@ def _part_label(part: str | None, case: Case) -> str:
 
 def _value_problem(got: _Numbers, expected: np.ndarray, label: str) -> str | None:
     """Not numbers, complex, the wrong shape or not finite: what to say, or None if the numbers can be compared."""
+    if got.array is None and got.type_name == "bool":
+        return f"For {label} your function returned True or False where a number is expected: a bool is not the number 1 or 0, so return the number itself."
     if got.array is None:
         return f"For {label} your function returned a {got.type_name}; expected a number or an array of numbers."
     if got.imaginary != 0:
@@ -509,6 +580,11 @@ def _float32_note(got: _Numbers, expected: np.ndarray) -> str:
     return ""
 
 
+def _agree(compare: Compare, got: np.ndarray, typical: np.ndarray) -> bool:
+    """``compare``, or the very same numbers, non-finite ones and shapes included."""
+    return (got.shape == typical.shape and bool(np.array_equal(got, typical, equal_nan=True))) or compare(got, typical)
+
+
 def _hint_for(part: int, outcomes: list, mistakes: Sequence[Mistake], adapt: Callable, compare: Compare, parts) -> str:
     """The hint of the first mistake whose answer agrees with the learner's on every case compared so far."""
     for mistake in mistakes:
@@ -518,7 +594,7 @@ def _hint_for(part: int, outcomes: list, mistakes: Sequence[Mistake], adapt: Cal
                 typical = _ours(adapt(mistake.reference), case, parts)
             except Exception:  # a mistake that cannot even run on this case does not match
                 typical = None
-            if typical is None or typical[part].array is None or not compare(got[part].array, typical[part].array):
+            if typical is None or typical[part].array is None or not _agree(compare, got[part].array, typical[part].array):
                 agrees = False
                 break
         if agrees:
@@ -538,12 +614,17 @@ def check_function(
     parts: Mapping[str, int] | None = None,
     parts_noun: str = "values",
     adapt: Callable[[Callable], Callable] | None = None,
+    agree: Compare | None = None,
+    describe: Callable[[np.ndarray, np.ndarray, str], str] | None = None,
 ) -> Result:
     """Run ``learner`` and ``reference`` on every case and ``compare`` the answers; never raise.
 
     ``mistakes`` are written like the learner's function. ``parts`` names the items of an answer that is a tuple,
     ``{name: position}``, in the order to check them; ``adapt`` turns any such function (the learner's, the
-    reference, a mistake) into the function of the case's arguments whose answer is compared.
+    reference, a mistake) into the function of the case's arguments whose answer is compared. A mistake's hint is
+    shown only when its answer agrees with the learner's on every case (by ``agree``, ``compare`` by default).
+    ``describe(got, expected, label)`` replaces the sentence about the first wrong case, for a check whose
+    expected answer must not be given away (an open exploration judged by simulation).
     """
     if _STATE.in_learner:  # the learner's code called a checker: stop it at once rather than recurse
         _STATE.reentered = name
@@ -556,37 +637,56 @@ def check_function(
     output = _CappedText()
     try:
         with np.errstate(all="ignore"):  # huge or non-finite answers are reported, not warned about
-            return _judge(learner, adapt(learner), reference, cases, mistakes, hint, compare, parts, parts_noun, adapt, output)
+            return _judge(learner, adapt(learner), reference, cases, mistakes, hint, compare, parts, parts_noun, adapt, output, agree, describe)
     finally:
         output.show()
 
 
-def _judge(learner, run, reference, cases, mistakes, hint, compare, parts, noun, adapt, output) -> Result:
+def _too_slow(attempt: _Attempt, finished: int, longest: float, total: int) -> Result | None:
+    """A time-out after correct cases, in a call no longer than the slowest finished one: slow, not endless."""
+    if not attempt.timed_out or not finished or attempt.seconds > 2 * longest + 0.01:
+        return None
+    return wrong(
+        f"Too slow (over {TIME_LIMIT:g} s): your function was right on the {finished} cases it finished, but all {total} "
+        f"take longer than the {TIME_LIMIT:g} s a check allows: make it faster (numpy operations on whole arrays rather "
+        f"than Python loops, no work done twice)."
+    )
+
+
+def _judge(learner, run, reference, cases, mistakes, hint, compare, parts, noun, adapt, output, agree, describe) -> Result:
     deadline = time.monotonic() + TIME_LIMIT
     order = [(None, 0)] if parts is None else list(parts.items())
-    outcomes, failure = [], None
+    outcomes, failure, longest = [], None, 0.0
     for index, case in enumerate(cases):
         args, kwargs = case.fresh()
         attempt = _attempt(run, args, kwargs, parts, deadline, output)
-        problem = _problem(attempt, learner, case, index == 0, _changed_argument(learner, case, args, kwargs), parts, noun)
+        problem = None if failure is not None else _too_slow(attempt, len(outcomes), longest, len(cases))
+        if problem is None:
+            problem = _problem(attempt, learner, case, index == 0, _changed_argument(learner, case, args, kwargs), parts, noun)
         if problem is None:
             expected = _ours(adapt(reference), case, parts)
             messages = (_value_problem(attempt.answer.parts[i], expected[i].array, _part_label(part, case)) for part, i in order)
             problem = next((wrong(message) for message in messages if message), None)
-        if problem is not None:
-            if failure is None:
-                return problem
+        if problem is not None and failure is None:
+            return problem
+        if problem is not None:  # after the first wrong case only the hint is left to find, which needs every case
+            if attempt.answer is not None and attempt.answer.parts is not None and all(p.array is not None for p in attempt.answer.parts):
+                outcomes.append((case, attempt.answer.parts))  # numbers, if of the wrong shape or not finite
+                continue
+            outcomes = []  # a case without numbers agrees with no mistake: none is named
             break
         got = attempt.answer.parts
         outcomes.append((case, got))
+        longest = max(longest, attempt.seconds)
         if failure is None:
             wrong_parts = ((part, i) for part, i in order if not compare(got[i].array, expected[i].array))
             failure = next(((_part_label(part, case), i, got[i], expected[i].array) for part, i in wrong_parts), None)
     if failure is None:
         return correct(f"({len(cases)} cases checked)" if len(cases) > 1 else "")
     label, position, got, expected = failure
-    targeted = _hint_for(position, outcomes, mistakes, adapt, compare, parts) or _float32_note(got, expected) or hint
-    return wrong(_difference(got.array, expected, label) + (f" Hint: {targeted}" if targeted else ""))
+    targeted = (outcomes and _hint_for(position, outcomes, mistakes, adapt, agree or compare, parts)) or _float32_note(got, expected) or hint
+    first = describe(got.array, expected, label) if describe else _difference(got.array, expected, label)
+    return wrong(first + (f" Hint: {targeted}" if targeted else ""))
 
 
 # --- notebook cells that use the learner's functions ----------------------------------------------------------
@@ -604,7 +704,7 @@ class follow_up:
         self._disarm: Callable[[], None] = lambda: None
 
     def __enter__(self) -> follow_up:
-        self._disarm = _arm(TIME_LIMIT)
+        self._disarm = _arm(TIME_LIMIT, sys._getframe(1), caller_is_learner=True)
         return self
 
     def __exit__(self, kind: type | None, error: BaseException | None, traceback: Any) -> bool:

@@ -326,3 +326,140 @@ def test_follow_up_stops_a_cell_that_never_ends_and_lets_keyboard_interrupt_thro
     assert capsys.readouterr().out == "This cell stopped after 0.02 s, the time it allows: is there an endless loop, or a sleep, in a function above?\n"
     with pytest.raises(KeyboardInterrupt), follow_up():
         raise KeyboardInterrupt
+
+
+# --- stubborn and slow answers, bools, the hint rule ------------------------------------------------------------
+
+
+def _nothing_left_behind(stdout, handler, trace) -> None:
+    import signal
+    import sys
+
+    assert sys.stdout is stdout and sys.gettrace() is trace
+    assert signal.getsignal(signal.SIGALRM) is handler and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def _loop_forever():
+    while True:
+        pass
+
+
+def _swallowing_loop(x):
+    while True:
+        try:
+            while True:
+                pass
+        except BaseException:  # catches the checker's stop and carries on
+            pass
+
+
+def _swallowing_helper(x):
+    while True:
+        try:
+            _loop_forever()
+        except BaseException:
+            continue
+
+
+def _swallowing_sleep(x):
+    while True:
+        try:
+            time.sleep(30)
+        except BaseException:
+            time.sleep(30)
+
+
+@pytest.mark.parametrize("stubborn", [_swallowing_loop, _swallowing_helper, _swallowing_sleep])
+def test_an_answer_that_catches_base_exception_in_an_endless_loop_is_stopped_and_leaves_nothing_behind(stubborn, monkeypatch):
+    import signal
+    import sys
+
+    monkeypatch.setattr(book.checks, "TIME_LIMIT", 0.05)
+    stdout, handler, trace = sys.stdout, signal.getsignal(signal.SIGALRM), sys.gettrace()
+    message = run(stubborn).message
+    assert message.startswith("For x = 1 your function was still running after 0.05 s"), message
+    _nothing_left_behind(stdout, handler, trace)
+    assert run(double).passed
+
+
+def test_a_cell_whose_function_swallows_the_stop_is_still_stopped(capsys, monkeypatch):
+    monkeypatch.setattr(book.checks, "TIME_LIMIT", 0.05)
+    with follow_up():
+        _swallowing_loop(1.0)
+    assert capsys.readouterr().out.startswith("This cell stopped after 0.05 s")
+    total = 0
+    for i in range(1000):  # the kernel runs on as before: no trace function is left to stop it
+        total += i
+    assert total == 499500
+
+
+def test_a_slow_but_correct_answer_is_called_too_slow_not_endless(monkeypatch):
+    monkeypatch.setattr(book.checks, "TIME_LIMIT", 0.3)
+    cases = [Case((float(i),), f"x = {i}") for i in range(40)]
+
+    def slow(x):
+        time.sleep(0.02)
+        return 2 * x
+
+    message = check_function(slow, double, cases).message
+    assert message.startswith("Too slow (over 0.3 s): your function was right on the "), message
+    assert "cases it finished, but all 40 take longer" in message
+
+
+def test_an_answer_endless_on_a_later_case_only_is_still_called_endless(monkeypatch):
+    monkeypatch.setattr(book.checks, "TIME_LIMIT", 0.1)
+
+    def endless_on_arrays(x):
+        if np.ndim(x):
+            _loop_forever()
+        return 2 * x
+
+    assert run(endless_on_arrays).message.startswith("For x = [1, 2] your function was still running after 0.1 s")
+
+
+def test_keyboard_interrupt_from_deep_in_the_answer_still_stops_and_leaves_nothing_behind():
+    import signal
+    import sys
+
+    stdout, handler, trace = sys.stdout, signal.getsignal(signal.SIGALRM), sys.gettrace()
+
+    def deep(n):
+        if n == 0:
+            print("about to stop")
+            raise KeyboardInterrupt
+        return deep(n - 1)
+
+    with pytest.raises(KeyboardInterrupt):
+        run(lambda x: deep(50))
+    _nothing_left_behind(stdout, handler, trace)
+
+
+@pytest.mark.parametrize("answer", [True, np.bool_(False), [True, 2.0], (1.0, False), np.array([True, False])])
+def test_true_and_false_are_not_numbers(answer):
+    message = check_function(lambda: answer, lambda: 1.0 if np.ndim(answer) == 0 else np.ones(2), [Case((), "your rate")]).message
+    assert message == "For your rate your function returned True or False where a number is expected: a bool is not the number 1 or 0, so return the number itself."
+
+
+def test_a_hint_needs_agreement_on_every_case_generated_ones_included():
+    cases = [Case((1.0,), "x = 1"), *book.checks.generated(lambda rng: Case((float(rng.uniform(-5, 5)),), "a drawn x"), 12)]
+    mistakes = [Mistake(lambda x: x + x + 1, "you added one.")]
+    assert check_function(lambda x: 2 * x + 1, double, cases, mistakes=mistakes).message.endswith("Hint: you added one.")
+    last = cases[-1].args[0]
+    agrees_but_on_the_last = check_function(lambda x: 2 * x + (1 if x != last else 5), double, cases, mistakes=mistakes).message
+    assert "Hint" not in agrees_but_on_the_last, agrees_but_on_the_last
+
+
+def test_no_hint_when_a_later_case_is_not_answered():
+    mistakes = [Mistake(lambda x: x + x + 1, "you added one.")]
+    message = run(lambda x: 2 * x + 1 if np.ndim(x) == 0 else None, mistakes=mistakes).message
+    assert message.startswith("For x = 1 expected 2 but got 3") and "Hint" not in message
+
+
+def test_describe_and_agree_serve_a_check_that_must_not_give_the_answer_away():
+    def describe(got, expected, label):
+        return f"For {label} your claim {float(got):g} is off."
+
+    cases = [Case((), "your claim")]
+    result = check_function(lambda: 0.5, lambda: 0.25, cases, mistakes=[Mistake(lambda: 0.51, "twice too big.")],
+                            compare=lambda got, expected: abs(got - expected) < 0.01, agree=close_to(rtol=0.05), describe=describe)
+    assert result.message == "For your claim your claim 0.5 is off. Hint: twice too big."

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from book.calculus import EPS
-from book.checks import Case, Mistake, Result, check_function, close_to, frozen
+from book.checks import Case, Mistake, Result, check_function, close_to, frozen, generated
 
 
 def _sigmoid(x):
@@ -22,10 +22,41 @@ def _central(f: Callable, x: float, h: float) -> float:
     return (f(x + h) - f(x - h)) / (2 * h)
 
 
+def _quartic(x):
+    return x**4 - 3 * x
+
+
+# Smooth functions with their derivatives and names, for the generated cases (every one real-analytic, so the
+# complex step applies too).
+_FUNCTIONS = (
+    (np.sin, np.cos, "sin"),
+    (np.exp, np.exp, "exp"),
+    (np.cos, lambda x: -np.sin(x), "cos"),
+    (_cube, lambda x: 3 * x**2, "x³"),
+    (_quartic, lambda x: 4 * x**3 - 3, "x⁴ − 3x"),
+)
+
+
+def _pick(rng: np.random.Generator) -> tuple:
+    return _FUNCTIONS[int(rng.integers(len(_FUNCTIONS)))]
+
+
+def _x(rng: np.random.Generator) -> float:
+    """A point of either sign, rounded so that its label shows it exactly."""
+    return round(float(rng.uniform(-2.5, 2.5)), 3)
+
+
+def _draw_difference(rng: np.random.Generator) -> Case:
+    f, _, name = _pick(rng)
+    x, h = _x(rng), float(10.0 ** -rng.integers(1, 5)) * int(rng.integers(1, 6))
+    return Case((f, x, h), f"f = {name}, x = {x:g}, h = {h:g}")
+
+
 _DIFFERENCE_CASES = (
     Case((np.sin, 0.5, 1e-3), "f = sin, x = 0.5, h = 0.001"),
     Case((np.exp, 1.0, 0.1), "f = exp, x = 1, h = 0.1"),
     Case((_cube, 2.0, 0.5), "f(x) = x³, x = 2, h = 0.5"),
+    *generated(_draw_difference, seed=1),
 )
 
 _forward = Mistake(lambda f, x, h: (f(x + h) - f(x)) / h, "that is the one-sided forward difference; the central one looks both ways: (f(x + h) − f(x − h)) / (2h).")
@@ -83,16 +114,26 @@ def _within_half_a_decade(got: np.ndarray, expected: np.ndarray) -> bool:
     return got.shape == expected.shape and bool(np.all(got > 0) and np.all(np.abs(np.log10(got / expected)) <= 0.5))
 
 
+def _draw_best_step(rng: np.random.Generator) -> Case:
+    f, df, name = _FUNCTIONS[int(rng.integers(3))]  # sin, exp, cos: a derivative well away from 0 at these points
+    x, method = round(float(rng.uniform(0.2, 1.2)), 3), ("forward", "central")[int(rng.integers(2))]
+    return Case((f, df, x, method), f"f = {name}, x = {x:g}, method = '{method}'")
+
+
+_BEST_STEP_CASES = (
+    Case((np.exp, np.exp, 1.0, "forward"), "f = exp, x = 1, method = 'forward'"),
+    Case((np.exp, np.exp, 1.0, "central"), "f = exp, x = 1, method = 'central'"),
+    Case((np.sin, np.cos, 1.0, "central"), "f = sin, x = 1, method = 'central'"),
+    *generated(_draw_best_step, count=12, seed=2),
+)
+
+
 def best_step(learner: Callable) -> Result:
     """Exercise 1.3: the h in ``STEPS`` with the smallest error; accepted within half a decade of the true best."""
     return check_function(
         learner,
         _best_step,
-        [
-            Case((np.exp, np.exp, 1.0, "forward"), "f = exp, x = 1, method = 'forward'"),
-            Case((np.exp, np.exp, 1.0, "central"), "f = exp, x = 1, method = 'central'"),
-            Case((np.sin, np.cos, 1.0, "central"), "f = sin, x = 1, method = 'central'"),
-        ],
+        _BEST_STEP_CASES,
         mistakes=[
             Mistake(
                 lambda f, df, x, method: _best_step(f, df, x, "forward"),
@@ -111,6 +152,12 @@ def best_step(learner: Callable) -> Result:
     )
 
 
+def _draw_sigmoid_points(rng: np.random.Generator) -> Case:
+    size, scale = int(rng.integers(1, 8)), float(10.0 ** rng.uniform(-1, 1.5))
+    x = np.round(scale * rng.standard_normal(size), 3)
+    return Case((x,), f"x = {np.array2string(x, separator=', ')}")
+
+
 def sigmoid_prime(learner: Callable) -> Result:
     """Exercise 1.4: σ'(x) = σ(x)(1 − σ(x)), for a number or an array."""
     return check_function(
@@ -120,6 +167,7 @@ def sigmoid_prime(learner: Callable) -> Result:
             Case((0.0,), "x = 0"),
             Case((np.linspace(-6.0, 6.0, 13),), "x = np.linspace(-6, 6, 13)"),
             Case((np.array([-40.0, 40.0]),), "x = [-40, 40]"),
+            *generated(_draw_sigmoid_points, seed=4),
         ],
         mistakes=[
             Mistake(lambda x: _sigmoid(x) * (1 + _sigmoid(x)), "σ' = σ(1 − σ): the second factor is 1 − σ(x), not 1 + σ(x)."),
@@ -141,6 +189,12 @@ def _loss(w):
     return (w - 3.0) ** 2 + 1.0
 
 
+def _draw_descent(rng: np.random.Generator) -> Case:
+    f, _, name = _pick(rng)
+    x, lr = _x(rng), round(float(rng.uniform(0.01, 0.9)), 3)
+    return Case((f, x, lr), f"f = {name}, x = {x:g}, lr = {lr:g}")
+
+
 def descent_step(learner: Callable) -> Result:
     """Exercise 1.5: one gradient-descent step in 1-D, x − lr · f'(x)."""
     return check_function(
@@ -150,6 +204,7 @@ def descent_step(learner: Callable) -> Result:
             Case((_loss, 0.0, 0.1), "f(w) = (w − 3)² + 1, x = 0, lr = 0.1"),
             Case((_loss, 5.0, 0.25), "f(w) = (w − 3)² + 1, x = 5, lr = 0.25"),
             Case((np.cos, 1.0, 0.5), "f = cos, x = 1, lr = 0.5"),
+            *generated(_draw_descent, seed=5),
         ],
         mistakes=[
             Mistake(lambda f, x, lr: x + lr * _central(f, x, 1e-5), "you stepped uphill: move against the derivative, x − lr · f'(x)."),
@@ -166,6 +221,12 @@ def _richardson(f: Callable, x: float, h: float) -> float:
     return (4 * _central(f, x, h / 2) - _central(f, x, h)) / 3
 
 
+def _draw_richardson(rng: np.random.Generator) -> Case:
+    f, _, name = _pick(rng)
+    x, h = _x(rng), round(float(rng.uniform(0.05, 0.5)), 3)
+    return Case((f, x, h), f"f = {name}, x = {x:g}, h = {h:g}")
+
+
 def richardson(learner: Callable) -> Result:
     """Exercise 1.6 (challenge): Richardson extrapolation of the central difference, (4 D(h/2) − D(h)) / 3."""
     return check_function(
@@ -174,6 +235,7 @@ def richardson(learner: Callable) -> Result:
         [
             Case((np.sin, 0.5, 0.1), "f = sin, x = 0.5, h = 0.1"),
             Case((np.exp, 1.0, 0.2), "f = exp, x = 1, h = 0.2"),
+            *generated(_draw_richardson, seed=6),
         ],
         mistakes=[
             Mistake(lambda f, x, h: 2 * _central(f, x, h / 2) - _central(f, x, h), "2D(h/2) − D(h) cancels an O(h) error; the central difference's leading error is O(h²), so the weights are 4/3 and −1/3."),
@@ -189,6 +251,12 @@ def _complex_step(f: Callable, x: float, h: float = 1e-20) -> float:
     return float(np.imag(f(x + 1j * h)) / h)
 
 
+def _draw_complex_step(rng: np.random.Generator) -> Case:
+    f, _, name = _pick(rng)
+    x, h = _x(rng), float(10.0 ** -rng.integers(15, 40))
+    return Case((f, x, h), f"f = {name}, x = {x:g}, h = {h:g}")
+
+
 def complex_step(learner: Callable) -> Result:
     """Exercise 1.7 (challenge): the complex-step derivative Im f(x + ih) / h, exact to machine precision."""
     return check_function(
@@ -198,6 +266,7 @@ def complex_step(learner: Callable) -> Result:
             Case((np.sin, 0.5), "f = sin, x = 0.5 (default h)"),
             Case((np.exp, 2.0), "f = exp, x = 2 (default h)"),
             Case((lambda z: z**3 - 2 * z, 1.5, 1e-30), "f(z) = z³ − 2z, x = 1.5, h = 1e-30"),
+            *generated(_draw_complex_step, seed=7),
         ],
         mistakes=[
             Mistake(lambda f, x, h=1e-20: float(np.real(f(x + 1j * h)) / h), "take the imaginary part, np.imag, not the real part."),

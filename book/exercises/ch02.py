@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from book.checks import Case, Mistake, Result, check_function, close_to, frozen
+from book.checks import Case, Mistake, Result, check_function, close_to, frozen, generated
 from book.functions import LogisticRegression
 
 
@@ -16,6 +16,45 @@ def _himmelblau(v):
 
 def _mixed(v):
     return v[0] * v[1] ** 2 + np.sin(v[2]) * v[0]
+
+
+def _bowl(v):
+    return np.sum(np.arange(1, len(v) + 1) * v**2) + np.prod(np.cos(v))
+
+
+# Functions of several variables for the generated cases: (f, number of variables or None for any, name).
+_SCALAR_FUNCTIONS = ((_himmelblau, 2, "Himmelblau"), (_mixed, 3, "x₀x₁² + x₀ sin x₂"), (_bowl, None, "Σ (i+1)xᵢ² + Π cos xᵢ"))
+
+
+def _vector(rng: np.random.Generator, d: int, scale: float = 2.0) -> np.ndarray:
+    """A point of d coordinates of either sign, rounded so that its label shows it exactly."""
+    return np.round(scale * rng.standard_normal(d), 2)
+
+
+def _shown(x: np.ndarray) -> str:
+    return np.array2string(np.asarray(x), separator=", ")
+
+
+def _draw_scalar_function(rng: np.random.Generator) -> tuple:
+    f, d, name = _SCALAR_FUNCTIONS[int(rng.integers(len(_SCALAR_FUNCTIONS)))]
+    return f, _vector(rng, d or int(rng.integers(1, 6))), name
+
+
+def _draw_partial(rng: np.random.Generator) -> Case:
+    f, x, name = _draw_scalar_function(rng)
+    i = len(x) - 1 if rng.random() < 0.4 else int(rng.integers(len(x)))  # the last coordinate often: Python counts from 0
+    if rng.random() < 0.5:
+        return Case((f, x, i), f"f = {name}, x = {_shown(x)}, i = {i}")
+    h = float(rng.choice([1e-3, 1e-4, 0.25, 0.5]))
+    return Case((f, x, i, h), f"f = {name}, x = {_shown(x)}, i = {i}, h = {h:g}")
+
+
+def _draw_gradient(rng: np.random.Generator) -> Case:
+    f, x, name = _draw_scalar_function(rng)
+    if rng.random() < 0.5:
+        return Case((f, x), f"f = {name}, x = {_shown(x)}")
+    h = float(rng.choice([1e-3, 1e-4, 0.25, 0.5]))
+    return Case((f, x, h), f"f = {name}, x = {_shown(x)}, h = {h:g}")
 
 
 def _unit(i: int, n: int, h: float) -> np.ndarray:
@@ -39,6 +78,7 @@ _PARTIAL_CASES = (
     Case((_himmelblau, np.array([1.0, 1.0]), 1), "f = Himmelblau, x = [1, 1], i = 1"),
     Case((_mixed, np.array([1.0, 2.0, 0.5]), 2, 1e-4), "f(x) = x₀x₁² + x₀ sin x₂, x = [1, 2, 0.5], i = 2, h = 1e-4"),
     Case((_himmelblau, np.array([1.0, 1.0]), 0, 0.5), "f = Himmelblau, x = [1, 1], i = 0, h = 0.5 (so large that the answer depends on h)"),
+    *generated(_draw_partial, seed=21),
 )
 
 _IGNORED_STEP = "use the h you are given: a large h changes the answer, and a caller who passes h expects it to be used."
@@ -86,6 +126,7 @@ def numerical_gradient(learner: Callable) -> Result:
             Case((_mixed, np.array([1.0, 2.0, 0.5])), "f(x) = x₀x₁² + x₀ sin x₂, x = [1, 2, 0.5]"),
             Case((_himmelblau, np.array([-2.0, 3.5]), 1e-4), "f = Himmelblau, x = [-2, 3.5], h = 1e-4"),
             Case((_himmelblau, np.array([1.0, 1.0]), 0.5), "f = Himmelblau, x = [1, 1], h = 0.5 (so large that the answer depends on h)"),
+            *generated(_draw_gradient, seed=22),
         ],
         mistakes=[
             Mistake(
@@ -102,10 +143,24 @@ def numerical_gradient(learner: Callable) -> Result:
     )
 
 
+def _draw_pair(rng: np.random.Generator) -> Case:
+    d = int(rng.integers(2, 6))
+    g, u = _vector(rng, d, float(10.0 ** rng.uniform(-1, 2))), _vector(rng, d, float(10.0 ** rng.uniform(-1, 1)))
+    u[0] = u[0] or 1.0  # a direction is not the zero vector
+    return Case((g, u), f"g = {_shown(g)}, u = {_shown(u)}")
+
+
+def _draw_direction(rng: np.random.Generator) -> Case:
+    g = _vector(rng, int(rng.integers(2, 6)), float(10.0 ** rng.uniform(-1, 2)))
+    g[-1] = g[-1] or -1.0  # not the zero vector
+    return Case((g,), f"g = {_shown(g)}")
+
+
 _DIRECTION_CASES = (
     Case((np.array([3.0, 4.0]), np.array([1.0, 0.0])), "g = [3, 4], u = [1, 0]"),
     Case((np.array([-46.0, -38.0]), np.array([1.0, 1.0])), "g = [-46, -38], u = [1, 1]"),
     Case((np.array([1.0, 2.0, 2.0]), np.array([2.0, 0.0, 1.0])), "g = [1, 2, 2], u = [2, 0, 1]"),
+    *generated(lambda rng: _draw_pair(rng), seed=23),
 )
 
 
@@ -136,6 +191,7 @@ def steepest_descent_direction(learner: Callable) -> Result:
             Case((np.array([2.0, 2.0]),), "g = [2, 2]"),
             Case((np.array([-46.0, -38.0]),), "g = [-46, -38]"),
             Case((np.array([3.0, 0.0, -4.0]),), "g = [3, 0, -4]"),
+            *generated(_draw_direction, seed=24),
         ],
         mistakes=[
             Mistake(lambda g: g / np.linalg.norm(g), "that is the steepest *ascent* direction; descent goes against the gradient: −g/‖g‖."),
@@ -153,6 +209,15 @@ def _quadratic_gradient(A: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarr
     return 0.5 * (A + A.T) @ x + b
 
 
+def _draw_quadratic(rng: np.random.Generator) -> Case:
+    d = int(rng.integers(2, 6))
+    A = np.round(rng.uniform(-5, 5, (d, d)), 1)
+    A = np.round(A + A.T, 1) if rng.random() < 0.3 else A
+    b, x = _vector(rng, d), _vector(rng, d)
+    kind = "symmetric A" if np.array_equal(A, A.T) else "A (not symmetric)"
+    return Case((A, b, x), f"{kind} = {_shown(A)}, b = {_shown(b)}, x = {_shown(x)}")
+
+
 def quadratic_gradient(learner: Callable) -> Result:
     """Exercise 2.5: the gradient of ½ xᵀAx + bᵀx for any square A, ½(A + Aᵀ)x + b (= Ax + b when A is symmetric)."""
     return check_function(
@@ -165,6 +230,7 @@ def quadratic_gradient(learner: Callable) -> Result:
                 (np.array([[3.0, 1.0, 0.0], [-1.0, 2.0, 5.0], [2.0, 0.0, 1.0]]), np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0])),
                 "A = [[3, 1, 0], [-1, 2, 5], [2, 0, 1]], b = [1, 2, 3], x = [0.5, -1, 2]",
             ),
+            *generated(_draw_quadratic, seed=25),
         ],
         mistakes=[
             Mistake(lambda A, b, x: (A + A.T) @ x + b, "you dropped the ½: the gradient of xᵀAx is (A + Aᵀ)x, and the ½ in front halves it (for symmetric A, Ax + b, not 2Ax + b)."),
@@ -182,6 +248,17 @@ def quadratic_gradient(learner: Callable) -> Result:
     )
 
 
+def _draw_spd(rng: np.random.Generator) -> Case:
+    """A symmetric positive definite matrix with eigenvalues spread over up to four decades, in no particular order."""
+    d = int(rng.integers(2, 6))
+    q, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    eigenvalues = 10.0 ** rng.uniform(-2, 2, d)
+    H = np.round(q @ np.diag(eigenvalues) @ q.T, 3)
+    H[H == 0] = 0.001  # no zero entry: a ratio of entries stays a number
+    H = H + (0.01 - min(0.0, np.linalg.eigvalsh(H)[0])) * np.eye(d)  # rounding must not cost definiteness
+    return Case((H,), f"H = {_shown(H)}")
+
+
 def _condition_number(H: np.ndarray) -> float:
     eigenvalues = np.linalg.eigvalsh(H)
     return float(eigenvalues[-1] / eigenvalues[0])
@@ -196,8 +273,15 @@ def condition_number(learner: Callable) -> Result:
             Case((np.array([[2.0, 1.0], [1.0, 2.0]]),), "H = [[2, 1], [1, 2]]"),
             Case((np.array([[802.0, -400.0], [-400.0, 200.0]]),), "H = [[802, -400], [-400, 200]] (Rosenbrock at its minimum)"),
             Case((np.array([[4.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 2.0]]),), "H = [[4, 1, 0], [1, 3, 1], [0, 1, 2]]"),
+            Case((np.diag([2.0, 9.0, 1.0]),), "H = diag(2, 9, 1)"),
+            Case((np.array([[5.0, -4.0, -4.0], [-4.0, 23.0, 1.0], [-4.0, 1.0, 18.0]]),), "H = [[5, -4, -4], [-4, 23, 1], [-4, 1, 18]]"),
+            *generated(_draw_spd, seed=26),
         ],
         mistakes=[
+            Mistake(
+                lambda H: float(np.real(np.linalg.eigvals(H)[0] / np.linalg.eigvals(H)[-1])),
+                "np.linalg.eigvals does not sort the eigenvalues: take their max and min, or use np.linalg.eigvalsh(H), which sorts them smallest first.",
+            ),
             Mistake(lambda H: 1 / _condition_number(H), "that is λ_min / λ_max; the condition number is the largest eigenvalue over the smallest, so κ ≥ 1."),
             Mistake(lambda H: float(np.max(np.diag(H)) / np.min(np.diag(H))), "the diagonal entries are not the eigenvalues (unless H is diagonal); use np.linalg.eigvalsh(H)."),
             Mistake(lambda H: float(np.sqrt(_condition_number(H))), "that is √κ, the ratio of the axes of the level ellipses; κ itself is λ_max / λ_min."),
@@ -222,6 +306,24 @@ def _two_outputs(v):
     return np.array([v[0] * v[1] * v[2], np.exp(v[0]) - v[2]])
 
 
+_VECTOR_FUNCTIONS = (
+    (_polar, 2, "polar to Cartesian"),
+    (_three_outputs, 2, "[x₀x₁, x₀ + x₁², sin x₀]"),
+    (_two_outputs, 3, "[x₀x₁x₂, exp(x₀) − x₂]"),
+    (lambda v: np.array([np.sum(v**2), np.prod(np.sin(v)), v[0] - 2 * v[-1], np.exp(v[-1])]), 4, "[Σ xᵢ², Π sin xᵢ, x₀ − 2x₃, exp(x₃)] of 4 inputs"),
+    (lambda v: np.array([np.sum(v**2), np.prod(np.sin(v)), v[0] - 2 * v[-1], np.exp(v[-1])]), 5, "[Σ xᵢ², Π sin xᵢ, x₀ − 2x₄, exp(x₄)] of 5 inputs"),
+)
+
+
+def _draw_jacobian(rng: np.random.Generator) -> Case:
+    f, d, name = _VECTOR_FUNCTIONS[int(rng.integers(len(_VECTOR_FUNCTIONS)))]
+    x = _vector(rng, d, 1.0)
+    if rng.random() < 0.5:
+        return Case((f, x), f"f(x) = {name}, x = {_shown(x)}")
+    h = float(rng.choice([1e-3, 1e-4, 0.25]))
+    return Case((f, x, h), f"f(x) = {name}, x = {_shown(x)}, h = {h:g}")
+
+
 def _jacobian(f: Callable, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
     return np.stack([(f(x + _unit(j, len(x), h)) - f(x - _unit(j, len(x), h))) / (2 * h) for j in range(len(x))], axis=1)
 
@@ -235,6 +337,7 @@ def numerical_jacobian(learner: Callable) -> Result:
             Case((_polar, np.array([2.0, np.pi / 6])), "f = polar to Cartesian, x = [2, π/6]"),
             Case((_three_outputs, np.array([1.0, 2.0])), "f(x) = [x₀x₁, x₀ + x₁², sin x₀], x = [1, 2]"),
             Case((_two_outputs, np.array([0.5, 1.0, -1.0]), 1e-4), "f(x) = [x₀x₁x₂, exp(x₀) − x₂], x = [0.5, 1, -1], h = 1e-4"),
+            *generated(_draw_jacobian, seed=27),
         ],
         mistakes=[
             Mistake(
@@ -267,6 +370,13 @@ _X_SMALL = frozen([[1.0, 2.0], [1.0, -1.0], [1.0, 0.5], [1.0, -2.0]])
 _Y_SMALL = frozen([1.0, 0.0, 1.0, 0.0])
 
 
+def _draw_logistic(rng: np.random.Generator) -> Case:
+    n, d = int(rng.integers(1, 30)), int(rng.integers(1, 5))
+    X, w = np.round(rng.standard_normal((n, d)), 2), _vector(rng, d, float(10.0 ** rng.uniform(-1, 1)))
+    y = (rng.random(n) < 0.5).astype(float)
+    return Case((w, X, y), f"w = {_shown(w)}, X {n}×{d} and y of {n} random 0/1 labels (drawn by the checker)")
+
+
 def logistic_gradient(learner: Callable) -> Result:
     """Exercise 2.8 (challenge): the gradient Xᵀ(σ(Xw) − y)/n of the mean logistic loss."""
     return check_function(
@@ -276,6 +386,7 @@ def logistic_gradient(learner: Callable) -> Result:
             Case((np.array([0.5, -1.0]), _X_SMALL, _Y_SMALL), "w = [0.5, -1], X 4×2 = [[1, 2], [1, -1], [1, 0.5], [1, -2]], y = [1, 0, 1, 0]"),
             Case((np.array([0.0, 0.0]), _X_SMALL, _Y_SMALL), "w = [0, 0] and the same X, y"),
             Case((np.array([0.3, 0.1, -0.2]), _X_BIG, _Y_BIG), "w = [0.3, 0.1, -0.2], X 20×3 and y from np.random.default_rng(2)"),
+            *generated(_draw_logistic, seed=28),
         ],
         mistakes=[
             Mistake(lambda w, X, y: X.T @ (_sigmoid(X @ w) - y), "the loss is a mean over the n samples: divide by n = len(y)."),
