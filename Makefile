@@ -44,7 +44,7 @@ lab: $(BOOK_DEPS)
 bench: $(TEST_DEPS)
 	$(BIN)/python benchmarks/run.py
 
-# Chapter 10's language model trained longer than in the chapter; the checkpoint goes to checkpoints/ (not in git).
+# Chapter 11's language model trained longer than in the chapter; the checkpoint goes to checkpoints/ (not in git).
 train: $(BOOK_DEPS)
 	$(BIN)/python scripts/train_capstone.py
 

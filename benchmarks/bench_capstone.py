@@ -1,4 +1,4 @@
-"""Chapter 10's language model: training steps per second with book.autodiff's gradient vs the same model's gradient
+"""Chapter 11's language model: training steps per second with book.autodiff's gradient vs the same model's gradient
 written by hand in numpy, both through the same book.optim.run, AdamW, schedule and clipping; and the time each
 takes to reach the loss the chapter states (held-out loss 0.2 nats below the bigram). Asserts that the two
 gradients agree. Run ``python benchmarks/bench_capstone.py`` for a Markdown table.
@@ -12,7 +12,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from book import lm
-from book.figures import ch10
+from book.figures import ch11
 from book.optim import clip_by_global_norm, run
 
 STEPS = 600
@@ -53,11 +53,11 @@ def _check_gradients(corpus: lm.Corpus, params: dict) -> float:
 def _timed_training(gradient, corpus: lm.Corpus, params: dict) -> tuple[float, dict]:
     """Seconds for STEPS steps with the chapter's recipe, and the held-out loss every 100 steps."""
     X, y = corpus.train_pairs
-    rng = np.random.default_rng(ch10.SEED)
+    rng = np.random.default_rng(ch11.SEED)
 
     def grad_fn(x):
-        rows = rng.integers(0, len(y), ch10.RECIPE.batch_size)
-        return clip_by_global_norm(gradient(x, X[rows], y[rows])[1], ch10.RECIPE.max_norm)[0]
+        rows = rng.integers(0, len(y), ch11.RECIPE.batch_size)
+        return clip_by_global_norm(gradient(x, X[rows], y[rows])[1], ch11.RECIPE.max_norm)[0]
 
     kept = {}
 
@@ -68,20 +68,20 @@ def _timed_training(gradient, corpus: lm.Corpus, params: dict) -> tuple[float, d
 
     with threadpool_limits(1):
         start = time.perf_counter()
-        run(ch10.RECIPE.optimizer(), grad_fn, params, STEPS, callback=callback)
+        run(ch11.RECIPE.optimizer(), grad_fn, params, STEPS, callback=callback)
         seconds = time.perf_counter() - start
     return seconds, {t: lm.evaluate(x, *corpus.held_out_pairs) for t, x in kept.items()}
 
 
 def run_benchmark() -> dict[str, float]:
-    corpus = ch10.corpus()
-    params = lm.init_params(corpus.vocab.size, ch10.CONTEXT, ch10.EMBED, ch10.HIDDEN, seed=ch10.SEED)
+    corpus = ch11.corpus()
+    params = lm.init_params(corpus.vocab.size, ch11.CONTEXT, ch11.EMBED, ch11.HIDDEN, seed=ch11.SEED)
     worst = _check_gradients(corpus, params)
     autodiff_s, autodiff_losses = _timed_training(lm.loss_and_grads, corpus, params)
     numpy_s, numpy_losses = _timed_training(numpy_loss_and_grads, corpus, params)
     for t in autodiff_losses:
         assert abs(autodiff_losses[t] - numpy_losses[t]) < 1e-6, "the two trainings drifted apart"
-    full = ch10.trained()
+    full = ch11.trained()
     bigram = lm.bigram_cross_entropy(lm.bigram_log_probs(corpus.train_ids, corpus.vocab.size, 0.1),
                                      corpus.held_out_pairs[0][:, -1], corpus.held_out_pairs[1])
     reach = lm.steps_to_reach(full, bigram - 0.2)

@@ -1,147 +1,175 @@
 """Every number Chapter 10's prose states, asserted: if the text starts to lie, this fails."""
 
-import collections
-import math
-
 import numpy as np
 import pytest
 
-from book import lm
-from book.autodiff import Tensor, check_grad, logsumexp
+from book import landscape, networks, scale, training
 from book.figures import ch10
-from book.optim import adamw
-from book.schedules import warmup_cosine
+from book.optim import adam, adamw, run
+
+STEPS, PEAK, WARMUP = 400, 0.05, 20
+INPUTS, TARGETS, _ = networks.two_layer_problem()
 
 
 @pytest.fixture(scope="module")
-def corpus():
-    return ch10.corpus()
+def recipe_run():
+    return run(scale.recipe_optimizer(PEAK, WARMUP, STEPS), scale.clipped(training.sine_gradient, 1.0),
+               training.sine_start(), STEPS, f=training.sine_loss)
 
 
-@pytest.fixture(scope="module")
-def training():
-    return ch10.trained()
+def _at(trajectory, t):
+    return {k: v[t] for k, v in trajectory.x.items()}
 
 
-@pytest.fixture(scope="module")
-def bigram(corpus):
-    """The best add-α bigram's held-out cross-entropy, re-derived with a Counter over the text's character pairs."""
-    train_text = corpus.vocab.decode(corpus.train_ids)
-    held_text = corpus.vocab.decode(corpus.held_out_ids)
-    pairs, firsts = collections.Counter(zip(train_text, train_text[1:])), collections.Counter(train_text[:-1])
-    V = corpus.vocab.size
-    targets = list(zip(held_text[ch10.CONTEXT - 1:-1], held_text[ch10.CONTEXT:]))
-
-    def cross_entropy(alpha):
-        return -np.mean([math.log((pairs[a, b] + alpha) / (firsts[a] + alpha * V)) for a, b in targets])
-
-    return {alpha: cross_entropy(alpha) for alpha in ch10.ALPHAS}
+# Section 1: the recipe
 
 
-# Section 1
-def test_corpus_sizes(corpus):
-    assert len(corpus.train_ids) + len(corpus.held_out_ids) == 18948
-    assert corpus.vocab.size == 61
-    assert (len(corpus.train_ids), len(corpus.held_out_ids)) == (17053, 1895)
-    assert len(corpus.held_out_ids) == pytest.approx(0.1 * 18948, abs=3)  # the last 10 % of every poem
+def test_recipe_is_adamw_with_the_published_settings():
+    assert scale.RECIPE == {"betas": (0.9, 0.95), "weight_decay": 0.1, "max_norm": 1.0, "min_lr_fraction": 0.1}
+    ours = scale.recipe_optimizer(PEAK, WARMUP, STEPS)
+    assert ours.lr(0) == 0.0 and ours.lr(WARMUP) == pytest.approx(PEAK, rel=1e-12)
+    assert ours.lr(STEPS) == pytest.approx(0.1 * PEAK, rel=1e-12) and ours.lr(STEPS // 2) > 0.1 * PEAK
+    # during the warmup it is AdamW(β₂ = 0.95, λ = 0.1) at the rate η_t = PEAK · t / WARMUP
+    reference = adamw(lambda t: PEAK * t / WARMUP, betas=(0.9, 0.95), weight_decay=0.1)
+    a = run(ours, training.sine_gradient, training.sine_start(), WARMUP)
+    b = run(reference, training.sine_gradient, training.sine_start(), WARMUP)
+    for name in a.x:
+        np.testing.assert_allclose(a.x[name], b.x[name], rtol=1e-12, atol=1e-15)
 
 
-def test_bigram_baseline_by_counting(corpus, bigram):
-    assert min(bigram, key=bigram.get) == 0.1
-    assert bigram[0.1] == pytest.approx(2.475, abs=0.003)  # "2.48"
-    table = lm.bigram_log_probs(corpus.train_ids, corpus.vocab.size, 0.1)
-    assert lm.bigram_cross_entropy(table, *_last_and_next(corpus.held_out_pairs)) == pytest.approx(bigram[0.1], rel=1e-12)
-    assert lm.bigram_cross_entropy(table, *_last_and_next(corpus.train_pairs)) == pytest.approx(2.38, abs=0.005)
-    assert math.log(corpus.vocab.size) == pytest.approx(4.11, abs=0.005)
+def test_recipe_and_adam_both_train_below_1e3_and_clipping_never_acts(recipe_run):
+    adam_run = run(adam(0.01), training.sine_gradient, training.sine_start(), STEPS, f=training.sine_loss)
+    assert recipe_run.f[0] == pytest.approx(0.112, abs=5e-4)
+    assert recipe_run.f[-1] < 1e-3 and adam_run.f[-1] < 1e-3
+    norms = [scale.global_norm(training.sine_gradient(_at(recipe_run, t))) for t in range(STEPS)]
+    assert max(norms) == pytest.approx(0.88, abs=0.005) and max(norms) < 1.0
+    unclipped = run(scale.recipe_optimizer(PEAK, WARMUP, STEPS), training.sine_gradient, training.sine_start(), STEPS)
+    np.testing.assert_array_equal(unclipped.x["W1"], recipe_run.x["W1"])  # clipping at 1 is a no-op here
 
 
-def _last_and_next(pairs):
-    X, y = pairs
-    return X[:, -1], y
+# Section 2: clipping
 
 
-def test_eight_character_contexts_are_too_many_to_count(corpus):
-    assert corpus.vocab.size**8 == pytest.approx(2e14, rel=0.05)
-    distinct = {tuple(row) for row in corpus.train_pairs[0]}
-    assert len(distinct) < 1e-9 * corpus.vocab.size**8  # "almost none of which occur"
+def test_clipped_gradient_has_norm_max_norm_and_the_same_direction():
+    g = {"a": np.array([3.0, 0.0]), "b": np.array([[4.0]])}
+    c = scale.clipped(lambda x: g, 1.0)(None)
+    assert scale.global_norm(c) == pytest.approx(1.0, rel=1e-5)
+    np.testing.assert_allclose(c["a"] / c["b"][0, 0], g["a"] / 4.0)
 
 
-# Section 2
-def test_model_size_and_untrained_loss(corpus):
-    params = lm.init_params(corpus.vocab.size, ch10.CONTEXT, ch10.EMBED, ch10.HIDDEN, seed=ch10.SEED)
-    assert params["W1"].shape == (8 * 16, 128)
-    assert sum(v.size for v in params.values()) == 25357
-    assert lm.evaluate(params, *corpus.held_out_pairs) == pytest.approx(math.log(61), abs=0.005)
+@pytest.mark.parametrize("s, order, raw_jump", [(10, 100, 300), (100, 1000, 1000)])
+def test_outlier_norms_and_jumps(s, order, raw_jump):
+    raw, clip = scale.outlier_run(None, s), scale.outlier_run(1.0, s)
+    t = ch10.OUTLIER_STEP
+    norm = scale.global_norm(networks.two_layer_backprop(_at(raw, t), INPUTS, s * (TARGETS + 1)))
+    assert order / 3.2 < norm < order * 3.2
+    assert raw.f[t + 1:].max() / raw.f[t] > raw_jump  # chaotic after the outlier: a bound, not a value
+    assert 25 < clip.f[t + 1:].max() / clip.f[t] < 50
+    np.testing.assert_array_equal(raw.f[:t + 1], clip.f[:t + 1])  # identical up to the outlier
+    assert raw.f[-1] > 2 * clip.f[-1]  # the unclipped run recovers slowly: still above at step 400
 
 
-def test_logsumexp_overflow_threshold():
-    assert np.log(np.finfo(float).max) == pytest.approx(709.78, abs=0.005)
-    with np.errstate(over="ignore"):
-        assert np.isinf(np.log(np.exp(np.array([1.0, 2.0, 3.0]) * 237).sum()))
-        assert np.isfinite(np.log(np.exp(np.array([1.0, 2.0, 3.0]) * 236).sum()))
-    assert np.isfinite(logsumexp(Tensor([400.0, 800.0, 1200.0])).data).all()
+# Section 3: accumulation
 
 
-def test_check_grad_passes_on_the_models_loss(corpus):
-    params = lm.init_params(corpus.vocab.size, ch10.CONTEXT, ch10.EMBED, ch10.HIDDEN, seed=ch10.SEED)
-    f, flat = lm.flat_loss(params, corpus.train_pairs[0][:32], corpus.train_pairs[1][:32])
-    assert check_grad(f, flat, directions=5) < 1e-6
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 7, 64])
+def test_accumulation_equals_the_full_batch_gradient(k):
+    start = training.sine_start()
+    full = networks.two_layer_backprop(start, INPUTS, TARGETS)
+    acc = scale.accumulated_gradient(networks.two_layer_backprop, start, INPUTS, TARGETS, k)
+    for name in full:
+        np.testing.assert_allclose(acc[name], full[name], rtol=0, atol=1e-12)
 
 
-# Section 3
-def test_recipe_is_the_large_model_recipe():
-    r = ch10.RECIPE
-    assert (r.steps, r.batch_size, r.peak_lr, r.warmup, r.weight_decay, r.max_norm) == (3000, 64, 3e-3, 100, 0.1, 1.0)
-    schedule = warmup_cosine(3e-3, 100, 3000, min_lr=3e-4)
-    assert schedule(3000) == pytest.approx(0.1 * schedule(100))  # cosine decay to 10 % of the peak
-
-    def steps_of(optimizer):
-        x, g = np.ones(3), np.array([1.0, -2.0, 0.5])
-        state = optimizer.init(x)
-        for t in range(200):
-            x, state = optimizer.step(x, g * (1 + (t % 2)), state)
-        return x
-
-    ours = steps_of(r.optimizer())
-    assert np.allclose(ours, steps_of(adamw(schedule, betas=(0.9, 0.95), weight_decay=0.1)), rtol=1e-14)
-    assert not np.allclose(ours, steps_of(adamw(schedule, betas=(0.9, 0.999), weight_decay=0.1)), rtol=1e-6)
+def test_equal_weights_are_wrong_for_unequal_micro_batches():
+    start = training.sine_start()
+    full = networks.two_layer_backprop(start, INPUTS, TARGETS)
+    parts = [networks.two_layer_backprop(start, INPUTS[r], TARGETS[r]) for r in np.array_split(np.arange(64), 5)]
+    assert [len(r) for r in np.array_split(np.arange(64), 5)] == [13, 13, 13, 13, 12]
+    naive = sum(p["W2"] for p in parts) / 5
+    assert np.max(np.abs(naive - full["W2"])) > 1e-6
 
 
-def test_trained_model_beats_the_bigram_on_held_out_text(training, bigram):
-    final = training.held_out_loss[ch10.RECIPE.steps]
-    assert final == pytest.approx(2.23, abs=0.01)
-    assert 0.2 < bigram[0.1] - final < 0.3  # "more than 0.2", "about a quarter of a nat"
-    crossing = min(t for t, loss in training.held_out_loss.items() if loss < bigram[0.1])
-    assert crossing == 600  # "after about 600 steps", "within a few hundred steps"
-    assert max(training.held_out_loss[t] for t in training.held_out_loss if t >= 2000) < 2.3  # levels off near 2.2
+def test_activation_count_matches_the_arrays_backprop_stores():
+    start = training.sine_start()
+    z = INPUTS @ start["W1"] + start["b1"]
+    stored = z.size + np.tanh(z).size + networks.two_layer_output(start, INPUTS).size
+    assert scale.micro_batch_costs(64, 1, 33)["stored_activations"] == stored == 2112
+    assert scale.micro_batch_costs(64, 64, 33) == {"stored_activations": 33, "passes": 64, "examples": 64}
 
 
-def test_model_memorises_the_training_text(corpus, training):
-    on_training_text = lm.evaluate(training.final, *corpus.train_pairs)
-    assert on_training_text == pytest.approx(1.7, abs=0.05)
-    assert training.held_out_loss[ch10.RECIPE.steps] - on_training_text > 0.4  # "well below"
+# Section 4: memory
 
 
-def test_clipping_is_active_nearly_all_the_time(training):
-    norms = training.grad_norm
-    assert round(np.mean(norms > 1) * 100) == 96
-    assert norms[:100].mean() == pytest.approx(1.0, abs=0.1) and norms[-500:].mean() == pytest.approx(1.2, abs=0.05)
-    assert 0.84 < norms.min() < 0.88 and 1.5 < norms.max() < 1.56  # the figure's alt text
+def test_bytes_per_parameter_and_the_7b_model():
+    assert [scale.bytes_per_parameter(o, p) for o in ("sgd", "momentum", "adam") for p in ("fp32", "mixed")] == [8, 8, 12, 12, 16, 16]
+    m = scale.training_memory(7e9, "adam", "mixed")
+    assert m == {"weights": 14e9, "gradients": 14e9, "master": 28e9, "optimizer": 56e9, "total": 112e9}
 
 
-# Section 4
-def test_untrained_text_is_noise_and_trained_text_has_words(training):
-    untrained = ch10.sample_text(0, ch10.CHECKPOINT_TEMPERATURE, 0)
-    trained = ch10.sample_text(ch10.RECIPE.steps, ch10.CHECKPOINT_TEMPERATURE, 0)
-    assert untrained.count(" ") / len(untrained) < 0.05  # about 1/61 of characters are spaces in noise
-    assert trained.count(" ") / len(trained) > 0.12  # about one in six, as in English
-    words = {w for seed in ch10.SAMPLE_SEEDS for w in ch10.sample_text(ch10.RECIPE.steps, 0.5, seed).split()}
-    assert {"the", "my", "with"} <= words
+def test_zero_reproduces_the_papers_7_5b_over_64_devices():
+    # Rajbhandari et al. 2020, figure 1: 120 GB, 31.4 GB, 16.6 GB, 1.9 GB
+    m = scale.training_memory(7.5e9, "adam", "mixed")
+    per_device = [scale.sharded_memory(m, stage, 64)["total"] / 1e9 for stage in range(4)]
+    np.testing.assert_allclose(per_device, [120, 31.4, 16.6, 1.9], atol=0.05)
 
 
-def test_cold_samples_repeat_and_hot_samples_are_noisier(training):
-    def distinct_words(temperature):
-        words = [w for seed in ch10.SAMPLE_SEEDS for w in ch10.sample_text(ch10.RECIPE.steps, temperature, seed).split()]
-        return len(set(words)) / len(words)
+def test_7b_over_8_devices_per_stage():
+    m = scale.training_memory(7e9, "adam", "mixed")
+    per_device = [scale.sharded_memory(m, stage, 8)["total"] / 1e9 for stage in range(4)]
+    np.testing.assert_allclose(per_device, [112, 38.5, 26.25, 14], rtol=1e-12)
 
-    assert distinct_words(0.3) < distinct_words(1.0) < distinct_words(2.0)
+
+# Section 5: bf16
+
+
+def test_bf16_rounding_and_spacing():
+    assert scale.bf16(1 + 2.0**-9) == 1.0 and scale.bf16(1 + 2.0**-8) == 1.0  # below / at half the spacing (tie to even)
+    assert scale.bf16(1 + 2.0**-7) == 1 + 2.0**-7 and scale.bf16(3.01) == 3.015625
+    assert [float(np.spacing(np.float32(w).astype(scale.BF16))) for w in (1, 2, 4)] == [2.0**-7, 2.0**-6, 2.0**-5]
+
+
+def test_bf16_descent_stalls_and_master_weights_fix_it():
+    w0 = np.array([1.0, 2.0, 3.0, 4.0])
+    only = scale.bf16_descent(w0, w0 - 0.5, 0.01, 1000, master=False)
+    master = scale.bf16_descent(w0, w0 - 0.5, 0.01, 1000, master=True)
+    np.testing.assert_array_equal(np.abs(only[-1] - (w0 - 0.5)), [0.1953125, 0.390625, 0.5, 0.5])
+    np.testing.assert_array_equal(only[:, 2:], np.tile([3.0, 4.0], (1001, 1)))  # never move
+    assert 60 < np.argmax(np.all(only == only[-1], axis=1)) < 100  # frozen after about 80 steps
+    np.testing.assert_array_equal(master[-1], w0 - 0.5)
+    assert 500 < np.argmax(np.all(master == w0 - 0.5, axis=1)) < 580  # reached after about 540 steps
+    exact = w0 - 0.5 + 0.5 * 0.99 ** np.arange(1001)[:, None]
+    assert np.max(np.abs(master - exact)) < 0.02  # the master run follows exact arithmetic to within bf16's spacing
+
+
+# Section 6: surfaces
+
+
+def test_minima_fractions_fall_faster_than_two_to_the_minus_n():
+    counts = [round(landscape.positive_definite_fraction(n) * 20000) for n in range(1, 8)]
+    assert counts == [9960, 2900, 520, 57, 2, 0, 0]
+    assert landscape.positive_definite_fraction(3, seed=5) == pytest.approx(0.026, abs=0.004)  # other samples agree
+    assert landscape.positive_definite_fraction(2, samples=200000, seed=1) == pytest.approx(0.146, abs=0.004)
+
+
+def test_trained_network_is_the_lowest_point_of_its_plane(recipe_run):
+    trained = _at(recipe_run, -1)
+    d1, d2 = (landscape.filter_normalised_direction(trained, seed=s) for s in (1, 2))
+    alphas = np.linspace(-1, 1, 41)
+    plane = landscape.loss_plane(training.sine_loss, trained, d1, d2, alphas, alphas)
+    assert np.unravel_index(np.argmin(plane), plane.shape) == (20, 20)
+    assert 3 < plane.max() < 30 and plane.max() / plane[20, 20] > 1e4
+    row = plane[20]
+    assert np.all(np.diff(row[20:]) > 0) and np.all(np.diff(row[:21]) < 0)  # the 1-D slice is a valley
+
+
+def test_adam_step_right_after_an_outlier_is_045_lr():
+    lr, x = 0.01, np.zeros(3)
+    opt = adamw(lr, betas=(0.9, 0.95), weight_decay=0.0)
+    state = opt.init(x)
+    for _ in range(200):
+        x, state = opt.step(x, np.full(3, 1e-3), state)
+    before = x
+    x, state = opt.step(x, np.full(3, 1.0), state)  # an outlier 1 000 times the usual gradient
+    np.testing.assert_allclose(np.abs(x - before) / lr, 0.1 / np.sqrt(0.05), rtol=0.01)
+    assert 0.1 / np.sqrt(0.05) == pytest.approx(0.45, abs=0.005)

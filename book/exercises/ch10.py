@@ -1,211 +1,202 @@
-"""Checkers for Chapter 10's exercises (the capstone language model): ``check.encode(...)``."""
+"""Checkers for Chapter 10's exercises (training large models): ``check.clip_by_global_norm(clip_by_global_norm)``.
+
+Every reference answer comes from :mod:`book.optim` and :mod:`book.scale`, the code the chapter runs.
+"""
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Callable
+from types import MappingProxyType
 
 import numpy as np
 
-from book import lm
-from book.checks import Case, Mistake, Result, check_function, close_to
+from book import optim, scale
+from book.checks import Case, Mistake, Result, check_function, close_to, frozen
 
-TIGHT = close_to(rtol=1e-10, atol=1e-12)
+TIGHT = close_to(rtol=1e-12, atol=1e-15)
 
+# --- Exercise 1: clipping by global norm -------------------------------------------------------------------------
 
-def _encode(text):
-    chars = sorted(set(text))
-    return np.array([chars.index(c) for c in text])
-
-
-def _first_seen_order(text):
-    chars = list(dict.fromkeys(text))
-    return np.array([chars.index(c) for c in text])
+_BIG = (frozen([3.0, 0.0, 0.0]), frozen([0.0, 4.0, 0.0]))
+_SMALL = (frozen([0.1, -0.2, 0.05]), frozen([0.0, 0.3, -0.1]), frozen([0.2, 0.0, 0.0]))
+_MIXED = (frozen([30.0, -1.0, 2.0]), frozen([0.5, 0.5, 0.5]))
 
 
-def encode(learner: Callable) -> Result:
-    """Exercise 10.1: the ids of a text's characters, a character's id being its position in the sorted vocabulary."""
+def _per_array(grads, max_norm):
+    return [optim.clip_by_global_norm(np.asarray(g), max_norm)[0] for g in grads]
+
+
+def _always(grads, max_norm):
+    norm = np.sqrt(sum(np.sum(np.square(g)) for g in grads))
+    return [np.asarray(g) * max_norm / norm for g in grads]
+
+
+def _sum_of_norms(grads, max_norm):
+    norm = sum(np.linalg.norm(g) for g in grads)
+    return [np.asarray(g) * min(1.0, max_norm / norm) for g in grads]
+
+
+def clip_by_global_norm(learner) -> Result:
+    """Exercise 10.1: scale all gradients by min(1, max_norm / ‖g‖), ‖g‖ the norm of all of them together."""
     return check_function(
         learner,
-        _encode,
-        (
-            Case(("hello",), 'text = "hello"'),
-            Case(("Shall I compare thee",), 'text = "Shall I compare thee"'),
-            Case(("baba\nab",), 'text = "baba\\nab"'),
-        ),
-        mistakes=(
-            Mistake(_first_seen_order, "the ids follow the order characters first appear in; sort the vocabulary first."),
-            Mistake(lambda text: _encode(text) + 1, "ids start at 0: a character's id is its position in the sorted list."),
-            Mistake(lambda text: np.array([ord(c) for c in text]), "ord(c) is the character's code point; the id is its position in sorted(set(text))."),
-        ),
-        hint="chars = sorted(set(text)); return np.array([chars.index(c) for c in text]).",
+        lambda grads, max_norm: optim.clip_by_global_norm(list(grads), max_norm)[0],
+        [
+            Case((list(_BIG), 1.0), "grads = [[3, 0, 0], [0, 4, 0]] (global norm 5), max_norm = 1"),
+            Case((list(_SMALL), 1.0), "three small gradients (global norm about 0.45), max_norm = 1: nothing to clip"),
+            Case((list(_MIXED), 2.0), "grads = [[30, -1, 2], [0.5, 0.5, 0.5]], max_norm = 2"),
+        ],
+        mistakes=[
+            Mistake(_per_array, "clip all gradients together: one norm over every array (the square root of the sum of all squares), one factor for all; clipping each array by its own norm changes the direction."),
+            Mistake(_always, "only scale down: when the norm is already below max_norm, leave the gradients unchanged (min(1, max_norm / norm))."),
+            Mistake(_sum_of_norms, "the global norm is sqrt(Σ‖g_i‖²), not Σ‖g_i‖: square each array's norm, add, then take the root."),
+        ],
+        hint="norm = sqrt(sum of np.sum(g**2) over the arrays); factor = min(1, max_norm / norm); return [g * factor for g in grads].",
+        compare=close_to(rtol=1e-5, atol=1e-12),  # with or without PyTorch's + 1e-6 in the denominator
+        name="clip_by_global_norm",
+    )
+
+
+# --- Exercise 2: gradient accumulation ------------------------------------------------------------------------------
+
+_RNG = np.random.default_rng(9)
+_X10, _Y10, _W3 = frozen(_RNG.standard_normal((10, 3))), frozen(_RNG.standard_normal(10)), frozen([0.5, -1.0, 2.0])
+_X7, _Y7 = frozen(_RNG.standard_normal((7, 3))), frozen(_RNG.standard_normal(7))
+
+
+def _grad(w, x, y):
+    return 2 * x.T @ (x @ w - y) / len(y)
+
+
+def _accumulate(w, x, y, k, weights):
+    chunks = np.array_split(np.arange(len(y)), k)
+    return sum(weights(len(rows), len(y), k) * _grad(w, x[rows], y[rows]) for rows in chunks)
+
+
+def accumulated_gradient(learner) -> Result:
+    """Exercise 10.2: Σ_i (n_i / n) ∇ℓ_{B_i} over k micro-batches of ℓ = mean((Xw − y)²)."""
+    return check_function(
+        learner,
+        lambda w, x, y, k: _accumulate(w, x, y, k, lambda n_i, n, k: n_i / n),
+        [
+            Case((_W3, _X10, _Y10, 2), "w = [0.5, -1, 2], 10 examples, k = 2 micro-batches of 5"),
+            Case((_W3, _X10, _Y10, 3), "the same, k = 3 micro-batches of 4, 3, 3"),
+            Case((_W3, _X7, _Y7, 4), "7 other examples, k = 4 micro-batches of 2, 2, 2, 1"),
+        ],
+        mistakes=[
+            Mistake(lambda w, x, y, k: _accumulate(w, x, y, k, lambda n_i, n, k: 1 / k),
+                    "weight each micro-batch gradient by its share n_i / n of the examples: with unequal micro-batches, 1/k is wrong."),
+            Mistake(lambda w, x, y, k: _accumulate(w, x, y, k, lambda n_i, n, k: 1.0),
+                    "the micro-batch gradients are means over n_i examples: adding them gives k times too much; weight each by n_i / n."),
+            Mistake(lambda w, x, y, k: _grad(w, x[np.array_split(np.arange(len(y)), k)[-1]], y[np.array_split(np.arange(len(y)), k)[-1]]),
+                    "add the gradients of all micro-batches; that is the last one alone (reset the sum once, before the loop)."),
+        ],
+        hint="for rows in np.array_split(np.arange(n), k): total += len(rows) / n * 2 * X[rows].T @ (X[rows] @ w − y[rows]) / len(rows).",
+        compare=close_to(rtol=1e-10, atol=1e-12),
+        name="accumulated_gradient",
+    )
+
+
+# --- Exercise 3: memory of the training state ----------------------------------------------------------------------
+
+
+def _gb(parameters, optimizer, precision, bytes_fn):
+    return bytes_fn(optimizer, precision) * parameters / 1e9
+
+
+def _no_master(optimizer, precision):
+    return scale.bytes_per_parameter(optimizer, precision) - (4 if precision == "mixed" else 0)
+
+
+def _no_gradients(optimizer, precision):
+    return scale.bytes_per_parameter(optimizer, precision) - (2 if precision == "mixed" else 4)
+
+
+def training_memory_gb(learner) -> Result:
+    """Exercise 10.3: GB (10⁹ bytes) of weights, gradients, master weights and optimizer state."""
+    return check_function(
+        learner,
+        lambda p, o, pr: scale.training_memory(p, o, pr)["total"] / 1e9,
+        [
+            Case((7e9, "adam", "mixed"), "7e9 parameters, adam, mixed"),
+            Case((1e9, "momentum", "fp32"), "1e9 parameters, momentum, fp32"),
+            Case((350e6, "sgd", "mixed"), "350e6 parameters, sgd, mixed"),
+            Case((13e9, "adam", "fp32"), "13e9 parameters, adam, fp32"),
+        ],
+        mistakes=[
+            Mistake(lambda p, o, pr: _gb(p, o, pr, _no_master), "mixed precision keeps an fp32 master copy of the weights as well: 4 more bytes per parameter."),
+            Mistake(lambda p, o, pr: _gb(p, o, pr, _no_gradients), "count the gradients too: one number per parameter, in the weights' precision."),
+            Mistake(lambda p, o, pr: scale.training_memory(p, o, pr)["total"] / 2**30, "the answer is in GB = 10⁹ bytes, not GiB = 2³⁰ bytes."),
+        ],
+        hint="bytes per parameter = weights + gradients (4 + 4 in fp32, 2 + 2 mixed) + master (4 if mixed) + 4 per optimizer slot (sgd 0, momentum 1, adam 2).",
+        compare=close_to(rtol=1e-12, atol=1e-12),
+        name="training_memory_gb",
+    )
+
+
+# --- Exercise 4: the steepest point of the range test ---------------------------------------------------------------
+
+_LRS = frozen(1e-4 * 10 ** (np.arange(12) / 2))
+_CURVE = frozen([2.3, 2.29, 2.25, 2.1, 1.7, 1.1, 0.6, 0.45, 0.5, 0.9, 2.5, 40.0])
+_LRS2 = frozen([1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2, 0.5, 1.0])
+_CURVE2 = frozen([1.0, 0.99, 0.97, 0.9, 0.5, 0.45, 0.2, 0.15, 0.3, 5.0])
+
+
+def _steepest(lrs, losses, values=np.log, right=False):
+    slopes = np.diff(values(np.asarray(losses))) / np.diff(np.log(np.asarray(lrs)))
+    return float(np.asarray(lrs)[np.argmin(slopes) + (1 if right else 0)])
+
+
+def steepest_lr(learner) -> Result:
+    """Exercise 10.4: the rate at the left end of the steepest fall of log ℓ against log η."""
+    return check_function(
+        learner,
+        _steepest,
+        [
+            Case((_LRS, _CURVE), "12 rates from 1e-4 to about 3 and a classic range-test curve"),
+            Case((_LRS2, _CURVE2), "rates [1e-3, 2e-3, 5e-3, …, 1], losses [1, 0.99, 0.97, 0.9, 0.5, 0.45, 0.2, 0.15, 0.3, 5]"),
+        ],
+        mistakes=[
+            Mistake(lambda lrs, losses: _steepest(lrs, losses, values=lambda v: v), "measure the slope of log ℓ against log η: on log-log axes equal ratios count equally (np.log of the losses too)."),
+            Mistake(lambda lrs, losses: float(np.asarray(lrs)[np.argmin(losses)]), "that is the rate at the lowest loss; the pick is where the loss falls fastest (the most negative slope)."),
+            Mistake(lambda lrs, losses: _steepest(lrs, losses, right=True), "return the rate at the left end of the steepest segment, lrs[i] for the slope between i and i + 1."),
+        ],
+        hint="slopes = np.diff(np.log(losses)) / np.diff(np.log(lrs)); return lrs[np.argmin(slopes)].",
         compare=TIGHT,
-        name="encode",
+        name="steepest_lr",
     )
 
 
-def _bigram(train_ids, held_ids, V, alpha):
-    counts = np.zeros((V, V))
-    np.add.at(counts, (train_ids[:-1], train_ids[1:]), 1.0)
-    p = (counts + alpha) / (counts.sum(axis=1, keepdims=True) + alpha * V)
-    return -np.mean(np.log(p[held_ids[:-1], held_ids[1:]]))
+# --- Exercise 5: ZeRO memory per device ----------------------------------------------------------------------------
 
 
-def _bigram_with(probabilities: Callable, log=np.log) -> Callable:
-    def wrong(train_ids, held_ids, V, alpha):
-        counts = np.zeros((V, V))
-        np.add.at(counts, (train_ids[:-1], train_ids[1:]), 1.0)
-        return -np.mean(log(probabilities(counts, V, alpha)[held_ids[:-1], held_ids[1:]]))
-
-    return wrong
+def _zero(parameters, stage, devices, sharded):
+    sizes = (("weights", 2), ("gradients", 2), ("master", 4), ("optimizer", 8))
+    return sum(size * parameters / (devices if sharded(part, stage) else 1) for part, size in sizes) / 1e9
 
 
-_TRAIN = np.array([0, 1, 2, 0, 1, 1, 2, 0, 0, 1, 2, 2, 1, 0])
-_HELD = np.array([0, 1, 2, 2, 0, 1, 0])
+_STAGE_PARTS = MappingProxyType({"master": 1, "optimizer": 1, "gradients": 2, "weights": 3})
 
 
-def bigram_cross_entropy(learner: Callable) -> Result:
-    """Exercise 10.2: the held-out cross-entropy (nats) of the add-α bigram model counted on the training ids."""
+def zero_memory_per_device(learner) -> Result:
+    """Exercise 10.5: GB per device of Adam in mixed precision under ZeRO stage 0–3 over ``devices``."""
     return check_function(
         learner,
-        _bigram,
-        (
-            Case((_TRAIN, _HELD, 3, 1.0), "the 14 training ids of the exercise, held-out ids [0 1 2 2 0 1 0], V = 3, α = 1"),
-            Case((_TRAIN, _HELD, 3, 0.1), "the same ids, α = 0.1"),
-            Case((np.array([0, 1, 0, 1, 3]), np.array([1, 0, 3, 2]), 4, 0.5), "training [0 1 0 1 3], held-out [1 0 3 2], V = 4, α = 0.5"),
-        ),
-        mistakes=(
-            Mistake(_bigram_with(lambda c, V, a: (c + a) / (c.sum(axis=1, keepdims=True) + a)),
-                    "the row's total must grow by α·V, one α for each of the V possible next characters."),
-            Mistake(_bigram_with(lambda c, V, a: (c + a) / (c.sum() + a * V * V)),
-                    "divide by the count of the *current* character's row: p(b | a) = (count(a b) + α) / (count(a ·) + αV)."),
-            Mistake(_bigram_with(lambda c, V, a: (c + a) / (c.sum(axis=0, keepdims=True) + a * V)),
-                    "that divides by the column: rows are the current character, so normalise each row."),
-            Mistake(_bigram_with(lambda c, V, a: (c + a) / (c.sum(axis=1, keepdims=True) + a * V), np.log2),
-                    "the chapter measures in nats: use the natural logarithm np.log, not log2."),
-        ),
-        hint="count the pairs (train[i], train[i+1]) in a V × V table, add α, divide each row by its sum, and "
-             "average −ln p(next | current) over the held-out pairs.",
-        compare=TIGHT,
-        name="bigram_cross_entropy",
-    )
-
-
-def _sample_next(scores, temperature, u):
-    z = scores / temperature
-    p = np.exp(z - z.max())
-    return int(np.searchsorted(np.cumsum(p / p.sum()), u))
-
-
-_SCORES = np.array([2.0, 1.0, 0.0, -1.0])
-
-
-def sample_next(learner: Callable) -> Result:
-    """Exercise 10.3: the index drawn from softmax(scores / temperature) by inverting its cumulative sum at u."""
-    return check_function(
-        learner,
-        _sample_next,
-        (
-            Case((_SCORES, 1.0, 0.7), "scores [2 1 0 -1], T = 1, u = 0.7"),
-            Case((_SCORES, 0.5, 0.9), "scores [2 1 0 -1], T = 0.5, u = 0.9"),
-            Case((_SCORES, 2.0, 0.9), "scores [2 1 0 -1], T = 2, u = 0.9"),
-            Case((_SCORES * 400, 2.0, 0.5), "scores [800 400 0 -400], T = 2, u = 0.5"),
-            Case((np.arange(4.0), 2.0, 0.1), "scores [0 1 2 3], T = 2, u = 0.1"),
-        ),
-        mistakes=(
-            Mistake(lambda s, T, u: _sample_next(s, 1 / T, u), "divide the scores by the temperature, do not multiply."),
-            Mistake(lambda s, T, u: _sample_next(s, 1.0, u), "the temperature is ignored: use softmax(scores / temperature)."),
-            Mistake(lambda s, T, u: int(np.argmax(s)), "that is the most likely index, the T → 0 limit; draw with u from the probabilities."),
-        ),
-        hint="p = softmax(scores / temperature) (subtract the largest score before exp); return the first index "
-             "whose cumulative probability exceeds u: np.searchsorted(np.cumsum(p), u).",
-        compare=TIGHT,
-        name="sample_next",
-    )
-
-
-def _model_loss(E, W1, b1, W2, b2, X, y):
-    h = np.tanh(E[X].reshape(len(X), -1) @ W1 + b1)
-    s = h @ W2 + b2
-    top = s.max(axis=1, keepdims=True)
-    return float(np.mean(top[:, 0] + np.log(np.exp(s - top).sum(axis=1)) - s[np.arange(len(y)), y]))
-
-
-def _model_cases() -> tuple:
-    rng = np.random.default_rng(10)
-    V, k, d, H = 5, 3, 2, 4
-    E, W1, b1 = rng.standard_normal((V, d)), rng.standard_normal((k * d, H)), rng.standard_normal(H)
-    W2, b2 = rng.standard_normal((H, V)), rng.standard_normal(V)
-    X, y = rng.integers(0, V, (6, k)), rng.integers(0, V, 6)
-    return (
-        Case((E, W1, b1, W2, b2, X, y), "V = 5, context 3, embeddings of 2, 4 hidden units, a batch of 6"),
-        Case((E, W1, b1, 300 * W2, b2, X, y), "the same with W2 300 times larger (scores in the hundreds)"),
-    )
-
-
-def model_loss(learner: Callable) -> Result:
-    """Exercise 10.4: the model's mean cross-entropy on a batch, from its five parameter arrays, in numpy."""
-    return check_function(
-        learner,
-        _model_loss,
-        _model_cases(),
-        mistakes=(
-            Mistake(lambda E, W1, b1, W2, b2, X, y: len(y) * _model_loss(E, W1, b1, W2, b2, X, y),
-                    "that is the sum over the batch; the loss is the mean."),
-            Mistake(lambda E, W1, b1, W2, b2, X, y: _model_loss(E, W1, np.zeros_like(b1), W2, np.zeros_like(b2), X, y),
-                    "the biases b1 and b2 are missing."),
-        ),
-        hint="rows = E[X].reshape(len(X), -1); s = tanh(rows @ W1 + b1) @ W2 + b2; loss = mean of "
-             "logsumexp(s) − s[y], with logsumexp(s) = m + log Σ exp(s − m), m the row's largest score.",
-        compare=close_to(rtol=1e-9, atol=1e-12),
-        name="model_loss",
-    )
-
-
-CHALLENGE_TARGET, CHALLENGE_BUDGET, CHALLENGE_STEPS = 2.7, 120, 300
-"""Reach a held-out loss of 2.7 within 120 steps of a 300-step warmup + cosine run of the small model."""
-
-
-def _steps_over_budget(recipe_fn: Callable) -> Callable:
-    """The learner's (peak_lr, warmup_steps) → how many steps beyond the budget the small model needs (0 = passed)."""
-
-    def measured():
-        answer = recipe_fn()
-        if not (isinstance(answer, (tuple, list)) and len(answer) == 2
-                and all(isinstance(v, numbers.Number) and np.isfinite(v) for v in answer)):
-            return answer  # not a pair of numbers: the checker reports what came back
-        imaginary = max(abs(np.imag(v)) for v in answer)  # reported back, so a complex answer is told it is one
-        peak_lr, warmup = float(np.real(answer[0])), int(np.real(answer[1]))
-        corpus = lm.prepare(3)
-        params = lm.init_params(corpus.vocab.size, 3, embed=8, hidden=32, seed=0)
-        recipe = lm.Recipe(steps=CHALLENGE_STEPS, batch_size=32, peak_lr=peak_lr, warmup=warmup)
-        try:
-            run = lm.train(params, corpus.train_pairs, corpus.held_out_pairs, recipe, seed=0, every=10)
-            steps = lm.steps_to_reach(run, CHALLENGE_TARGET)
-        except FloatingPointError:
-            steps = None
-        over = max((CHALLENGE_STEPS + 10 if steps is None else steps) - CHALLENGE_BUDGET, 0)
-        return over + 1j * imaginary if imaginary else over
-
-    return measured
-
-
-def fast_recipe(learner: Callable) -> Result:
-    """Exercise 10.5 (challenge): a (peak_lr, warmup_steps) that trains the small model to held-out loss 2.7 within
-    120 steps; the chapter's (3e-3, 100) does not reach it in 300."""
-    return check_function(
-        learner,
-        lambda: (3e-2, 10),
-        (Case((), "the small model (context 3, embeddings of 8, 32 hidden units), batch 32, 300-step schedule"),),
-        mistakes=(
-            Mistake(lambda: (1e-2, 100), "a warmup of 100 steps and a peak of 10⁻² leave too little of a short run at a useful rate."),
-            Mistake(lambda: (1e-1, 10), "a peak rate of 0.1 is too large: the loss bounces instead of falling. Try a few times 10⁻²."),
-            Mistake(lambda: (3e-2, 250), "a warmup of 250 of 300 steps spends most of the run at a small rate: shorten it."),
-        ),
-        hint="return a pair (peak_lr, warmup_steps); 0 steps over the budget passes, and 190 means the target was "
-             "never reached (the rate is far too small, as the chapter's 3e-3 is for so short a run, or far too "
-             "large). Raise the peak rate and shorten the warmup.",
-        compare=close_to(),
-        name="fast_recipe",
-        adapt=_steps_over_budget,
+        lambda p, s, n: scale.sharded_memory(scale.training_memory(p, "adam", "mixed"), s, n)["total"] / 1e9,
+        [
+            Case((7e9, 1, 8), "7e9 parameters, stage 1, 8 devices"),
+            Case((7.5e9, 2, 64), "7.5e9 parameters, stage 2, 64 devices (the ZeRO paper's example)"),
+            Case((7e9, 3, 8), "7e9 parameters, stage 3, 8 devices"),
+            Case((70e9, 0, 64), "70e9 parameters, stage 0, 64 devices"),
+        ],
+        mistakes=[
+            Mistake(lambda p, s, n: _zero(p, s, n, lambda part, stage: stage >= (3 if part == "master" else _STAGE_PARTS[part])),
+                    "the fp32 master weights belong to the optimizer state: stage 1 shards them along with m and v."),
+            Mistake(lambda p, s, n: _zero(p, s, n, lambda part, stage: stage >= 1),
+                    "each stage shards one more part: stage 1 only the optimizer state (master, m, v), stage 2 also the gradients, stage 3 also the weights."),
+            Mistake(lambda p, s, n: _zero(p, s, n, lambda part, stage: stage in (_STAGE_PARTS[part], 3)),
+                    "the stages add up: stage 2 keeps stage 1's sharding of the optimizer state and shards the gradients too."),
+        ],
+        hint="bytes per parameter 2 (weights) + 2 (gradients) + 4 (master) + 8 (m, v); divide by devices the parts the stage shards.",
+        compare=close_to(rtol=1e-12, atol=1e-12),
+        name="zero_memory_per_device",
     )

@@ -1,138 +1,142 @@
-"""Figures of Chapter 10 (the capstone). The corpus, model, training and sampling come from :mod:`book.lm`; this
-module holds the chapter's settings and draws."""
+"""Figures of Chapter 10 (training large models). Each is a pure function of its parameters; ``explore`` adds the
+sliders. The runs, memory counts and bf16 arithmetic come from :mod:`book.scale`, the surfaces from
+:mod:`book.landscape`; this module only draws them."""
 
 from __future__ import annotations
 
 import functools
-import textwrap
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from book import lm
-from book.autodiff import Tensor, logsumexp
+from book import scale
 from book.plotting import PALETTE, axes, finish
 
-CONTEXT, EMBED, HIDDEN = 8, 16, 128
-"""The model reads 8 characters, embeds each in 16 numbers and has 128 tanh units."""
-RECIPE = lm.Recipe(steps=3000, batch_size=64, peak_lr=3e-3, warmup=100, weight_decay=0.1, max_norm=1.0)
-EVERY = 200
-"""Checkpoints (and held-out losses) every 200 steps."""
-SEED = 0
-ALPHAS = (0.01, 0.03, 0.1, 0.3, 1.0)
-"""Add-α smoothing values tried for the bigram baseline; it gets the best of them on the held-out text."""
-PROMPT = "Shall I compare thee"
-SAMPLE_LENGTH = 240
-TEMPERATURES = [0.3, 0.5, 0.8, 1.0, 1.5, 2.0]
-SAMPLE_SEEDS = [0, 1, 2, 3, 4]
-CHECKPOINT_TEMPERATURE = 0.8
-SHOWN_CHARACTERS = 20
-"""The bigram heat map shows the 20 most frequent characters."""
-WIDE = (8.0, 3.6)
+WIDE = (9.0, 3.6)
+"""Size in inches of the two-panel figures."""
+
+OUTLIER_STEP = 200
+OUTLIER_SCALES = [3, 10, 30, 100, 300]
+MAX_NORMS = [0.25, 0.5, 1.0, 2.0, 4.0]
+"""The clipping explorable: the outlier batch arrives at step 200; its scale and the clipping threshold vary."""
+
+PARAMETER_COUNTS = [0.125, 0.35, 1.3, 7.0, 13.0, 70.0]
+OPTIMIZERS = {"SGD": "sgd", "momentum": "momentum", "Adam": "adam"}
+PRECISION_LABELS = {"fp32": "fp32", "mixed bf16": "mixed"}
+DEVICES = 8
+DEVICE_GB = 80
+"""The memory calculator: billions of parameters, optimizer, precision; ZeRO over 8 devices of 80 GB each."""
+
+PART_COLOURS = {"weights": PALETTE["blue"], "gradients": PALETTE["orange"], "master": PALETTE["green"],
+                "optimizer": PALETTE["purple"]}
 
 
-@functools.cache
-def corpus() -> lm.Corpus:
-    """The chapter's corpus, cut into windows of :data:`CONTEXT` characters."""
-    return lm.prepare(CONTEXT)
+def _sized(fig: Figure | None, size: tuple[float, float] = WIDE) -> Figure:
+    """``fig`` (a new pyplot figure if None) set to ``size`` inches."""
+    import matplotlib.pyplot as plt
 
-
-_RUNS: dict[str, lm.TrainingRun] = {}
-
-
-def trained(on_checkpoint=None) -> lm.TrainingRun:
-    """The chapter's training run (trained on the first call, which may pass a progress callback)."""
-    if "run" not in _RUNS:
-        c = corpus()
-        params = lm.init_params(c.vocab.size, CONTEXT, EMBED, HIDDEN, seed=SEED)
-        _RUNS["run"] = lm.train(params, c.train_pairs, c.held_out_pairs, RECIPE, seed=SEED, every=EVERY,
-                                on_checkpoint=on_checkpoint)
-    return _RUNS["run"]
-
-
-@functools.cache
-def sample_text(step: int, temperature: float, seed: int) -> str:
-    """A sample of the model at checkpoint ``step``."""
-    return lm.sample(trained().checkpoints[step], corpus().vocab, PROMPT, SAMPLE_LENGTH, temperature, seed)
-
-
-def _label(char: str) -> str:
-    return {" ": "␣", "\n": "↵"}.get(char, char)
-
-
-def bigram_figure(log_probs: np.ndarray, counts: np.ndarray, vocab: lm.Vocabulary, ax: Axes | None = None) -> Axes:
-    """Heat map of the bigram probabilities P(next | current) among the most frequent characters."""
-    ax = axes(ax)
-    shown = np.argsort(-counts, kind="stable")[:SHOWN_CHARACTERS]
-    image = ax.imshow(np.exp(log_probs[np.ix_(shown, shown)]), cmap="viridis")
-    labels = [_label(vocab.chars[i]) for i in shown]
-    ax.set_xticks(range(len(shown)), labels)
-    ax.set_yticks(range(len(shown)), labels)
-    ax.figure.colorbar(image, ax=ax, label="P(next | current)")
-    return finish(ax, "Bigram model: which character follows which", "next character", "current character",
-                  legend=False)
-
-
-def logsumexp_figure(ax: Axes | None = None) -> Axes:
-    """log Σ exp(c·s) for scores s = (1, 2, 3) as c grows: the direct formula overflows, log-sum-exp does not."""
-    ax = axes(ax)
-    scales = np.linspace(1, 400, 400)
-    scores = np.array([1.0, 2.0, 3.0])
-    with np.errstate(over="ignore"):
-        direct = np.log(np.sum(np.exp(np.outer(scales, scores)), axis=1))
-    stable = logsumexp(Tensor(np.outer(scales, scores)), axis=1).data[:, 0]
-    ax.plot(scales, stable, color=PALETTE["blue"], lw=3, label="m + log Σ exp(s − m) (log-sum-exp)")
-    ax.plot(scales, direct, color=PALETTE["orange"], ls="--", label="log Σ exp(s) directly (inf past c ≈ 237)")
-    ax.axvline(np.log(np.finfo(float).max) / 3, color="grey", lw=0.8, label="3c = 709.8: exp overflows")
-    return finish(ax, "Log-sum-exp never overflows", "scale c of the scores (c, 2c, 3c)", "log Σ exp(scores)")
-
-
-def training_figure(run: lm.TrainingRun, bigram: float, uniform: float, fig: Figure | None = None) -> Figure:
-    """Left: batch loss at every step and held-out loss at checkpoints, against the bigram and uniform baselines;
-    right: the gradient norm before clipping, with the clipping threshold."""
-    fig = fig or Figure(figsize=WIDE, layout="constrained")
-    left, right = fig.subplots(1, 2)
-    steps = np.arange(1, len(run.batch_loss) + 1)
-    left.plot(steps, run.batch_loss, color=PALETTE["blue"], lw=0.5, alpha=0.6, label="training batch")
-    held = sorted(run.held_out_loss)
-    left.plot(held, [run.held_out_loss[t] for t in held], "o-", color=PALETTE["orange"], ms=3, label="held-out text")
-    left.axhline(bigram, color=PALETTE["green"], ls="--", label=f"bigram (held-out) {bigram:.2f}")
-    left.axhline(uniform, color="grey", ls=":", label=f"uniform, log V = {uniform:.2f}")
-    left.set_ylim(1.2, uniform + 0.3)
-    finish(left, "Cross-entropy while training", "step t", "loss ℓ (nats per character)")
-    right.plot(steps, run.grad_norm, color=PALETTE["red"], lw=0.5, label="‖∇ℓ‖ of the batch")
-    right.axhline(RECIPE.max_norm, color="black", ls="--", label="clipped above 1")
-    finish(right, "Gradient norm before clipping", "step t", "global norm")
+    fig = fig if fig is not None else plt.figure(layout="constrained")
+    fig.set_size_inches(*size)
     return fig
 
 
-def _show_text(ax: Axes, text: str, title: str) -> Axes:
-    lines = [textwrap.fill(line, 56) if line else "" for line in text.split("\n")]
-    ax.text(0.0, 1.0, "\n".join(lines[:16]), family="monospace", fontsize=9, va="top", transform=ax.transAxes)
-    ax.set_axis_off()
-    ax.set_title(title)
+def recipe_figure(rates: np.ndarray, losses: dict[str, np.ndarray], fig: Figure | None = None) -> Figure:
+    """Left: the recipe's learning rate per step. Right: the training loss of each run (label → losses), log scale."""
+    fig = _sized(fig)
+    left, right = fig.subplots(1, 2)
+    left.plot(np.arange(len(rates)), rates, color=PALETTE["blue"], label="warmup + cosine to 10 %")
+    finish(left, "The recipe's schedule", "step t", "learning rate η_t")
+    left.set_ylim(0, 1.05 * rates.max())
+    for label, loss in losses.items():
+        right.semilogy(np.arange(len(loss)), loss, lw=1.6, label=label)
+    finish(right, "Training the sine fit", "step t", "loss ℓ (log scale)")
+    return fig
+
+
+@functools.cache
+def outlier_losses(max_norm: float | None, outlier_scale: float) -> np.ndarray:
+    """The loss per step of :func:`book.scale.outlier_run` (cached: the explorable reuses the unclipped runs)."""
+    return scale.outlier_run(max_norm, outlier_scale, outlier_step=OUTLIER_STEP).f
+
+
+def clipping_figure(outlier_scale: float, max_norm: float, ax: Axes | None = None) -> Axes:
+    """Training loss on a log scale of the recipe on the sine fit over 400 steps, with one outlier batch at step 200 whose targets are scaled by the chosen factor: grey without clipping, blue with clipping at the chosen global norm. Without clipping the loss jumps by one to three orders of magnitude at step 200 and takes many steps to recover; with clipping the jump is much smaller. Thresholds below the largest ordinary gradient norm, about 0.9, also shorten some of the early steps, so those runs differ from the unclipped one before step 200 too."""
+    ax = axes(ax)
+    raw, clip = outlier_losses(None, outlier_scale), outlier_losses(max_norm, outlier_scale)
+    steps = np.arange(len(raw))
+    ax.semilogy(steps, raw, color=PALETTE["grey"], lw=1.4, label="no clipping")
+    ax.semilogy(steps, clip, color=PALETTE["blue"], lw=1.8, label=f"clipped at ‖g‖ = {max_norm:g}")
+    ax.axvline(OUTLIER_STEP, color=PALETTE["red"], lw=1, ls="--", label="outlier batch")
+    ax.set_ylim(1e-4, 1e2)
+    finish(ax, f"An outlier batch, targets × {outlier_scale:g}", "step t", "training loss ℓ (log scale)")
+    ax.legend(fontsize=8.5, loc="upper right")
     return ax
 
 
-def temperature_figure(temperature: float = 0.8, seed: int = 0, ax: Axes | None = None) -> Axes:
-    """Text the trained model writes after "Shall I compare thee", at a chosen temperature and random seed."""
-    ax, seed = axes(ax), int(seed)
-    return _show_text(ax, PROMPT + sample_text(RECIPE.steps, float(temperature), seed),
-                      f"Sample at temperature {temperature:g}, seed {seed}")
+def accumulation_figure(costs: dict[int, dict[str, int]], fig: Figure | None = None) -> Figure:
+    """Left: activations stored at once against the number of micro-batches k. Right: passes in sequence."""
+    fig = _sized(fig)
+    left, right = fig.subplots(1, 2)
+    ks = np.array(sorted(costs))
+    left.loglog(ks, [costs[k]["stored_activations"] for k in ks], marker="o", color=PALETTE["blue"], label="stored activations")
+    finish(left, "Memory falls like 1/k", "micro-batches k", "activation floats stored at once")
+    right.loglog(ks, [costs[k]["passes"] for k in ks], marker="o", color=PALETTE["orange"], label="forward-backward passes")
+    right.loglog(ks, [costs[k]["examples"] for k in ks], ls="--", color=PALETTE["grey"], label="examples processed")
+    finish(right, "Sequential work grows like k", "micro-batches k", "count per optimizer step")
+    return fig
 
 
-def checkpoint_figure(step: int = RECIPE.steps, fig: Figure | None = None) -> Figure:
-    """Held-out loss with the chosen training step marked, and the text the model at that step writes."""
-    fig = fig or Figure(layout="constrained")
-    fig.set_size_inches(9.0, 4.0)
-    step = int(step)
-    left, right = fig.subplots(1, 2, width_ratios=[1, 2])
-    run = trained()
-    held = sorted(run.held_out_loss)
-    left.plot(held, [run.held_out_loss[t] for t in held], "o-", color=PALETTE["orange"], ms=3, label="held-out loss")
-    left.plot([step], [run.held_out_loss[step]], "o", color="black", ms=8, label=f"step {step}")
-    finish(left, "Held-out loss", "step t", "loss ℓ (nats)")
-    _show_text(right, PROMPT + sample_text(step, CHECKPOINT_TEMPERATURE, 0),
-               f"After {step} steps (temperature {CHECKPOINT_TEMPERATURE:g})")
+def memory_figure(billions: float, optimizer: str, precision: str, ax: Axes | None = None) -> Axes:
+    """Stacked bars of the training state's memory per device, in GB, for ZeRO stages 0 to 3 over 8 devices: weights, gradients, fp32 master weights and optimizer state, for the chosen parameter count, optimizer and precision; a dashed line marks an 80 GB device. Stage 0 holds everything on every device; each stage divides one more part by 8."""
+    ax = axes(ax)
+    memory = scale.training_memory(billions * 1e9, OPTIMIZERS[optimizer], PRECISION_LABELS[precision])
+    stages = np.arange(4)
+    bottom = np.zeros(4)
+    for part, colour in PART_COLOURS.items():
+        sizes = np.array([scale.sharded_memory(memory, stage, DEVICES)[part] for stage in stages]) / 1e9
+        ax.bar(stages, sizes, bottom=bottom, color=colour, label=part)
+        bottom += sizes
+    for stage, total in zip(stages, bottom):
+        ax.text(stage, total, f"{total:.3g} GB", ha="center", va="bottom", fontsize=9)
+    ax.axhline(DEVICE_GB, color=PALETTE["red"], lw=1.2, ls="--", label=f"{DEVICE_GB} GB device")
+    ax.set_xticks(stages, ["0: replicated", "1: optimizer", "2: + gradients", "3: + weights"])
+    ax.set_ylim(0, 1.15 * max(bottom.max(), DEVICE_GB))
+    total = memory["total"] / 1e9
+    finish(ax, f"{billions:g} B parameters, {optimizer}, {precision}: {total:.3g} GB in all",
+           f"ZeRO stage over {DEVICES} devices (what is sharded)", "GB per device")
+    ax.legend(fontsize=8.5, loc="upper right")
+    return ax
+
+
+def precision_figure(target: np.ndarray, runs: dict[str, np.ndarray], ax: Axes | None = None) -> Axes:
+    """Mean |w − target| per step for each run (label → weights per step), log scale."""
+    ax = axes(ax)
+    for label, weights in runs.items():
+        ax.semilogy(np.arange(len(weights)), np.mean(np.abs(weights - target), axis=1), lw=1.8, label=label)
+    finish(ax, "Small updates vanish in bf16", "step t", "mean |w − w*| (log scale)")
+    return ax
+
+
+def saddle_figure(dims: list[int], fractions: list[float], ax: Axes | None = None) -> Axes:
+    """The fraction of random symmetric matrices with all eigenvalues positive, per dimension, log scale."""
+    ax = axes(ax)
+    shown = [(d, f) for d, f in zip(dims, fractions) if f > 0]
+    ax.semilogy(*zip(*shown), marker="o", color=PALETTE["blue"], label="all eigenvalues > 0 (a minimum)")
+    ax.semilogy(dims, [0.5**d for d in dims], ls="--", color=PALETTE["grey"], label="2^−n (independent signs)")
+    finish(ax, "Minima are rare among random critical points", "dimension n", "fraction of samples")
+    return ax
+
+
+def surface_figure(alphas: np.ndarray, plane: np.ndarray, fig: Figure | None = None) -> Figure:
+    """Left: contours of log₁₀ ℓ on the plane (rows β, columns α). Right: the slice β = 0."""
+    fig = _sized(fig)
+    left, right = fig.subplots(1, 2)
+    contour = left.contourf(alphas, alphas, np.log10(plane), levels=20, cmap="viridis")
+    fig.colorbar(contour, ax=left, label="log₁₀ ℓ")
+    left.plot([0], [0], marker="*", ms=12, color=PALETTE["red"], ls="", label="trained θ")
+    finish(left, "ℓ(θ + α d₁ + β d₂)", "α (along d₁)", "β (along d₂)")
+    right.semilogy(alphas, plane[len(alphas) // 2], color=PALETTE["blue"], label="β = 0")
+    right.axvline(0, color=PALETTE["red"], lw=1, ls="--", label="trained θ")
+    finish(right, "A 1-D slice", "α (along d₁)", "loss ℓ (log scale)")
     return fig

@@ -1,38 +1,39 @@
-"""Solutions to the exercises of Chapter 10 (the capstone language model)."""
+"""Solutions to the exercises of Chapter 10 (training large models)."""
 
 import numpy as np
 
 
-def encode(text):
-    """A character's id is its position in the sorted list of the characters the text uses."""
-    chars = sorted(set(text))
-    return np.array([chars.index(c) for c in text])
+def clip_by_global_norm(grads, max_norm):
+    """One norm over all arrays together, one factor min(1, max_norm / norm) for all: the direction is kept."""
+    norm = np.sqrt(sum(np.sum(np.square(g)) for g in grads))
+    factor = min(1.0, max_norm / (norm + 1e-6))  # PyTorch's clip_grad_norm_ adds 1e-6
+    return [g * factor for g in grads]
 
 
-def bigram_cross_entropy(train_ids, held_ids, V, alpha):
-    """Count the training pairs, add α to every count, normalise each row, average −ln p over the held-out pairs."""
-    counts = np.zeros((V, V))
-    np.add.at(counts, (train_ids[:-1], train_ids[1:]), 1.0)  # add.at counts repeated pairs, += would not
-    p = (counts + alpha) / (counts.sum(axis=1, keepdims=True) + alpha * V)
-    return -np.mean(np.log(p[held_ids[:-1], held_ids[1:]]))
+def accumulated_gradient(w, X, y, micro_batches):
+    """Mean-loss gradients of the micro-batches, each weighted by its share n_i / n of the examples, summed."""
+    n = len(y)
+    total = np.zeros_like(w, dtype=float)
+    for rows in np.array_split(np.arange(n), micro_batches):
+        residual = X[rows] @ w - y[rows]
+        total += len(rows) / n * (2 * X[rows].T @ residual / len(rows))
+    return total
 
 
-def sample_next(scores, temperature, u):
-    """Invert the cumulative distribution of softmax(scores / temperature) at the uniform number u."""
-    z = scores / temperature
-    p = np.exp(z - z.max())
-    return int(np.searchsorted(np.cumsum(p / p.sum()), u))
+def training_memory_gb(parameters, optimizer, precision):
+    """Weights + gradients (+ fp32 master if mixed) + 4 bytes per optimizer slot, per parameter, in GB = 1e9 bytes."""
+    slots = {"sgd": 0, "momentum": 1, "adam": 2}[optimizer]
+    per_parameter = (2 + 2 + 4 if precision == "mixed" else 4 + 4) + 4 * slots
+    return per_parameter * parameters / 1e9
 
 
-def model_loss(E, W1, b1, W2, b2, X, y):
-    """Embed, concatenate, tanh layer, scores; mean of logsumexp(scores) − score of the right character."""
-    h = np.tanh(E[X].reshape(len(X), -1) @ W1 + b1)
-    s = h @ W2 + b2
-    m = s.max(axis=1, keepdims=True)
-    logsumexp = m[:, 0] + np.log(np.exp(s - m).sum(axis=1))
-    return float(np.mean(logsumexp - s[np.arange(len(y)), y]))
+def steepest_lr(lrs, losses):
+    """The left end of the segment where log ℓ falls fastest against log η."""
+    slopes = np.diff(np.log(losses)) / np.diff(np.log(lrs))
+    return float(lrs[np.argmin(slopes)])
 
 
-def fast_recipe():
-    """Ten times the chapter's peak rate and a short warmup: a 300-step run has no time to creep up."""
-    return 3e-2, 10
+def zero_memory_per_device(parameters, stage, devices):
+    """Adam, mixed precision: stage ≥ 1 shards master + m + v (12 bytes), ≥ 2 the gradients (2), 3 the weights (2)."""
+    sizes = [(12, 1), (2, 2), (2, 3)]  # (bytes per parameter, first stage that shards them)
+    return sum(size * parameters / (devices if stage >= first else 1) for size, first in sizes) / 1e9
