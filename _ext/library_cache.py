@@ -24,6 +24,7 @@ from jupyter_cache import get_cache
 from jupyter_cache.executors import load_executor
 
 LIBRARY = "book"
+DATA = "data"
 DIGESTS = "book-library-digests.json"
 
 
@@ -69,6 +70,22 @@ def library_files(names: set[str], root: Path) -> set[Path]:
     return files
 
 
+def string_literals(source: str) -> set[str]:
+    """Every string constant in ``source``."""
+    return {node.value for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+
+
+def data_files(modules: set[Path], root: Path) -> set[Path]:
+    """The files under ``root/data`` that ``modules`` name: by relative path, by file name or by a folder's name."""
+    literals = set().union(*(string_literals(path.read_text()) for path in modules)) if modules else set()
+    files = set()
+    for path in (root / DATA).rglob("*") if (root / DATA).is_dir() else ():
+        relative = path.relative_to(root / DATA)
+        if path.is_file() and (relative.as_posix() in literals or literals & set(relative.parts)):
+            files.add(path)
+    return files
+
+
 def code_of(notebook: Path) -> str:
     """The Python of a notebook's code cells (IPython magics and shell lines left out)."""
     cells = [c.source for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
@@ -77,9 +94,10 @@ def code_of(notebook: Path) -> str:
 
 
 def library_digest(notebook: Path, root: Path) -> str:
-    """A digest of the contents of every library file ``notebook`` runs."""
+    """A digest of the contents of every library file ``notebook`` runs and of every data file those files name."""
     digest = hashlib.sha256()
-    for path in sorted(library_files(imported_modules(code_of(notebook)), root)):
+    modules = library_files(imported_modules(code_of(notebook)), root)
+    for path in sorted(modules | data_files(modules, root)):
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 

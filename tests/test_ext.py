@@ -103,6 +103,30 @@ def test_only_notebooks_whose_library_changed_lose_their_cache(tmp_path):
     assert cached() == []
 
 
+def test_a_change_to_a_data_file_a_module_names_makes_its_notebooks_stale(tmp_path):
+    _library(tmp_path, {
+        "book/__init__.py": "", "book/lm.py": 'from pathlib import Path\nFILES = ("sonnets.txt",)\n',
+        "book/text.py": 'PATH = "tinyshakespeare/input.txt"\n', "book/calculus.py": "A = 1\n",
+        "data/sonnets.txt": "Shall I compare thee", "data/carroll.txt": "Twas brillig",
+        "data/tinyshakespeare/input.txt": "First Citizen:", "data/README.md": "sources",
+    })
+    notebooks = []
+    for name, code in {"lm": "import book.lm", "text": "from book import text", "calculus": "import book.calculus"}.items():
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), tmp_path / f"{name}.ipynb")
+        notebooks.append(tmp_path / f"{name}.ipynb")
+    modules = library_cache.library_files({"book.lm", "book.text"}, tmp_path)
+    named = library_cache.data_files(modules, tmp_path)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in named) == ["data/sonnets.txt", "data/tinyshakespeare/input.txt"]
+    cache_path = tmp_path / "cache"
+    library_cache.stale_notebooks(notebooks, cache_path, tmp_path)
+    (tmp_path / "data" / "carroll.txt").write_text("no module names this file")
+    assert library_cache.stale_notebooks(notebooks, cache_path, tmp_path) == []
+    (tmp_path / "data" / "tinyshakespeare" / "input.txt").write_text("Second Citizen:")
+    assert library_cache.stale_notebooks(notebooks, cache_path, tmp_path) == [notebooks[1]]
+    (tmp_path / "data" / "sonnets.txt").write_text("Shall I not")
+    assert library_cache.stale_notebooks(notebooks, cache_path, tmp_path) == [notebooks[0]]
+
+
 def _execute_uncached_in_a_fresh_process(notebooks, cache_path) -> list[str]:
     """``library_cache.execute_uncached`` run where no other test ran: it forks workers, which a process that has
     imported a multithreaded library (jax, in the optax tests) must not do."""

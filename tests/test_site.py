@@ -33,6 +33,8 @@ CDN = re.compile(r"cdn\.|unpkg|jsdelivr|cdnjs|googleapis")
 CHROMIUM = shutil.which("chromium")
 CHAPTER_PAGES = sorted(f"chapters/{p.stem}.html" for p in (ROOT / "chapters").glob("*.ipynb"))
 EXERCISE_PAGES = sorted(f"exercises/{p.stem}.html" for p in (ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
+OTHER_PAGES = ["index.html", "intro.html", "how-to-use.html", "glossary.html"]
+AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
 EXPLORE_DATA = re.compile(r'<script type="application/json" class="explore-data">(.*?)</script>', re.DOTALL)
 
 pytestmark = pytest.mark.build
@@ -303,4 +305,42 @@ def test_exercise_page_shows_feedback_and_collapsed_solutions(page, server, exer
     solution.locator("button.toggle-button").click()
     assert solution.locator("pre").first.is_visible()
     page.screenshot(path=str(ARTIFACTS / f"exercises-{Path(exercises).stem}.png"))
+    _assert_local_and_clean(page, server)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", OTHER_PAGES + CHAPTER_PAGES + EXERCISE_PAGES)
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_no_serious_or_critical_accessibility_violation(page, server, path, mode):
+    """axe-core (vendored from npm, injected by the test, never served by the site) on every page, in both themes."""
+    page.add_init_script(f"localStorage.setItem('theme', '{mode}'); localStorage.setItem('mode', '{mode}');")
+    _open(page, server, path)
+    assert page.evaluate("() => document.documentElement.dataset.theme") == mode
+    page.add_script_tag(content=AXE.read_text())
+    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    serious = [(v["id"], v["impact"], len(v["nodes"]), v["nodes"][0]["target"]) for v in results["violations"]
+               if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
+    _assert_local_and_clean(page, server)
+
+
+def _article(html: str) -> str:
+    """The page's own text, without the navigation and the previous/next links around it."""
+    return html.split('<article class="bd-article">', 1)[1].split("</article>", 1)[0]
+
+
+def test_every_chapter_links_its_exercises_and_every_exercise_page_its_chapter(site):
+    """In the text itself, not only through the sidebar or the previous/next buttons."""
+    for exercises in EXERCISE_PAGES:
+        chapter = exercises.replace("exercises/", "chapters/")
+        assert f'href="../{exercises}' in _article((site / chapter).read_text()), chapter
+        assert f'href="../{chapter}' in _article((site / exercises).read_text()), exercises
+
+
+@pytest.mark.browser
+def test_searching_momentum_lists_the_momentum_chapter_first(page, server):
+    page.goto(f"{server}/search.html?q=momentum", wait_until="networkidle")
+    page.wait_for_selector("#search-results ul.search li a", timeout=15000)
+    first = page.locator("#search-results ul.search li a").first.get_attribute("href")
+    assert first.startswith("chapters/06_momentum.html"), first
     _assert_local_and_clean(page, server)
