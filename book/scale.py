@@ -26,17 +26,29 @@ __all__ = [
     "OPTIMIZER_SLOTS",
     "PRECISIONS",
     "RECIPE",
+    "FSDP_STRATEGIES",
+    "GPT3_LEARNING_RATES",
+    "STATE_OPTIMIZERS",
     "accumulated_gradient",
     "bf16",
     "bf16_descent",
     "bytes_per_parameter",
+    "checkpointed_activations",
     "clipped",
+    "fp16",
+    "fp16_lost_fraction",
     "global_norm",
+    "llama_shapes",
+    "loss_scale_halvings",
     "outlier_run",
     "micro_batch_costs",
+    "optimizer_state_bytes",
+    "pipeline_bubble",
     "recipe_optimizer",
     "sharded_memory",
     "training_memory",
+    "attention_saturation",
+    "z_loss_gradient",
 ]
 
 BF16 = ml_dtypes.bfloat16
@@ -50,6 +62,16 @@ OPTIMIZER_SLOTS = {"sgd": 0, "momentum": 1, "adam": 2}
 
 PRECISIONS = ("fp32", "mixed")
 """fp32 everywhere, or mixed precision: 16-bit weights and gradients plus an fp32 master copy."""
+
+FSDP_STRATEGIES = {"NO_SHARD": 0, "SHARD_GRAD_OP": 2, "FULL_SHARD": 3}
+"""PyTorch FSDP's sharding strategies and the ZeRO stage each corresponds to (what each device keeps a shard of)."""
+
+GPT3_LEARNING_RATES = {0.125: 6.0e-4, 0.35: 3.0e-4, 0.76: 2.5e-4, 1.3: 2.0e-4, 2.7: 1.6e-4, 6.7: 1.2e-4, 13.0: 1.0e-4,
+                       175.0: 0.6e-4}
+"""GPT-3's peak learning rate per model size in billions of parameters (Brown et al. 2020, table 2.1)."""
+
+STATE_OPTIMIZERS = ("adam", "adam8bit", "lion", "muon", "adafactor")
+"""Optimizers whose state :func:`optimizer_state_bytes` counts."""
 
 PARTS = ("weights", "gradients", "master", "optimizer")
 """The parts of the training state, in the order the ZeRO stages shard them: optimizer (with master) first."""
@@ -157,3 +179,96 @@ def bf16_descent(w0: Any, target: Any, lr: float, steps: int, master: bool) -> n
         kept = (kept - step).astype(np.float32) if master else bf16(kept - bf16(step))
         weights.append(bf16(kept))
     return np.array(weights)
+
+
+def fp16(x: Any) -> np.ndarray:
+    """``x`` rounded to IEEE half precision (5 exponent bits, 11 significant bits) and returned as float64."""
+    with np.errstate(over="ignore"):  # beyond 65504 is inf, which is the point
+        return np.asarray(x, dtype=np.float64).astype(np.float16).astype(np.float64)
+
+
+def fp16_lost_fraction(gradients: Any, loss_scale: float = 1.0) -> float:
+    """The fraction of non-zero ``gradients`` that become 0 when the scaled values are stored in fp16."""
+    values = np.asarray(gradients, dtype=float).ravel()
+    values = values[values != 0]
+    return float(np.mean(fp16(require_positive("loss_scale", loss_scale) * values) == 0))
+
+
+def loss_scale_halvings(largest_gradient: float, loss_scale: float = 2.0**16) -> int:
+    """How many overflowing steps a dynamic loss scaler skips, halving the scale each time, before the scaled largest
+    gradient is finite in fp16 (PyTorch's GradScaler: initial scale 2¹⁶, backoff factor ½)."""
+    largest, scale = require_positive("largest_gradient", largest_gradient), require_positive("loss_scale", loss_scale)
+    halvings = 0
+    while not np.isfinite(fp16(largest * scale)):
+        scale, halvings = scale / 2, halvings + 1
+    return halvings
+
+
+def llama_shapes(d_model: int = 4096, layers: int = 32, hidden: int = 11008, vocab: int = 32000) -> dict[str, tuple]:
+    """The parameter shapes of a LLaMA-style decoder (defaults: LLaMA 7B): per layer four d×d attention matrices, a
+    SwiGLU MLP of three d×hidden matrices and two RMSNorm gains; token embeddings, a final norm, an untied output."""
+    d, n, h, v = (require_count(name, value, 1) for name, value in
+                  (("d_model", d_model), ("layers", layers), ("hidden", hidden), ("vocab", vocab)))
+    shapes: dict[str, tuple] = {"embedding": (v, d), "norm": (d,), "output": (d, v)}
+    for layer in range(n):
+        shapes.update({f"{layer}.{name}": (d, d) for name in ("wq", "wk", "wv", "wo")})
+        shapes.update({f"{layer}.w1": (d, h), f"{layer}.w3": (d, h), f"{layer}.w2": (h, d)})
+        shapes.update({f"{layer}.attention_norm": (d,), f"{layer}.mlp_norm": (d,)})
+    return shapes
+
+
+def optimizer_state_bytes(shapes: dict[str, tuple], optimizer: str, block: int = 2048) -> float:
+    """Bytes of optimizer state for parameters of these ``shapes``: Adam keeps m and v in fp32 (8 bytes per parameter);
+    8-bit Adam keeps them in one byte each plus an fp32 scale per ``block`` entries; Lion and Muon keep one fp32 momentum;
+    Adafactor (without momentum) keeps, for a matrix, one fp32 number per row and per column, and v for a vector."""
+    kind = require_choice("optimizer", optimizer, STATE_OPTIMIZERS)
+    sizes = [int(np.prod(shape)) for shape in shapes.values()]
+    if kind == "adam":
+        return 8.0 * sum(sizes)
+    if kind == "adam8bit":
+        return sum(2.0 * size + 2 * 4.0 * -(-size // require_count("block", block, 1)) for size in sizes)
+    if kind in ("lion", "muon"):
+        return 4.0 * sum(sizes)
+    return 4.0 * sum(sum(shape) if len(shape) == 2 else int(np.prod(shape)) for shape in shapes.values())
+
+
+def checkpointed_activations(layers: int, every: int) -> int:
+    """Layer activations held at once in the backward pass when only every ``every``-th layer's input is kept
+    (Chapter 3's checkpointing): the kept inputs plus one segment's recomputed activations, ⌈L/k⌉ + k; ``every`` = 1
+    keeps every layer's activations, L, and recomputes nothing."""
+    count, k = require_count("layers", layers, 1), require_count("every", every, 1)
+    return count if k == 1 else -(-count // k) + min(k, count)
+
+
+def pipeline_bubble(stages: int, micro_batches: int) -> float:
+    """The idle fraction of a GPipe schedule: (p − 1) / (m + p − 1) with p stages and m micro-batches."""
+    p, m = require_count("stages", stages, 1), require_count("micro_batches", micro_batches, 1)
+    return (p - 1) / (m + p - 1)
+
+
+def z_loss_gradient(logits: Any, weight: float = 1e-4) -> np.ndarray:
+    """The gradient of PaLM's auxiliary loss ``weight``·(log Z)², Z = Σ exp(logits), with respect to the logits (last
+    axis): 2·weight·log Z·softmax(logits). It pulls log Z towards 0, a direction the cross-entropy never pushes."""
+    z = np.asarray(logits, dtype=float)
+    top = z.max(axis=-1, keepdims=True)
+    log_z = top + np.log(np.sum(np.exp(z - top), axis=-1, keepdims=True))
+    return 2 * require_positive("weight", weight) * log_z * np.exp(z - log_z)
+
+
+def attention_saturation(scale: float, head_size: int = 16, positions: int = 32, qk_norm: bool = False,
+                         seed: int = 0) -> dict[str, float]:
+    """Attention of one query over ``positions`` keys whose entries grow with ``scale`` (random, seeded): the
+    weights' entropy in nats and the norm of the softmax Jacobian diag(p) − ppᵀ (its largest singular value).
+    With ``qk_norm`` the query and keys are normalised to length √head_size first, as QK-norm does."""
+    rng = np.random.default_rng(seed)
+    q = require_positive("scale", scale) * rng.normal(size=head_size)
+    k = scale * rng.normal(size=(require_count("positions", positions, 2), require_count("head_size", head_size, 1)))
+    if qk_norm:
+        q = np.sqrt(head_size) * q / np.linalg.norm(q)
+        k = np.sqrt(head_size) * k / np.linalg.norm(k, axis=1, keepdims=True)
+    scores = k @ q / np.sqrt(head_size)
+    p = np.exp(scores - scores.max())
+    p /= p.sum()
+    jacobian = np.diag(p) - np.outer(p, p)
+    return {"entropy": float(-np.sum(p * np.log(np.where(p > 0, p, 1.0)))),
+            "jacobian_norm": float(np.linalg.norm(jacobian, 2))}

@@ -1,11 +1,17 @@
 """Every number Chapter 10's prose states, asserted: if the text starts to lie, this fails."""
 
+import math
+from pathlib import Path
+
+import nbformat
 import numpy as np
 import pytest
 
 from book import landscape, networks, scale, training
 from book.figures import ch10
 from book.optim import adam, adamw, run
+
+CHAPTER = Path(__file__).resolve().parent.parent / "chapters" / "10_large_models.ipynb"
 
 STEPS, PEAK, WARMUP = 400, 0.05, 20
 INPUTS, TARGETS, _ = networks.two_layer_problem()
@@ -67,6 +73,59 @@ def test_outlier_norms_and_jumps(s, order, raw_jump):
     assert 25 < clip.f[t + 1:].max() / clip.f[t] < 50
     np.testing.assert_array_equal(raw.f[:t + 1], clip.f[:t + 1])  # identical up to the outlier
     assert raw.f[-1] > 2 * clip.f[-1]  # the unclipped run recovers slowly: still above at step 400
+
+
+def _prose() -> str:
+    return "\n".join(c.source for c in nbformat.read(CHAPTER, as_version=4).cells if c.cell_type == "markdown")
+
+
+def _cosine_rate(t: int, peak: float = PEAK, warmup: int = WARMUP, total: int = STEPS, floor: float = 0.1) -> float:
+    """The recipe's rate written out: linear warmup, then half a cosine from the peak to floor · peak."""
+    if t < warmup:
+        return peak * t / warmup
+    return floor * peak + 0.5 * (1 - floor) * peak * (1 + math.cos(math.pi * (t - warmup) / (total - warmup)))
+
+
+def _step_norm(trajectory, t):
+    return scale.global_norm({n: trajectory.x[n][t + 1] - trajectory.x[n][t] for n in trajectory.x})
+
+
+@pytest.mark.parametrize("s", [10, 100, 1000])
+def test_the_outliers_own_step_is_adams_bounded_step_whatever_its_size(s):
+    """Right after a gradient G far larger than the earlier ones, m ≈ (1 − β₁)G and v ≈ (1 − β₂)G², so each of the 49
+    coordinates moves by η(1 − β₁)/√(1 − β₂): the step's norm is that times √49, independent of s."""
+    t = ch10.OUTLIER_STEP
+    predicted = _cosine_rate(t) * (1 - 0.9) / math.sqrt(1 - 0.95) * math.sqrt(49)
+    raw, clip = scale.outlier_run(None, s), scale.outlier_run(1.0, s)
+    assert _step_norm(raw, t) == pytest.approx(predicted, rel=0.02)
+    assert round(_step_norm(raw, t), 2) == 0.09 and round(_step_norm(clip, t), 2) == 0.08  # as the chapter prints
+    assert _step_norm(clip, t) < _step_norm(raw, t)
+
+
+def test_the_damage_comes_after_the_outlier_and_grows_with_its_size():
+    t = ch10.OUTLIER_STEP
+    peaks, when = [], []
+    for s in (10, 100, 1000):
+        raw, clip = scale.outlier_run(None, s), scale.outlier_run(1.0, s)
+        after = raw.f[t + 2:]
+        peaks.append(after.max())
+        when.append(int(np.argmax(after)) + t + 2)
+        assert clip.f[t + 2:].max() < 0.05 and raw.f[t + 1] < 0.1  # the outlier's own step costs little
+    assert peaks[0] < peaks[1] < peaks[2]
+    assert [f"{p:.1g}" for p in peaks] == ["0.8", "3", "5"]
+    assert all(w >= t + 5 for w in when) and when == sorted(when)  # later, the larger the outlier
+
+
+def test_clipping_is_not_said_to_be_idle_as_a_rule_and_palm_restarted_after_spikes():
+    prose = _prose()
+    assert "That is the usual situation" not in prose
+    assert "about 20 spikes" in prose and "restart from a checkpoint about 100 steps before" in prose
+
+
+def test_llama_citations_point_to_the_sections_with_the_optimizer_settings():
+    prose = _prose()
+    assert "LLaMA (Touvron et al. 2023a, section 2.3)" in prose
+    assert "Llama 2 (Touvron et al. 2023b,\nsection 2.2)" in prose
 
 
 # Section 3: accumulation
@@ -142,14 +201,66 @@ def test_bf16_descent_stalls_and_master_weights_fix_it():
     assert np.max(np.abs(master - exact)) < 0.02  # the master run follows exact arithmetic to within bf16's spacing
 
 
+def _bf16(x):
+    """Round to bfloat16 by hand: keep float32's top 16 bits, rounding to nearest with ties to even."""
+    bits = np.asarray(x, dtype=np.float32).view(np.uint32)
+    rounded = (bits + np.uint32(0x7FFF) + ((bits >> np.uint32(16)) & np.uint32(1))) & np.uint32(0xFFFF0000)
+    return rounded.astype(np.uint32).view(np.float32).astype(float)
+
+
+def test_bf16_facts_the_text_states_by_bit_arithmetic():
+    assert _bf16(1 + 2.0**-8) == 1.0  # a tie, rounded to the even neighbour
+    assert _bf16(1 + 2.0**-8 + 2.0**-20) == 1 + 2.0**-7  # just past the tie rounds up
+    epsilon = min(2.0**-k for k in range(1, 20) if _bf16(1 + 2.0**-k) > 1)
+    assert epsilon == 2.0**-7
+    below_four = _bf16(4 - 2.0**-6)
+    assert below_four == 4 - 2.0**-6 and _bf16(4 - 2.0**-7 - 2.0**-20) == below_four  # spacing 2^-6 just below 4
+    for w, spacing_below in [(1, 2.0**-8), (2, 2.0**-7), (3, 2.0**-6), (4, 2.0**-6)]:
+        assert _bf16(w - spacing_below) == w - spacing_below and _bf16(w - spacing_below / 2 - 2.0**-20) == w - spacing_below
+        moves = _bf16(w - 0.005) != w  # the first update of the chapter's descent, downwards
+        assert moves == (spacing_below / 2 < 0.005), w
+    assert scale.bf16(1 + 2.0**-8) == _bf16(1 + 2.0**-8) and scale.bf16(3.01) == _bf16(3.01)
+
+
+def test_bf16_descent_stops_where_the_text_says_by_hand_rounding():
+    w_star = np.array([0.5, 1.5, 2.5, 3.5])
+    w = np.array([1.0, 2.0, 3.0, 4.0])
+    for _ in range(1000):
+        w = _bf16(w - 0.01 * (w - w_star))
+    np.testing.assert_array_equal(np.abs(w - w_star), [0.1953125, 0.390625, 0.5, 0.5])
+    np.testing.assert_array_equal(w, scale.bf16_descent(np.array([1.0, 2.0, 3.0, 4.0]), w_star, 0.01, 1000, master=False)[-1])
+
+
 # Section 6: surfaces
 
 
-def test_minima_fractions_fall_faster_than_two_to_the_minus_n():
+def test_minima_fractions_fall_faster_than_two_to_the_minus_d():
     counts = [round(landscape.positive_definite_fraction(n) * 20000) for n in range(1, 8)]
     assert counts == [9960, 2900, 520, 57, 2, 0, 0]
     assert landscape.positive_definite_fraction(3, seed=5) == pytest.approx(0.026, abs=0.004)  # other samples agree
     assert landscape.positive_definite_fraction(2, samples=200000, seed=1) == pytest.approx(0.146, abs=0.004)
+
+
+def test_what_the_hessian_decides_at_a_critical_point():
+    """All eigenvalues positive: a strict minimum; one negative: not a minimum; both signs: a saddle; zeros: undecided."""
+    grid = np.linspace(-0.5, 0.5, 101)
+    X, Y = np.meshgrid(grid, grid)
+    quartic_min, quartic_not_min = X**2 + Y**4, X**2 - Y**4  # both have the Hessian diag(2, 0) at the origin
+    assert quartic_min.min() == 0.0 and quartic_not_min.min() < 0
+    assert (-X**2 - Y**4).max() == 0.0  # one negative and one zero eigenvalue: a maximum, not a saddle
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        Q, _ = np.linalg.qr(rng.normal(size=(4, 4)))
+        eigenvalues = rng.uniform(0.1, 2.0, 4) * rng.choice([-1, 1], 4)
+        H = Q @ np.diag(eigenvalues) @ Q.T
+        values = np.einsum("ni,ij,nj->n", D := rng.normal(size=(500, 4)), H, D)
+        if np.all(eigenvalues > 0):
+            assert np.all(values > 0)
+        else:
+            negative = Q[:, np.argmin(eigenvalues)]
+            assert negative @ H @ negative < 0  # downhill along that eigenvector
+        if eigenvalues.min() < 0 < eigenvalues.max():
+            assert values.min() < 0 < values.max()
 
 
 def test_trained_network_is_the_lowest_point_of_its_plane(recipe_run):
@@ -173,3 +284,140 @@ def test_adam_step_right_after_an_outlier_is_045_lr():
     x, state = opt.step(x, np.full(3, 1.0), state)  # an outlier 1 000 times the usual gradient
     np.testing.assert_allclose(np.abs(x - before) / lr, 0.1 / np.sqrt(0.05), rtol=0.01)
     assert 0.1 / np.sqrt(0.05) == pytest.approx(0.45, abs=0.005)
+
+
+# Beyond the recipe: the rate against size, optimizer state, sharding, checkpointing, parallelism, fp16
+
+
+def test_gpt3_rates_fall_tenfold_over_1400_times_the_parameters():
+    sizes = np.array(list(scale.GPT3_LEARNING_RATES))
+    rates = np.array(list(scale.GPT3_LEARNING_RATES.values()))
+    assert np.all(np.diff(sizes) > 0) and np.all(np.diff(rates) < 0)
+    x, y = np.log(sizes), np.log(rates)
+    slope = np.sum((x - x.mean()) * (y - y.mean())) / np.sum((x - x.mean()) ** 2)  # least squares by hand
+    assert round(slope, 2) == -0.31
+    assert round(sizes[-1] / sizes[0]) == 1400 and round(rates[0] / rates[-1]) == 10
+
+
+def test_llama_7b_shapes_and_the_state_of_each_optimizer_by_closed_form():
+    d, layers, h, v = 4096, 32, 11008, 32000
+    count = layers * (4 * d * d + 3 * d * h + 2 * d) + 2 * v * d + d
+    shapes = scale.llama_shapes()
+    assert sum(int(np.prod(s)) for s in shapes.values()) == count and round(count / 1e9, 1) == 6.7  # "LLaMA 7B"
+    assert scale.optimizer_state_bytes(shapes, "adam") == 8 * count
+    assert scale.optimizer_state_bytes(shapes, "lion") == scale.optimizer_state_bytes(shapes, "muon") == 4 * count
+    adafactor_numbers = layers * (4 * 2 * d + 3 * (d + h) + 2 * d) + 2 * (v + d) + d  # r + c per matrix, v per vector
+    assert scale.optimizer_state_bytes(shapes, "adafactor") == 4 * adafactor_numbers
+    assert round(4 * adafactor_numbers / 1e9, 4) == 0.0113
+
+    def per_block(size: int) -> int:  # blocks of 2 048 numbers, each with an fp32 scale per state
+        return -(-size // 2048)
+
+    blocks = layers * (4 * per_block(d * d) + 3 * per_block(d * h) + 2 * per_block(d)) + 2 * per_block(v * d) + per_block(d)
+    assert scale.optimizer_state_bytes(shapes, "adam8bit") == 2 * count + 8 * blocks
+    assert round(scale.optimizer_state_bytes(shapes, "adam8bit") / 1e9, 1) == 13.5
+
+
+def test_fsdp_strategies_shard_what_the_zero_stages_shard():
+    psi, n = 7e9, 8
+    expected = {"NO_SHARD": 16 * psi, "SHARD_GRAD_OP": 2 * psi + 14 * psi / n, "FULL_SHARD": 16 * psi / n}
+    memory = scale.training_memory(psi, "adam", "mixed")
+    for strategy, stage in scale.FSDP_STRATEGIES.items():
+        assert scale.sharded_memory(memory, stage, n)["total"] == pytest.approx(expected[strategy], rel=1e-12)
+
+
+def _held_by_simulation(layers: int, every: int) -> int:
+    """Walk a backward pass with a checkpoint every ``every`` layers and count what is held at its busiest."""
+    if every == 1:
+        return layers
+    kept = list(range(0, layers, every))  # the layers whose input the forward pass keeps
+    busiest = 0
+    for segment, start in reversed(list(enumerate(kept))):
+        end = kept[segment + 1] if segment + 1 < len(kept) else layers
+        recomputed = end - start  # this segment's layer activations, rebuilt from its kept input
+        busiest = max(busiest, len(kept) + recomputed)
+    return busiest
+
+
+@pytest.mark.parametrize("layers", [1, 7, 12, 32, 48])
+def test_checkpointing_holds_what_a_simulated_backward_pass_holds(layers):
+    held = [scale.checkpointed_activations(layers, k) for k in range(1, layers + 1)]
+    assert held == [_held_by_simulation(layers, k) for k in range(1, layers + 1)]
+    if layers == 32:
+        assert held[0] == 32 and min(held) == 12 and held.index(12) + 1 == 4 and round(32 / 12, 1) == 2.7
+        assert abs(held.index(min(held)) + 1 - np.sqrt(32)) < 2
+
+
+def _gpipe_idle_fraction(stages: int, micro: int) -> float:
+    """Lay out the GPipe schedule slot by slot and count the idle (stage, slot) cells."""
+    busy = set()
+    for m in range(micro):
+        for s in range(stages):
+            busy.add((s, s + m))  # forward of micro-batch m on stage s
+            busy.add((s, micro + stages - 1 + (stages - 1 - s) + m))  # backward, last stage first
+    slots = 1 + max(slot for _, slot in busy)
+    return 1 - len(busy) / (stages * slots)
+
+
+@pytest.mark.parametrize("stages, micro", [(4, 8), (4, 32), (8, 32), (1, 5), (3, 1)])
+def test_pipeline_bubble_is_the_idle_share_of_the_schedule(stages, micro):
+    assert scale.pipeline_bubble(stages, micro) == pytest.approx(_gpipe_idle_fraction(stages, micro), abs=1e-12)
+
+
+def test_fp16_loses_what_falls_below_half_its_smallest_number_and_scaling_saves_it():
+    smallest = 2.0 ** (-14 - 10)  # fp16: 5 exponent bits (bias 15), 10 stored fraction bits
+    assert scale.fp16(smallest) == smallest and scale.fp16(smallest / 2) == 0.0 and scale.fp16(0.51 * smallest) == smallest
+    assert scale.fp16(1e-8) == 0.0 and np.isinf(scale.fp16(65520.0)) and scale.fp16(65519.0) == 65504.0
+    rng = np.random.default_rng(0)
+    gradients = 10 ** rng.uniform(-10, -2, 100_000) * rng.choice([-1, 1], 100_000)
+    expected = (np.log10(smallest / 2) + 10) / 8  # share of a log-uniform sample on [1e-10, 1e-2] at or below 2^-25
+    assert scale.fp16_lost_fraction(gradients) == pytest.approx(expected, abs=0.005) and round(expected, 2) == 0.31
+    assert scale.fp16_lost_fraction(gradients, 2.0**16) == 0.0  # 2^-25 / 2^16 is far below 1e-10
+    halvings = next(k for k in range(20) if 10.0 * 2.0 ** (16 - k) < 65520)
+    assert scale.loss_scale_halvings(10.0) == halvings == 4
+
+
+# Section 2: z-loss and QK-norm
+
+
+def _log_z(z: np.ndarray) -> float:
+    return float(np.log(np.sum(np.exp(z - z.max()))) + z.max())
+
+
+def test_z_loss_gradient_by_central_differences_and_what_it_adds_up_to():
+    rng = np.random.default_rng(3)
+    for z in [rng.normal(size=7), np.array([300.0, 298.0, 290.0]), rng.normal(size=4) * 20]:
+        h = 1e-6
+        numeric = np.array([(1e-4 * _log_z(z + h * e) ** 2 - 1e-4 * _log_z(z - h * e) ** 2) / (2 * h) for e in np.eye(len(z))])
+        np.testing.assert_allclose(scale.z_loss_gradient(z), numeric, rtol=1e-5, atol=1e-8)  # h = 1e-6 on (log Z)² ≈ 9
+        assert scale.z_loss_gradient(z).sum() == pytest.approx(2e-4 * _log_z(z), rel=1e-9)
+        p = np.exp(z - _log_z(z))
+        assert abs(np.sum(p - np.eye(len(z))[0])) < 1e-12  # the cross-entropy gradient p − y adds up to 0
+    assert round(_log_z(np.array([300.0, 298.0, 290.0])), 1) == 300.1
+    assert float(scale.bf16(257.0)) == 256.0 and float(scale.bf16(258.0)) == 258.0  # bf16's spacing at 256 is 2
+
+
+def _softmax_jacobian_norm_by_differences(scores: np.ndarray) -> float:
+    def softmax(s):
+        e = np.exp(s - s.max())
+        return e / e.sum()
+    h = 1e-6
+    jacobian = np.stack([(softmax(scores + h * e) - softmax(scores - h * e)) / (2 * h) for e in np.eye(len(scores))], axis=1)
+    return float(np.linalg.norm(jacobian, 2))
+
+
+def test_attention_saturates_as_q_and_k_grow_and_qk_norm_holds_it_still():
+    rng = np.random.default_rng(0)
+    q, k = rng.normal(size=16), rng.normal(size=(32, 16))  # the same draws as attention_saturation(seed=0)
+    for s in (0.25, 1.0, 2.0):
+        scores = (s * k) @ (s * q) / 4.0
+        ours = scale.attention_saturation(s)
+        assert ours["jacobian_norm"] == pytest.approx(_softmax_jacobian_norm_by_differences(scores), rel=1e-5)
+    entropies = [scale.attention_saturation(s)["entropy"] for s in (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)]
+    assert all(a > b for a, b in zip(entropies, entropies[1:])) and entropies[-2] < 0.01
+    assert entropies[0] == pytest.approx(np.log(32), abs=0.05)  # small scores: nearly uniform over 32 keys
+    assert scale.attention_saturation(4.0)["jacobian_norm"] < 1e-4
+    normed = [scale.attention_saturation(s, qk_norm=True) for s in (0.25, 1.0, 8.0)]
+    for r in normed:
+        assert r == pytest.approx(normed[0], rel=1e-9)
+    assert round(normed[0]["entropy"], 2) == 3.09 and round(normed[0]["jacobian_norm"], 2) == 0.14

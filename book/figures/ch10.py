@@ -123,20 +123,130 @@ def saddle_figure(dims: list[int], fractions: list[float], ax: Axes | None = Non
     ax = axes(ax)
     shown = [(d, f) for d, f in zip(dims, fractions) if f > 0]
     ax.semilogy(*zip(*shown), marker="o", color=PALETTE["blue"], label="all eigenvalues > 0 (a minimum)")
-    ax.semilogy(dims, [0.5**d for d in dims], ls="--", color=PALETTE["grey"], label="2^−n (independent signs)")
-    finish(ax, "Minima are rare among random critical points", "dimension n", "fraction of samples")
+    ax.semilogy(dims, [0.5**d for d in dims], ls="--", color=PALETTE["grey"], label="2^−d (independent signs)")
+    finish(ax, "Minima are rare among random critical points", "dimension d", "fraction of samples")
     return ax
 
 
 def surface_figure(alphas: np.ndarray, plane: np.ndarray, fig: Figure | None = None) -> Figure:
-    """Left: contours of log₁₀ ℓ on the plane (rows β, columns α). Right: the slice β = 0."""
+    """Left: contours of log₁₀ ℓ on the plane (rows c₂, columns c₁). Right: the slice c₂ = 0."""
     fig = _sized(fig)
     left, right = fig.subplots(1, 2)
     contour = left.contourf(alphas, alphas, np.log10(plane), levels=20, cmap="viridis")
     fig.colorbar(contour, ax=left, label="log₁₀ ℓ")
     left.plot([0], [0], marker="*", ms=12, color=PALETTE["red"], ls="", label="trained θ")
-    finish(left, "ℓ(θ + α d₁ + β d₂)", "α (along d₁)", "β (along d₂)")
-    right.semilogy(alphas, plane[len(alphas) // 2], color=PALETTE["blue"], label="β = 0")
+    finish(left, "ℓ(θ + c₁ d₁ + c₂ d₂)", "c₁ (along d₁)", "c₂ (along d₂)")
+    right.semilogy(alphas, plane[len(alphas) // 2], color=PALETTE["blue"], label="c₂ = 0")
     right.axvline(0, color=PALETTE["red"], lw=1, ls="--", label="trained θ")
-    finish(right, "A 1-D slice", "α (along d₁)", "loss ℓ (log scale)")
+    finish(right, "A 1-D slice", "c₁ (along d₁)", "loss ℓ (log scale)")
+    return fig
+
+
+STATE_LABELS = {"adam": "Adam", "adam8bit": "8-bit Adam", "lion": "Lion", "muon": "Muon", "adafactor": "Adafactor"}
+"""The optimizers of the state-memory figure, in its order."""
+
+
+def state_memory_figure(state_gb: dict[str, float], ax: Axes | None = None) -> Axes:
+    """Horizontal bars: optimizer state in GB for one model, per optimizer (key of ``STATE_LABELS`` → GB), log scale."""
+    ax = axes(ax)
+    names = [name for name in STATE_LABELS if name in state_gb]
+    values = [state_gb[name] for name in names]
+    ax.barh([STATE_LABELS[name] for name in names], values, color=PALETTE["purple"], label="optimizer state")
+    for row, value in enumerate(values):
+        ax.text(value, row, f" {value:.3g} GB", va="center", fontsize=9)
+    ax.set_xscale("log")
+    ax.set_xlim(min(values) / 3, max(values) * 8)
+    ax.invert_yaxis()
+    finish(ax, "Optimizer state of a 7 B model", "GB (log scale)", "optimizer")
+    return ax
+
+
+def fp16_figure(gradients: np.ndarray, loss_scale: float, ax: Axes | None = None) -> Axes:
+    """Histogram of log₁₀ |gradient| with the magnitudes fp16 loses (below half its smallest number) shaded, before
+    and after multiplying by ``loss_scale``; the dashed line is fp16's largest number."""
+    ax = axes(ax)
+    logs = np.log10(np.abs(gradients[gradients != 0]))
+    bins = np.linspace(-14, 6, 81)
+    counts, _, _ = ax.hist(logs, bins=bins, color=PALETTE["blue"], alpha=0.7, label="gradients")
+    ax.hist(logs + np.log10(loss_scale), bins=bins, color=PALETTE["orange"], alpha=0.7,
+            label=f"gradients × {loss_scale:g} (loss scaling)")
+    ax.axvspan(-14, np.log10(2.0**-25), color=PALETTE["grey"], alpha=0.25, label="rounds to 0 in fp16")
+    ax.axvline(np.log10(65504), color=PALETTE["red"], ls="--", lw=1.2, label="fp16's largest, 65 504")
+    ax.set_ylim(0, 1.8 * counts.max())  # room for the legend above the bars
+    finish(ax, "Scaling the loss moves gradients into fp16's range", "log₁₀ |g|", "count")
+    ax.legend(fontsize=8.5, loc="upper left", ncols=2)
+    return ax
+
+
+def checkpointing_figure(layers: int, ax: Axes | None = None) -> Axes:
+    """Layer activations held at once against the checkpoint spacing k, for ``layers`` layers; the √L mark."""
+    ax = axes(ax)
+    ks = np.arange(1, layers + 1)
+    ax.plot(ks, [scale.checkpointed_activations(layers, k) for k in ks], marker="o", ms=3.5, color=PALETTE["blue"],
+            label="⌈L/k⌉ kept inputs + k recomputed layers")
+    ax.axhline(layers, color=PALETTE["grey"], ls="--", lw=1.2, label=f"no checkpointing: all {layers} layers")
+    ax.set_ylim(0, 1.15 * (layers + 1))
+    ax.axvline(np.sqrt(layers), color=PALETTE["red"], ls=":", lw=1.2, label=f"k = √L ≈ {np.sqrt(layers):.1f}")
+    finish(ax, f"Checkpointing a {layers}-layer transformer", "checkpoint every k layers", "layer activations held")
+    return ax
+
+
+def parallelism_figure(stages: int = 4, micro_batches: int = 8, fig: Figure | None = None) -> Figure:
+    """Left: tensor parallelism, a matrix product XW with W's columns split over two devices. Right: the GPipe
+    pipeline schedule, stages × time slots, forward (F) and backward (B) passes of each micro-batch, idle slots grey."""
+    from matplotlib.patches import Rectangle
+
+    fig = _sized(fig, (10.0, 3.8))
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.7]})
+    colours = (PALETTE["blue"], PALETTE["orange"])
+    left.add_patch(Rectangle((0, 0), 1.2, 2, facecolor="none", edgecolor=PALETTE["grey"], lw=1.5))
+    left.text(0.6, 1.0, "X", ha="center", va="center", fontsize=14)
+    for half, colour in enumerate(colours):
+        left.add_patch(Rectangle((1.6 + 0.6 * half, 0.4), 0.6, 1.6, facecolor=colour, alpha=0.6, edgecolor=colour,
+                                 label=f"device {half + 1}: half the columns of W"))
+        left.text(1.9 + 0.6 * half, 1.2, f"W{half + 1}", ha="center", va="center", fontsize=12)
+        left.add_patch(Rectangle((3.4 + 0.6 * half, 0), 0.6, 2, facecolor=colour, alpha=0.6, edgecolor=colour))
+        left.text(3.7 + 0.6 * half, 1.0, f"XW{half + 1}", ha="center", va="center", fontsize=10)
+    left.text(1.4, 1.0, "×", ha="center", va="center", fontsize=14)
+    left.text(3.1, 1.0, "=", ha="center", va="center", fontsize=14)
+    left.set_xlim(-0.1, 4.8)
+    left.set_ylim(-0.3, 2.6)
+    left.set_xticks([])
+    left.set_yticks([])
+    finish(left, "Tensor parallelism: split a layer", "", "")
+    left.legend(fontsize=8, loc="upper center", ncols=1)
+    slots = 2 * (micro_batches + stages - 1)
+    for stage in range(stages):
+        right.add_patch(Rectangle((0, stage), slots, 1, facecolor=PALETTE["grey"], alpha=0.25, edgecolor="none"))
+        for m in range(micro_batches):
+            forward, backward = stage + m, micro_batches + stages - 1 + (stages - 1 - stage) + m
+            for slot, colour, letter in ((forward, colours[0], "F"), (backward, colours[1], "B")):
+                right.add_patch(Rectangle((slot, stage), 1, 1, facecolor=colour, alpha=0.75, edgecolor="white"))
+                right.text(slot + 0.5, stage + 0.5, f"{letter}{m + 1}", ha="center", va="center", fontsize=6.5)
+    right.set_xlim(0, slots)
+    right.set_ylim(stages, 0)
+    right.set_yticks(np.arange(stages) + 0.5, [f"device {s + 1}" for s in range(stages)])
+    right.plot([], [], color=colours[0], lw=6, label="forward")
+    right.plot([], [], color=colours[1], lw=6, label="backward")
+    right.plot([], [], color=PALETTE["grey"], alpha=0.4, lw=6, label="idle (the bubble)")
+    bubble = scale.pipeline_bubble(stages, micro_batches)
+    finish(right, f"Pipeline parallelism: {stages} stages, {micro_batches} micro-batches, {bubble:.0%} idle",
+           "time slot", "")
+    right.legend(fontsize=8, loc="lower right", ncols=3)
+    return fig
+
+
+def saturation_figure(scales: np.ndarray, plain: list[dict[str, float]], normed: list[dict[str, float]],
+                      fig: Figure | None = None) -> Figure:
+    """Left: the entropy of one query's attention weights against the size of q and k, without and with QK-norm.
+    Right: the norm of the softmax Jacobian, the factor every gradient through the attention weights is multiplied by."""
+    fig = _sized(fig)
+    left, right = fig.subplots(1, 2)
+    for panel, key, title, ylabel in ((left, "entropy", "Attention collapses onto one key", "entropy of the weights (nats)"),
+                                      (right, "jacobian_norm", "…and its gradient vanishes", "‖diag(p) − ppᵀ‖ (log scale)")):
+        panel.plot(scales, [r[key] for r in plain], marker="o", color=PALETTE["red"], label="plain attention")
+        panel.plot(scales, [r[key] for r in normed], marker="s", color=PALETTE["blue"], label="with QK-norm")
+        panel.set_xscale("log")
+        finish(panel, title, "size of the entries of q and k", ylabel)
+    right.set_yscale("log")
     return fig
