@@ -1,4 +1,4 @@
-"""Chapter 8's checkers recognise the typical mistakes and show the hint written for each."""
+"""Chapter 8's checkers fail the wrong answers learners write, each with its own hint where the exercise names it."""
 
 import numpy as np
 import pytest
@@ -7,6 +7,7 @@ from conftest import assert_fails_with_hint
 from book import schedules
 from book.exercises import ch08 as check
 from exercises.solutions import ch08 as solutions
+
 
 def _t(t):
     return np.asarray(t, dtype=float)
@@ -18,29 +19,111 @@ def _against_first_loss(lrs, losses):
             return lr / 10
 
 
-TYPICAL_MISTAKES = [
-    (check.linear_warmup, lambda t, p, w: np.minimum(p * (_t(t) + 1) / w, p), "use t / W, not (t + 1) / W"),
-    (check.linear_warmup, lambda t, p, w: p * _t(t) / w, "the rate stays at peak_lr"),
-    (check.linear_warmup, lambda t, p, w: np.minimum(p * _t(t) / (w - 1), p), "not at t = W − 1"),
-    (check.cosine_decay, lambda t, lr, T, m: m + 0.5 * lr * (1 + np.cos(np.pi * np.minimum(_t(t), T) / T)), "scale it by (lr − min_lr)"),
-    (check.cosine_decay, lambda t, lr, T, m: m + 0.5 * (lr - m) * (1 + np.cos(np.pi * _t(t) / T)), "climbs back up"),
-    (check.cosine_decay, lambda t, lr, T, m: m + 0.5 * (lr - m) * (1 + np.cos(2 * np.pi * np.minimum(_t(t), T) / T)), "half a period"),
-    (check.cosine_decay, lambda t, lr, T, m: np.maximum(m, 0.5 * lr * (1 + np.cos(np.pi * np.minimum(_t(t), T) / T))), "gives a kink"),
-    (check.step_decay, lambda t, lr, s, g: lr * g ** (_t(t) / s), "decays smoothly"),
-    (check.step_decay, lambda t, lr, s, g: lr * g ** (_t(t) // s + 1), "which is 0 at t = 0"),
-    (check.step_decay, lambda t, lr, s, g: lr * g ** np.ceil(_t(t) / s), "round down, not up"),
-    (check.warmup_cosine, lambda t, p, w, T, m: np.where(_t(t) < w, p * _t(t) / w, solutions.cosine_decay(_t(t) - w, p, T, m)), "divide t − W by T − W"),
-    (check.warmup_cosine, lambda t, p, w, T, m: np.where(_t(t) < w, p * _t(t) / w, solutions.cosine_decay(_t(t), p, T, m)), "start the cosine at the end of the warmup"),
-    (check.warmup_cosine, lambda t, p, w, T, m: np.where(_t(t) < w, p * (_t(t) + 1) / w, solutions.cosine_decay(_t(t) - w, p, T - w, m)), "not (t + 1) / W"),
-    (check.pick_lr, lambda lrs, losses: 10 * solutions.pick_lr(lrs, losses), "divide it by 10"),
-    (check.pick_lr, lambda lrs, losses: lrs[np.argmin(losses)] / 10, "the rate at the lowest loss is not the blow-up"),
-    (check.pick_lr, _against_first_loss, "not with the first loss"),
-]
+def _loop(blown, tenth=10, start=1):
+    """A pick written as a loop: the first loss from index ``start`` that ``blown(loss, lowest)`` calls a blow-up."""
+    def answer(lrs, losses):
+        lowest = losses[0]
+        for lr, loss in zip(lrs[start:], losses[start:]):
+            if blown(loss, lowest):
+                return lr / tenth
+            lowest = min(lowest, loss)
+        return lrs[-1] / tenth
+    return answer
 
 
-@pytest.mark.parametrize(("checker", "answer", "hint"), TYPICAL_MISTAKES)
-def test_typical_mistake_fails_with_its_hint(checker, answer, hint):
-    assert_fails_with_hint(checker(answer), hint)
+def _warmup(t, p, w):
+    return np.where(_t(t) < w, p * _t(t) / w, p)
+
+
+WRONG_ANSWERS = {
+    "linear_warmup": [
+        (lambda t, p, w: np.minimum(p * (_t(t) + 1) / w, p), "use t / W, not (t + 1) / W"),
+        (lambda t, p, w: p * _t(t) / w, "the rate stays at peak_lr"),
+        (lambda t, p, w: np.minimum(p * _t(t) / (w - 1), p), "not at t = W − 1"),
+        (lambda t, p, w: np.where(_t(t) < w, p * _t(t) / w, 0.0), None),  # zero after the warmup
+        (lambda t, p, w: np.minimum(p * _t(t) / w, 1.0), None),  # capped at 1, not at the peak
+        (lambda t, p, w: np.where(_t(t) < w, _t(t) / w, p), None),  # the peak factor missing in the ramp
+        (lambda t, p, w: np.where(_t(t) < w, p * (_t(t) / w) ** 2, p), None),  # a quadratic ramp
+    ],
+    "cosine_decay": [
+        (lambda t, lr, T, m: m + 0.5 * lr * (1 + np.cos(np.pi * np.minimum(_t(t), T) / T)), "scale it by (lr − min_lr)"),
+        (lambda t, lr, T, m: m + 0.5 * (lr - m) * (1 + np.cos(np.pi * _t(t) / T)), "climbs back up"),
+        (lambda t, lr, T, m: m + 0.5 * (lr - m) * (1 + np.cos(2 * np.pi * np.minimum(_t(t), T) / T)), "half a period"),
+        (lambda t, lr, T, m: np.maximum(m, 0.5 * lr * (1 + np.cos(np.pi * np.minimum(_t(t), T) / T))), "gives a kink"),
+        (lambda t, lr, T, m: m + (lr - m) * (1 + np.cos(np.pi * np.minimum(_t(t), T) / T)), None),  # the ½ missing
+        (lambda t, lr, T, m: m + 0.5 * (lr - m) * (1 - np.cos(np.pi * np.minimum(_t(t), T) / T)), None),  # rises
+        (lambda t, lr, T, m: m + 0.5 * (lr - m) * (1 + np.cos(np.pi * np.minimum(_t(t), T) / (T + 1))), None),  # T + 1
+    ],
+    "step_decay": [
+        (lambda t, lr, s, g: lr * g ** (_t(t) / s), "decays smoothly"),
+        (lambda t, lr, s, g: lr * g ** (_t(t) // s + 1), "which is 0 at t = 0"),
+        (lambda t, lr, s, g: lr * g ** np.ceil(_t(t) / s), "round down, not up"),
+        (lambda t, lr, s, g: lr * g ** np.maximum((_t(t) - 1) // s, 0), None),  # drops a step late
+        (lambda t, lr, s, g: lr * g ** (_t(t) // (s + 1)), None),
+        (lambda t, lr, s, g: lr * (1 - g) ** (_t(t) // s), None),  # 1 − γ for γ
+        (lambda t, lr, s, g: lr * g * (_t(t) // s), None),  # times for to the power
+    ],
+    "warmup_cosine": [
+        (lambda t, p, w, T, m: np.where(_t(t) < w, p * _t(t) / w, solutions.cosine_decay(_t(t) - w, p, T, m)), "divide t − W by T − W"),
+        (lambda t, p, w, T, m: np.where(_t(t) < w, p * _t(t) / w, solutions.cosine_decay(_t(t), p, T, m)), "start the cosine at the end of the warmup"),
+        (lambda t, p, w, T, m: np.where(_t(t) < w, p * (_t(t) + 1) / w, solutions.cosine_decay(_t(t) - w, p, T - w, m)), "not (t + 1) / W"),
+        (lambda t, p, w, T, m: np.where(_t(t) < w, p * _t(t) / w, solutions.cosine_decay(_t(t) - w, p, T - w, 0.0)), None),  # floor lost
+        (lambda t, p, w, T, m: np.where(_t(t) <= w, _warmup(t, p, w + 1), solutions.cosine_decay(_t(t) - w, p, T - w, m)), None),
+        (lambda t, p, w, T, m: np.minimum(_warmup(t, p, w), solutions.cosine_decay(_t(t), p, T, m)), None),  # the two overlaid
+        (lambda t, p, w, T, m: np.where(_t(t) < w, p * _t(t) / w, solutions.cosine_decay(_t(t) - w, p - m, T - w, m)), None),
+    ],
+    "pick_lr": [
+        (lambda lrs, losses: 10 * solutions.pick_lr(lrs, losses), "divide it by 10"),
+        (lambda lrs, losses: lrs[np.argmin(losses)] / 10, "the rate at the lowest loss is not the blow-up"),
+        (_against_first_loss, "not with the first loss"),
+        (_loop(lambda loss, lowest: loss > 4 * lowest), "nan counts as a blow-up"),
+        (_loop(lambda loss, lowest: not loss < 4 * lowest), "(>, not >=)"),
+        (_loop(lambda loss, lowest: not loss <= 4 * lowest, tenth=1), "divide it by 10"),
+        (lambda lrs, losses: solutions.pick_lr(lrs[1:], losses[:-1]), None),  # rates and losses one apart
+        (_loop(lambda loss, lowest: not loss <= 2 * lowest), None),  # twice, not four times
+    ],
+    "shortest_warmup": [
+        (lambda: 28, "Warm up longer"),
+        (lambda: 30, "not the shortest"),
+        (lambda: 0, "Warm up longer"),
+        (lambda: 3, "Warm up longer"),  # just enough for the first step from x = 10
+        (lambda: 300, "not the shortest"),
+        (lambda: 28.9, "Warm up longer"),
+        (lambda: 150, "not the shortest"),
+    ],
+}
+
+CASES = [(name, answer, hint) for name, answers in WRONG_ANSWERS.items() for answer, hint in answers]
+
+
+@pytest.mark.parametrize(("name", "answer", "hint"), CASES)
+def test_wrong_answer_fails(name, answer, hint):
+    with np.errstate(all="ignore"):
+        result = getattr(check, name)(answer)
+    if hint is None:
+        assert not result.passed and "\n" not in result.message, result.message
+    else:
+        assert_fails_with_hint(result, hint)
+
+
+def test_every_exercise_has_six_wrong_answers():
+    assert all(len(WRONG_ANSWERS[name]) >= 6 for name in WRONG_ANSWERS)
+
+
+def test_the_exploration_edge_by_a_second_simulation():
+    """An independent run of the schedule through book.schedules: a warmup of 29 steps survives, 28 blows up."""
+    def blows_up(warmup):
+        x = check.EXPLORE_START
+        for t in range(check.EXPLORE_STEPS):
+            rate = schedules.warmup_cosine(check.EXPLORE_PEAK, warmup, 10**9, check.EXPLORE_PEAK)(t) if warmup else check.EXPLORE_PEAK
+            x -= float(rate) * x**3
+            if not abs(x) <= 1e6:
+                return True
+        return False
+
+    assert blows_up(28) and not blows_up(29)
+    assert blows_up(0)  # no warmup: the rate 0.5 at curvature 3 · 10² = 300 is far past 2/300
+    assert solutions.shortest_warmup() == 29
 
 
 def test_an_almost_right_answer_is_still_wrong():
@@ -57,3 +140,5 @@ def test_the_references_agree_with_independent_formulas():
     assert solutions.pick_lr(np.asarray(check._RANGE_LRS), np.asarray(check._RANGE)) == pytest.approx(1.0)
     assert solutions.pick_lr(np.asarray(check._RISE_LRS), np.asarray(check._RISE)) == pytest.approx(0.1)  # 1.7 > 4 × 0.4
     assert solutions.pick_lr(np.asarray(check._LATE_LRS), np.asarray(check._LATE)) == pytest.approx(0.5)  # inf at 5.0
+    assert solutions.pick_lr(np.asarray(check._EXACT_LRS), np.asarray(check._EXACT)) == 0.0008  # 2 = 4 × 0.5 exactly
+    assert solutions.pick_lr(np.asarray(check._NAN_LRS), np.asarray(check._NAN)) == pytest.approx(0.01)  # nan at 0.1

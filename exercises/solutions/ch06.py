@@ -26,5 +26,28 @@ def velocity_to_buffer(v, lr):
 
 
 def steps_from_rate(rate, tol):
-    """The fewest k with rate**k <= tol: k >= ln(tol)/ln(rate), rounded up."""
-    return int(np.ceil(np.log(tol) / np.log(rate)))
+    """The fewest k with rate**k <= tol: k >= ln(tol)/ln(rate), rounded up, then checked against rate**k itself."""
+    k = max(0, int(np.ceil(np.log(tol) / np.log(rate))))
+    while k > 0 and rate ** (k - 1) <= tol:  # round-off in the logarithms can push the ratio past a whole number
+        k -= 1
+    while rate**k > tol:
+        k += 1
+    return k
+
+
+def largest_stable_step():
+    """Bisect on α: keep the largest α whose 1000 heavy-ball steps stay below 10⁶, the smallest that blow up."""
+
+    def blows_up(alpha):
+        x = x_previous = np.ones(2)
+        for _ in range(1000):
+            x, x_previous = heavy_ball_step(lambda v: np.array([1.0, 10.0]) * v, x, x_previous, alpha, 0.9), x
+            if not np.linalg.norm(x) <= 1e6:
+                return True
+        return False
+
+    stable, unstable = 0.0, 1.0
+    for _ in range(20):
+        middle = (stable + unstable) / 2
+        stable, unstable = (stable, middle) if blows_up(middle) else (middle, unstable)
+    return stable

@@ -38,3 +38,15 @@ def steps_until_half(beta):
     while 1 - beta**k < 0.5:  # guard against round-off in the logarithms
         k += 1
     return k
+
+
+def adam_steps_to_half():
+    """Run Adam (my adam_step, with m and v kept up to date) from x = 1 and count the steps until x <= 1/2."""
+    x, m, v = np.array([1.0]), np.zeros(1), np.zeros(1)
+    k = 0
+    while x[0] > 0.5:
+        k += 1
+        g = 1e-3 * x
+        x = adam_step(x, g, m, v, k, 0.01, 0.9, 0.999, 1e-8)
+        m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g**2
+    return k

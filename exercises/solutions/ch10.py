@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from book import scale
+
 
 def clip_by_global_norm(grads, max_norm):
     """One norm over all arrays together, one factor min(1, max_norm / norm) for all: the direction is kept."""
@@ -37,3 +39,15 @@ def zero_memory_per_device(parameters, stage, devices):
     """Adam, mixed precision: stage ≥ 1 shards master + m + v (12 bytes), ≥ 2 the gradients (2), 3 the weights (2)."""
     sizes = [(12, 1), (2, 2), (2, 3)]  # (bytes per parameter, first stage that shards them)
     return sum(size * parameters / (devices if stage >= first else 1) for size, first in sizes) / 1e9
+
+
+def largest_lost_lr():
+    """Bisect on the rate between one whose bf16 update of w = 1 is lost (w stays 1) and one that moves w."""
+    lost, moves = 1e-4, 1e-2
+    for _ in range(40):
+        middle = (lost + moves) / 2
+        if scale.bf16_descent(1.0, 0.0, middle, 100, master=False)[-1] == 1.0:
+            lost = middle
+        else:
+            moves = middle
+    return lost
