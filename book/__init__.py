@@ -12,7 +12,9 @@ One idea per module:
   ``conventions`` (other libraries' and papers' forms of the same optimizers);
 - ``networks`` (small networks and losses differentiated by ``autodiff``), ``scale`` (the large-model recipe,
   clipping, gradient accumulation, training-state memory and sharding, bf16), ``landscape`` (saddles, loss-surface
-  slices), ``lm`` (the capstone's character-level language model), ``data`` (the bundled data sets);
+  slices), ``lm`` (the MLP character-level language model), ``transformer`` (a GPT-style transformer on
+  ``autodiff``), ``text`` (Tiny Shakespeare, its vocabulary and split), ``ngram`` (language models by counting),
+  ``data`` (the bundled data sets);
 - ``explore`` (live and static slider figures), ``plotting`` (the figure style), ``display`` (showing the library's
   code in a notebook), ``checks`` (exercise checkers); ``exercises`` holds one checker module per chapter and
   ``figures`` one module of figure functions per chapter.

@@ -4,7 +4,8 @@ The text (``data/``, public domain, shipped with the book) becomes integer ids; 
 ``context`` characters, looks each one up in an embedding table, passes the concatenated vectors through one tanh
 layer and scores every character of the vocabulary; the loss is the softmax cross-entropy written with log-sum-exp.
 The parameters are a dict of named arrays, which is what the book's optimizers update. A bigram model, computed
-exactly by counting, is the baseline to beat.
+exactly by counting, is the baseline to beat. The same model trains on Tiny Shakespeare
+(:func:`prepare_tiny_shakespeare`, the split of :mod:`book.text`), where :mod:`book.ngram` gives the baselines.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from book._validate import require_count, require_positive
 from book.autodiff import Tensor, logsumexp
 from book.optim import adamw, clip_by_global_norm, run
 from book.schedules import warmup_cosine
+from book.text import Vocabulary, load_splits, vocabulary
 
 __all__ = [
     "CORPUS_FILES",
@@ -30,6 +32,7 @@ __all__ = [
     "split_documents",
     "Corpus",
     "prepare",
+    "prepare_tiny_shakespeare",
     "windows",
     "init_params",
     "logits",
@@ -57,39 +60,6 @@ def load_corpus() -> list[str]:
     return [(DATA_DIR / name).read_text(encoding="utf-8") for name in CORPUS_FILES]
 
 
-@dataclass(frozen=True)
-class Vocabulary:
-    """The characters a text uses, sorted; a character's id is its position in ``chars``.
-
-    >>> v = Vocabulary.of("hello")
-    >>> v.chars, v.encode("hole").tolist(), v.decode([3, 1])
-    ('ehlo', [1, 3, 2, 0], 'oh')
-    """
-
-    chars: str
-
-    @classmethod
-    def of(cls, text: str) -> Vocabulary:
-        """The vocabulary of ``text``."""
-        return cls("".join(sorted(set(text))))
-
-    @property
-    def size(self) -> int:
-        return len(self.chars)
-
-    def encode(self, text: str) -> np.ndarray:
-        """The ids of the characters of ``text``."""
-        lookup = {c: i for i, c in enumerate(self.chars)}
-        unknown = sorted(set(text) - lookup.keys())
-        if unknown:
-            raise ValueError(f"text has characters outside the vocabulary: {''.join(unknown)!r}")
-        return np.array([lookup[c] for c in text], dtype=np.int64)
-
-    def decode(self, ids) -> str:
-        """The text of the ids ``ids``."""
-        return "".join(self.chars[int(i)] for i in ids)
-
-
 def split_documents(documents: list[str], held_out_fraction: float = 0.1) -> tuple[str, str]:
     """(training text, held-out text): the first 1 − fraction of every document, and the rest of every document."""
     if not 0 < held_out_fraction < 1:
@@ -115,6 +85,14 @@ def prepare(context: int, held_out_fraction: float = 0.1) -> Corpus:
     vocab = Vocabulary.of("".join(documents))
     train_text, held_text = split_documents(documents, held_out_fraction)
     train_ids, held_ids = vocab.encode(train_text), vocab.encode(held_text)
+    return Corpus(vocab, train_ids, held_ids, windows(train_ids, context), windows(held_ids, context))
+
+
+def prepare_tiny_shakespeare(context: int) -> Corpus:
+    """Tiny Shakespeare's training block and, held out, its validation block (:mod:`book.text`), cut into windows of
+    ``context`` characters; the test block is left for a final score."""
+    vocab, splits = vocabulary(), load_splits()
+    train_ids, held_ids = vocab.encode(splits.train), vocab.encode(splits.validation)
     return Corpus(vocab, train_ids, held_ids, windows(train_ids, context), windows(held_ids, context))
 
 

@@ -274,8 +274,10 @@ def test_backward_on_a_non_scalar_needs_an_output_gradient():
 def test_matmul_mismatch_names_both_shapes():
     with pytest.raises(ValueError, match=re.escape("cannot matmul shapes (2, 3) @ (2, 3): inner dimensions 3 and 2")):
         Tensor(np.ones((2, 3))) @ Tensor(np.ones((2, 3)))
-    with pytest.raises(ValueError, match="1-D or 2-D"):
-        Tensor(np.ones((2, 2, 2))) @ Tensor(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="1-D or 2-D operands or stacks of matrices"):
+        Tensor(np.ones(2)) @ Tensor(np.ones((2, 2, 2)))
+    with pytest.raises(ValueError, match=re.escape("(4, 2, 3) @ (4, 2, 3): inner dimensions 3 and 2")):
+        Tensor(np.ones((4, 2, 3))) @ Tensor(np.ones((4, 2, 3)))
 
 
 def test_unsupported_dtypes_are_refused_with_the_dtype_named():

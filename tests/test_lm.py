@@ -111,3 +111,16 @@ def test_training_lowers_the_held_out_loss_and_is_reproducible(small):
     assert runs[0].held_out_loss[60] < runs[0].held_out_loss[0] - 0.3
     assert np.array_equal(runs[0].final["W1"], runs[1].final["W1"])
     assert np.array_equal(runs[0].checkpoints[0]["E"], params["E"])
+
+
+def test_tiny_shakespeare_corpus_trains_on_the_training_block_and_holds_out_validation():
+    from book import text
+
+    corpus = lm.prepare_tiny_shakespeare(context=4)
+    splits = text.load_splits()
+    assert corpus.vocab.size == 65
+    assert corpus.vocab.decode(corpus.held_out_ids) == splits.validation
+    assert corpus.train_ids.size == text.TRAIN_END
+    X, y = corpus.held_out_pairs
+    assert X.shape == (len(splits.validation) - 4, 4)
+    assert corpus.vocab.decode(X[10]) + corpus.vocab.decode([y[10]]) == splits.validation[10:15]
