@@ -5,7 +5,8 @@
                                     one catalogue per page: translations kept, changed messages marked fuzzy (the old
                                     translation kept as a start), new ones empty, removed ones dropped
     python scripts/i18n.py build    build the Chinese edition (-W -n, the English build's executed notebooks: nothing
-                                    runs again) into _build/zh/html and publish it as _build/html/zh/
+                                    runs again) into _build/zh/html and publish it as _build/html/zh/ (run it after
+                                    the English build; `make book` runs both)
     python scripts/i18n.py check    list every catalogue's untranslated, fuzzy and inconsistent messages
 
 A translated message must keep its source's math, inline code, numbers and link or role targets exactly
@@ -29,8 +30,7 @@ LANGUAGE = "zh_CN"
 LOCALES = ROOT / "locales" / LANGUAGE / "LC_MESSAGES"
 BUILD = ROOT / "_build"
 TEMPLATES = BUILD / "gettext"
-ZH_BUILD = BUILD / "zh"
-PUBLISHED = BUILD / "html" / "zh"
+SUBDIR = "zh"  # the Chinese edition's folder in the site
 FRAMES = "_frames"
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
 ZH_CONFIG = {  # the Chinese edition's differences from _config.yml
@@ -106,7 +106,8 @@ def extract() -> None:
     _sphinx("gettext", TEMPLATES, BUILD / ".doctrees-gettext", {}, warnings_fail=False)
 
 
-def _sphinx(builder: str, outdir: Path, doctrees: Path, overrides: dict, warnings_fail: bool) -> None:
+def _sphinx(builder: str, outdir: Path, doctrees: Path, overrides: dict, warnings_fail: bool,
+            build_dir: Path = BUILD) -> None:
     """Run Sphinx as `jupyter-book build` does, reading the executed notebooks from the English build's cache."""
     sys.path.insert(0, str(ROOT))
     from jupyter_book.sphinx import build_sphinx
@@ -115,7 +116,7 @@ def _sphinx(builder: str, outdir: Path, doctrees: Path, overrides: dict, warning
         "external_toc_path": (ROOT / "_toc.yml").as_posix(),
         "latex_individualpages": False,
         "nitpicky": True,
-        "nb_execution_cache_path": str(BUILD / ".jupyter_cache"),
+        "nb_execution_cache_path": str(build_dir / ".jupyter_cache"),
         **overrides,
     }
     result = build_sphinx(ROOT, outdir, doctreedir=doctrees, noconfig=True, path_config=str(ROOT / "_config.yml"),
@@ -195,11 +196,23 @@ def check() -> int:
     return unfinished
 
 
-def build() -> float:
-    """Build the Chinese edition with the English build's cache (-W -n) and publish it below the English site."""
+def search_words(glossary: str) -> list[str]:
+    """The Chinese terms of the glossary (each definition starts with them), for the search index's word splitter."""
+    terms = re.findall(r"^  (\S.*?) · ", glossary, flags=re.MULTILINE)
+    return sorted({word for term in terms for word in re.findall(r"[\u4e00-\u9fff]{2,}", term)})
+
+
+def build(build_dir: Path = BUILD) -> float:
+    """Build the Chinese edition (-W -n) from the English build's cache in ``build_dir`` (nothing is executed
+    again) into ``build_dir/zh/html``, publish it as ``build_dir/html/zh``; return the seconds it took."""
     start = time.perf_counter()
-    _sphinx("html", ZH_BUILD / "html", ZH_BUILD / ".doctrees", ZH_CONFIG, warnings_fail=True)
-    publish(ZH_BUILD / "html", PUBLISHED, BUILD / "html" / FRAMES)
+    zh = build_dir / "zh"
+    words = zh / "search-words.txt"  # jieba's own dictionary lacks terms such as 学习率; this adds them
+    words.parent.mkdir(parents=True, exist_ok=True)
+    words.write_text("".join(f"{word} 100000\n" for word in search_words((ROOT / "glossary.md").read_text())))
+    config = {**ZH_CONFIG, "html_search_options": {"dict": str(words)}}
+    _sphinx("html", zh / "html", zh / ".doctrees", config, warnings_fail=True, build_dir=build_dir)
+    publish(zh / "html", build_dir / "html" / SUBDIR, build_dir / "html" / FRAMES)
     return time.perf_counter() - start
 
 
@@ -216,12 +229,16 @@ def publish(built: Path, published: Path, frames: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["update", "build", "check"])
-    command = parser.parse_args().command
-    if command == "update":
+    parser.add_argument("--path-output", type=Path, default=ROOT,
+                        help="build: the folder holding _build, as jupyter-book's --path-output (default: the book)")
+    args = parser.parse_args()
+    if args.command == "update":
         for name, (total, done, fuzzy) in update().items():
             print(f"{name:40} {total:4} messages, {done:4} translated, {fuzzy:3} fuzzy")
-    elif command == "build":
-        print(f"The Chinese edition is built in {build():.0f} s: open file://{PUBLISHED}/intro.html")
+    elif args.command == "build":
+        build_dir = args.path_output.resolve() / "_build"
+        seconds = build(build_dir)
+        print(f"The Chinese edition is built in {seconds:.0f} s: open file://{build_dir}/html/{SUBDIR}/intro.html")
     else:
         check()
 
