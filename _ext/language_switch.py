@@ -22,6 +22,7 @@ LINK = {  # what the switch shows on a page of the edition named by the key: (la
     "zh_CN": ("English", "en", "This page in English"),
 }
 TEMPLATE = "language-switch.html"
+BUTTONS = "article-header-buttons.html"
 
 
 def edition(language: str | None) -> str:
@@ -60,9 +61,10 @@ def _share_frames(app, pagename, templatename, context, doctree) -> None:
 def _configure(app, config) -> None:
     config.templates_path = [*config.templates_path, str(Path(__file__).parent / "templates")]
     options = dict(config.html_theme_options or {})
-    end = options.get("article_header_end", ["article-header-buttons.html"])
+    end = options.get("article_header_end", [BUTTONS])
     end = [end] if isinstance(end, str) else list(end)
-    options["article_header_end"] = [TEMPLATE, *[item for item in end if item != TEMPLATE]]
+    # the template shows the switch and then the theme's buttons, in one row
+    options["article_header_end"] = [TEMPLATE if item == BUTTONS else item for item in end]
     config.html_theme_options = options
 
 
