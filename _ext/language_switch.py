@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from docutils import nodes
+from sphinx import addnodes
 
 FRAMES_DIR = "_frames"
 SUBDIR = {"zh_CN": "zh"}  # the folder of each translated edition below the English site
@@ -39,7 +40,8 @@ def switch_href(pagename: str, language: str | None) -> str:
 
 
 def _untranslatable(app, doctree) -> None:
-    for node in doctree.findall(lambda n: isinstance(n, (nodes.math_block, nodes.term))):
+    terms = [term for glossary in doctree.findall(addnodes.glossary) for term in glossary.findall(nodes.term)]
+    for node in [*doctree.findall(nodes.math_block), *terms]:
         node["translatable"] = False
 
 

@@ -32,7 +32,6 @@ BUILD = ROOT / "_build"
 TEMPLATES = BUILD / "gettext"
 SUBDIR = "zh"  # the Chinese edition's folder in the site
 FRAMES = "_frames"
-JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
 ZH_CONFIG = {  # the Chinese edition's differences from _config.yml
     "language": LANGUAGE,
     "html_title": "面向 AI 的微积分：梯度与优化",
@@ -131,7 +130,9 @@ def merge(template: Catalog, existing: Catalog | None) -> Catalog:
     catalogue = existing or Catalog(locale=LANGUAGE, project=ZH_CONFIG["project"], fuzzy=False)
     for message in [m for m in template if m.id and not needs_translation(m.id)]:
         template.delete(message.id, message.context)  # shown as in English: nothing to translate
-    catalogue.update(template, no_fuzzy_matching=False, update_header_comment=False)
+    # an unchanged page leaves its catalogue byte for byte as it was (no new date): no conflicts between translators
+    catalogue.update(template, no_fuzzy_matching=False, update_header_comment=False,
+                     update_creation_date=existing is None)
     catalogue.obsolete.clear()
     catalogue.fuzzy = False  # the header entry, not a message
     return catalogue

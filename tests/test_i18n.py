@@ -118,7 +118,10 @@ def test_merge_keeps_translations_marks_changed_messages_fuzzy_and_drops_removed
     template.add("Take $60$ steps of gradient descent.")
     template.add("A new paragraph.")
     template.add("$\\nabla f$")
-    merged = {m.id: m for m in i18n.messages(i18n.merge(template, old))}
+    created = old.creation_date
+    catalogue = i18n.merge(template, old)
+    assert catalogue.creation_date == created  # no new date in the header: untouched pages' files stay as they were
+    merged = {m.id: m for m in i18n.messages(catalogue)}
     assert set(merged) == {"The gradient points uphill.", "Take $60$ steps of gradient descent.", "A new paragraph."}
     assert merged["The gradient points uphill."].string == "梯度指向上坡方向。"
     assert not merged["The gradient points uphill."].fuzzy
