@@ -3,9 +3,10 @@
 1. Every page gets a language switch in its header: a real link (with ``lang`` and ``hreflang``) to the same page in
    the other edition, by a relative URL, so it works from ``file://`` too; the page's head names the other edition
    as an alternate.
-2. Display math and glossary terms are not messages to translate: math is shared, and a term stays the target the
+2. In the Chinese edition, the captions of the table of contents' parts are translated too.
+3. Display math and glossary terms are not messages to translate: math is shared, and a term stays the target the
    chapters' ``{term}`` roles link to (the Chinese term is the first word of its definition).
-3. In the Chinese edition, the slider frames are the English edition's files (``zh/`` sits one level below), so the
+4. In the Chinese edition, the slider frames are the English edition's files (``zh/`` sits one level below), so the
    site holds each frame once.
 """
 
@@ -15,6 +16,8 @@ from pathlib import Path
 
 from docutils import nodes
 from sphinx import addnodes
+from sphinx.locale import init as init_locale
+from sphinx.util.i18n import docname_to_domain
 
 FRAMES_DIR = "_frames"
 SUBDIR = {"zh_CN": "zh"}  # the folder of each translated edition below the English site
@@ -45,6 +48,19 @@ def _untranslatable(app, doctree) -> None:
         node["translatable"] = False
 
 
+def _translate_captions(app, doctree) -> None:
+    """The table of contents' part captions in a translated edition (the toctree is inserted after Sphinx's own
+    translation pass, so its captions would stay in English in the navigation)."""
+    if edition(app.config.language) == "en":
+        return
+    domain = docname_to_domain(app.env.docname, app.config.gettext_compact)
+    dirs = [str(Path(app.srcdir) / directory) for directory in app.config.locale_dirs]
+    catalogue, found = init_locale(dirs, app.config.language, domain)
+    for toctree in doctree.findall(addnodes.toctree):
+        if found and toctree.get("caption"):
+            toctree["caption"] = catalogue.gettext(toctree["caption"])
+
+
 def _add_switch(app, pagename, templatename, context, doctree) -> None:
     language = edition(app.config.language)
     label, lang, title = LINK[language]
@@ -73,6 +89,7 @@ def _configure(app, config) -> None:
 def setup(app):
     app.connect("config-inited", _configure)
     app.connect("doctree-read", _untranslatable)
+    app.connect("doctree-read", _translate_captions)
     app.connect("html-page-context", _add_switch)
     app.connect("html-page-context", _share_frames, priority=900)  # after _ext/offline.py has linked the frames
     return {"parallel_read_safe": True, "parallel_write_safe": True}
