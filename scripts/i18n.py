@@ -16,6 +16,7 @@ A translated message must keep its source's math, inline code, numbers and link 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import re
 import shutil
 import sys
@@ -206,6 +207,8 @@ def search_words(glossary: str) -> list[str]:
 def build(build_dir: Path = BUILD) -> float:
     """Build the Chinese edition (-W -n) from the English build's cache in ``build_dir`` (nothing is executed
     again) into ``build_dir/zh/html``, publish it as ``build_dir/html/zh``; return the seconds it took."""
+    if importlib.util.find_spec("jieba") is None:  # without it Sphinx silently indexes no Chinese word at all
+        raise SystemExit("the Chinese edition's search needs jieba: pip install -r requirements.txt -c constraints.txt")
     start = time.perf_counter()
     zh = build_dir / "zh"
     words = zh / "search-words.txt"  # jieba's own dictionary lacks terms such as 学习率; this adds them

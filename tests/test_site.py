@@ -91,6 +91,13 @@ def test_chinese_edition_has_every_page_of_the_english_one_in_chinese(site):
     assert "梯度" in (site / ZH / "intro.html").read_text()
 
 
+def test_chinese_search_index_holds_chinese_words(site):
+    """Sphinx indexes Chinese words only when jieba is installed; the glossary's terms are added to its dictionary."""
+    index = (site / ZH / "searchindex.js").read_text()
+    terms = json.loads(index.removeprefix("Search.setIndex(").removesuffix(")"))["terms"]
+    assert {"梯度", "学习率", "动量"} <= set(terms)
+
+
 @pytest.mark.parametrize("page", ["intro.html", "chapters/04_gradient_descent.html"])
 def test_every_page_links_the_same_page_of_the_other_edition(site, page):
     up = "../" * page.count("/")
