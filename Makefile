@@ -1,5 +1,6 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11:
-#   make book   build the site into _build/html (creates .venv and installs the pinned requirements first)
+#   make book   build the site into _build/html, the Chinese edition into _build/html/zh (creates .venv and installs
+#               the pinned requirements first)
 #   make test   run every test (unit, exercises, nbval over every notebook, the -W build, headless chromium), then
 #               nbval over every notebook again with numpy's SIMD dispatch reduced to its baseline
 PYTHON ?= python3
@@ -11,7 +12,7 @@ JB_BUILD := $(BIN)/jupyter-book build -W -n --keep-going .
 # numpy's baseline SIMD kernels: another CPU's last digits. Stored notebook outputs must not change under it.
 BASELINE_SIMD := X86_V3 X86_V4 AVX512_ICL AVX512_SPR
 
-.PHONY: book test lab bench train clean browser vendor notebooks
+.PHONY: book test lab bench train clean browser vendor notebooks translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +28,17 @@ $(TEST_DEPS): $(BOOK_DEPS)
 
 # The build caches executed notebooks by their code; outputs also depend on the library, and the build sees that
 # itself: _ext/library_cache.py re-executes just the notebooks that import a changed book/ module.
+# The Chinese edition reads the same executed notebooks from the cache (nothing runs twice) and the catalogues in
+# locales/zh_CN/; its pages link the English edition's slider frames.
 book: $(BOOK_DEPS)
 	$(JB_BUILD)
-	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
+	$(BIN)/python scripts/i18n.py build
+	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html (中文版: _build/html/zh/index.html)"
+
+# After a change to the English prose: re-extract its messages and update every catalogue of locales/zh_CN/
+# (translations kept, changed messages marked fuzzy, new ones empty); then translate what `scripts/i18n.py check` lists.
+translations: $(BOOK_DEPS)
+	$(BIN)/python scripts/i18n.py update
 
 browser:
 	@bash scripts/ensure-chromium.sh

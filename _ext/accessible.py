@@ -5,8 +5,8 @@ cannot announce or announces differently from what is shown:
 
 - the toggles of the sidebar's collapsible sections, ``<summary>`` elements holding only an icon: each gets the
   label "Sections of <the entry's title>";
-- the search field button, labelled "Search" while it shows "Search Ctrl+K": its label goes, so its name is what it
-  shows;
+- the search field button, labelled "Search" while it shows "Search Ctrl+K" (in the Chinese edition "搜索"): its
+  label goes, so its name is what it shows;
 - the colour-mode button's icons, whose tooltips count as visible text (Font Awesome turns each into an SVG
   ``<title>``): they are marked decorative and lose their tooltips, and the button keeps its label "Color mode".
 
@@ -19,8 +19,8 @@ import re
 from pathlib import Path
 
 _TOGGLE = re.compile(r'(<a [^>]*>([^<]*)</a>\s*<details[^>]*>\s*)<summary>(\s*<span class="toctree-toggle")')
-_SEARCH_FIELD = re.compile(r'(<button [^>]*search-button-field[^>]*?)\s+aria-label="Search"([^>]*>)')
-_SEARCH_FIELD_LABEL_FIRST = re.compile(r'(<button )aria-label="Search" ([^>]*search-button-field[^>]*>)')
+_SEARCH_FIELD = re.compile(r'(<button [^>]*search-button-field[^>]*?)\s+aria-label="[^"]*"([^>]*>)')
+_SEARCH_FIELD_LABEL_FIRST = re.compile(r'(<button )aria-label="[^"]*" ([^>]*search-button-field[^>]*>)')
 _MODE_ICON = re.compile(r'<i class="theme-switch ([^"]*)"(?! aria-hidden)')
 _MODE_TOOLTIP = re.compile(r'(<i class="theme-switch [^"]*"[^>]*?)\s+title="[^"]*"')
 

@@ -1,7 +1,7 @@
-"""The built site: a warning-free build, no CDN anywhere, every page's HTML within its budget with slider frames as
+"""The built site, both editions (English at the root, Chinese in ``zh/``): a warning-free build, no CDN anywhere, every page's HTML within its budget with slider frames as
 separate files, and every chapter checked in headless chromium (math typeset, static sliders that move by keyboard
 and mouse and show the frame of the values set, frames fetched only when a slider is used, no console errors, no
-request leaving 127.0.0.1).
+request leaving 127.0.0.1), a language switch between the editions on every page, and search in both.
 
 Every test here builds the site (marker ``build``); those that drive chromium are also marked ``browser``, so
 ``pytest -m "not build and not browser"`` is the fast loop. ``BOOK_BUILD_OUTPUT=/some/dir`` builds into
@@ -34,6 +34,9 @@ CHROMIUM = shutil.which("chromium")
 CHAPTER_PAGES = sorted(f"chapters/{p.stem}.html" for p in (ROOT / "chapters").glob("*.ipynb"))
 EXERCISE_PAGES = sorted(f"exercises/{p.stem}.html" for p in (ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
 OTHER_PAGES = ["index.html", "intro.html", "how-to-use.html", "glossary.html"]
+ZH = "zh/"  # the Chinese edition: the same page paths below it (scripts/i18n.py)
+ZH_CHAPTER_PAGES = [ZH + page for page in CHAPTER_PAGES]
+ZH_PAGES = [ZH + page for page in OTHER_PAGES + CHAPTER_PAGES + EXERCISE_PAGES]
 AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
 EXPLORE_DATA = re.compile(r'<script type="application/json" class="explore-data">(.*?)</script>', re.DOTALL)
 
@@ -42,12 +45,12 @@ pytestmark = pytest.mark.build
 
 def _slider_minimum(chapter: str) -> int:
     """Sliders a chapter page must have: three in Chapter 1, none in the appendix (tables), two elsewhere."""
-    return {"chapters/01": 3, "chapters/ap": 0}.get(chapter[:11], 2)
+    return {"chapters/01": 3, "chapters/ap": 0}.get(chapter.removeprefix(ZH)[:11], 2)
 
 
 @pytest.fixture(scope="module")
 def site() -> Path:
-    """Build the book exactly as `make book` does (warnings are errors) and return the HTML folder."""
+    """Build the book exactly as `make book` does (warnings are errors), both editions, and return the HTML folder."""
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     result = subprocess.run(
         [str(jupyter_book), "build", "-W", "-n", "--keep-going", ".", "--path-output", str(BUILD_OUTPUT)],
@@ -61,12 +64,51 @@ def site() -> Path:
     assert not re.search(r"WARNING: (?!.*Kernel is running over TCP)", log), log[-4000:]
     # every page read its notebook's outputs from the cache, filled beforehand in parallel: none executed one by one
     assert "Executing notebook using" not in log, re.findall(r"\S+\.ipynb: Executing notebook", log)
+    chinese = subprocess.run(
+        [sys.executable, "scripts/i18n.py", "build", "--path-output", str(BUILD_OUTPUT)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    log = chinese.stdout + chinese.stderr
+    assert chinese.returncode == 0, log[-4000:]
+    assert not re.search(r"WARNING: (?!.*Kernel is running over TCP)", log), log[-4000:]
+    # the Chinese edition reads the English build's executed notebooks: nothing runs again
+    assert "Executing notebook" not in log and "Executing" not in log, log[-4000:]
     return HTML
 
 
 def test_build_has_every_page(site):
     for page in ("index.html", "intro.html", "how-to-use.html", *CHAPTER_PAGES, *EXERCISE_PAGES):
         assert (site / page).exists(), page
+
+
+def test_chinese_edition_has_every_page_of_the_english_one_in_chinese(site):
+    english = sorted(str(p.relative_to(site)) for p in site.rglob("*.html") if not p.is_relative_to(site / "zh"))
+    assert [page for page in english if not (site / ZH / page).exists()] == []
+    for page in ZH_PAGES[1:]:  # not index.html, a redirect to intro.html
+        assert '<html lang="zh-CN"' in (site / page).read_text(), page
+    assert "梯度" in (site / ZH / "intro.html").read_text()
+
+
+def test_chinese_search_index_holds_chinese_words(site):
+    """Sphinx indexes Chinese words only when jieba is installed; the glossary's terms are added to its dictionary."""
+    index = (site / ZH / "searchindex.js").read_text()
+    terms = json.loads(index.removeprefix("Search.setIndex(").removesuffix(")"))["terms"]
+    assert {"梯度", "学习率", "动量"} <= set(terms)
+
+
+@pytest.mark.parametrize("page", ["intro.html", "chapters/04_gradient_descent.html"])
+def test_every_page_links_the_same_page_of_the_other_edition(site, page):
+    up = "../" * page.count("/")
+    switch = re.compile(r'<a class="btn btn-sm language-switch" href="([^"]+)" hreflang="([^"]+)"\s+lang="([^"]+)"')
+    assert switch.findall((site / page).read_text()) == [(f"{up}zh/{page}", "zh-CN", "zh-CN")]
+    assert switch.findall((site / ZH / page).read_text()) == [(f"{up}../{page}", "en", "en")]
+
+
+def test_every_page_of_both_editions_has_one_language_switch(site):
+    pages = [p for p in site.rglob("*.html") if "<article" in p.read_text()]
+    assert [str(p.relative_to(site)) for p in pages if p.read_text().count('class="btn btn-sm language-switch"') != 1] == []
 
 
 def test_no_page_refers_to_a_cdn(site):
@@ -93,20 +135,23 @@ def test_every_page_is_within_its_budget(site):
     assert "data:image/png;base64" not in "".join((site / chapter).read_text() for chapter in CHAPTER_PAGES)
 
 
-@pytest.mark.parametrize("chapter", CHAPTER_PAGES)
+@pytest.mark.parametrize("chapter", CHAPTER_PAGES + ZH_CHAPTER_PAGES)
 def test_slider_frames_are_files_next_to_the_page(site, chapter):
+    """The Chinese pages link the English site's frame files: the site holds each frame once."""
     page = site / chapter
+    frames = "../../_frames/" if chapter.startswith(ZH) else "../_frames/"
     blocks = [json.loads(block) for block in EXPLORE_DATA.findall(page.read_text())]
     assert len(blocks) == page.read_text().count('class="explore"')
     for data in blocks:
         assert len(data["frames"]) == functools.reduce(lambda n, values: n * len(values), data["values"], 1)
-        assert all(url.startswith("../_frames/") and url.endswith(".png") for url in data["frames"])
+        assert all(url.startswith(frames) and url.endswith(".png") for url in data["frames"])
         assert [url for url in data["frames"] if not (page.parent / url).is_file()] == []
 
 
 def test_every_frame_file_is_linked_by_a_page(site):
     linked = {name for page in site.rglob("*.html") for name in re.findall(r"_frames/(\w+\.png)", page.read_text())}
     assert sorted(path.name for path in (site / "_frames").iterdir() if path.name not in linked) == []
+    assert not (site / ZH / "_frames").exists()
 
 
 @pytest.mark.parametrize("chapter", CHAPTER_PAGES)
@@ -185,7 +230,7 @@ def _assert_local_and_clean(page, server):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("chapter", CHAPTER_PAGES)
+@pytest.mark.parametrize("chapter", CHAPTER_PAGES + ZH_CHAPTER_PAGES)
 def test_math_is_typeset(page, server, chapter):
     _open(page, server, chapter)
     assert page.locator("mjx-container").count() > 40
@@ -218,7 +263,7 @@ def _assert_shows_values_set(page, figure, where: str) -> None:
     expected = _expected_frame(figure)
     assert img.get_attribute("src") == expected, f"{where}: the image is not the frame of the values set"
     page.wait_for_function("im => im.complete && im.naturalWidth > 0", arg=img.element_handle())
-    assert img.evaluate("im => im.src").endswith(expected.removeprefix("../")), where
+    assert img.evaluate("im => im.src").endswith(re.sub(r"^(\.\./)+", "/", expected)), where
 
 
 def _wait_until_requested(page, urls: set[str]) -> None:
@@ -230,11 +275,11 @@ def _wait_until_requested(page, urls: set[str]) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("chapter", CHAPTER_PAGES)
+@pytest.mark.parametrize("chapter", CHAPTER_PAGES + ZH_CHAPTER_PAGES)
 def test_static_sliders_move_by_keyboard_and_mouse(page, server, chapter):
     _open(page, server, chapter)
     ARTIFACTS.mkdir(exist_ok=True)
-    name = Path(chapter).stem
+    name = ("zh-" if chapter.startswith(ZH) else "") + Path(chapter).stem
     explorables = page.locator(".explore")
     assert explorables.count() >= _slider_minimum(chapter)
     for i in range(explorables.count()):
@@ -269,7 +314,7 @@ def test_static_sliders_move_by_keyboard_and_mouse(page, server, chapter):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("chapter", CHAPTER_PAGES)
+@pytest.mark.parametrize("chapter", CHAPTER_PAGES + ZH_CHAPTER_PAGES)
 def test_frames_load_only_when_their_slider_is_used(page, server, chapter):
     _open(page, server, chapter)
     explorables = page.locator(".explore")
@@ -308,11 +353,16 @@ def test_exercise_page_shows_feedback_and_collapsed_solutions(page, server, exer
     _assert_local_and_clean(page, server)
 
 
+def _axe_cases() -> list[tuple[str, str]]:
+    """Every English page in both themes; every Chinese page in the light theme (its colours are the English ones)."""
+    english = [(path, mode) for path in OTHER_PAGES + CHAPTER_PAGES + EXERCISE_PAGES for mode in ("light", "dark")]
+    return english + [(path, "light") for path in ZH_PAGES]
+
+
 @pytest.mark.browser
-@pytest.mark.parametrize("path", OTHER_PAGES + CHAPTER_PAGES + EXERCISE_PAGES)
-@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("path, mode", _axe_cases())
 def test_no_serious_or_critical_accessibility_violation(page, server, path, mode):
-    """axe-core (vendored from npm, injected by the test, never served by the site) on every page, in both themes."""
+    """axe-core (vendored from npm, injected by the test, never served by the site) on every page."""
     page.add_init_script(f"localStorage.setItem('theme', '{mode}'); localStorage.setItem('mode', '{mode}');")
     _open(page, server, path)
     assert page.evaluate("() => document.documentElement.dataset.theme") == mode
@@ -343,4 +393,33 @@ def test_searching_momentum_lists_the_momentum_chapter_first(page, server):
     page.wait_for_selector("#search-results ul.search li a", timeout=15000)
     first = page.locator("#search-results ul.search li a").first.get_attribute("href")
     assert first.startswith("chapters/06_momentum.html"), first
+    _assert_local_and_clean(page, server)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["intro.html", "chapters/06_momentum.html", "exercises/04_gradient_descent.html"])
+def test_language_switch_goes_to_the_same_page_and_back(page, server, path):
+    _open(page, server, path)
+    page.locator("a.language-switch").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url == f"{server}/{ZH}{path}"
+    assert page.evaluate("() => document.documentElement.lang") == "zh-CN"
+    assert page.locator("a.language-switch").inner_text() == "English"
+    page.screenshot(path=str(ARTIFACTS / f"zh-{Path(path).stem}.png"))
+    page.locator("a.language-switch").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url == f"{server}/{path}"
+    assert page.locator("a.language-switch").inner_text() == "中文"
+    _assert_local_and_clean(page, server)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("query, page_expected", [("学习率", "glossary.html"), ("梯度", "glossary.html")])
+def test_searching_a_chinese_term_in_the_chinese_edition(page, server, query, page_expected):
+    """Sphinx splits Chinese with jieba; the glossary's terms are added to its dictionary (学习率 is not in it)."""
+    page.goto(f"{server}/{ZH}search.html?q={query}", wait_until="networkidle")
+    page.wait_for_selector("#search-results ul.search li a", timeout=15000)
+    found = [a.get_attribute("href") for a in page.locator("#search-results ul.search li a").all()]
+    assert any(href.startswith(page_expected) for href in found), found
+    assert all(not href.startswith(("http", "/", "..")) for href in found), found  # pages of the Chinese edition
     _assert_local_and_clean(page, server)

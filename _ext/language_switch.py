@@ -1,0 +1,95 @@
+"""Sphinx extension for the book's two editions: the English one at the site's root and the Chinese one in ``zh/``.
+
+1. Every page gets a language switch in its header: a real link (with ``lang`` and ``hreflang``) to the same page in
+   the other edition, by a relative URL, so it works from ``file://`` too; the page's head names the other edition
+   as an alternate.
+2. In the Chinese edition, the captions of the table of contents' parts are translated too.
+3. Display math and glossary terms are not messages to translate: math is shared, and a term stays the target the
+   chapters' ``{term}`` roles link to (the Chinese term is the first word of its definition).
+4. In the Chinese edition, the slider frames are the English edition's files (``zh/`` sits one level below), so the
+   site holds each frame once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.locale import init as init_locale
+from sphinx.util.i18n import docname_to_domain
+
+FRAMES_DIR = "_frames"
+SUBDIR = {"zh_CN": "zh"}  # the folder of each translated edition below the English site
+LINK = {  # what the switch shows on a page of the edition named by the key: (label, lang, title)
+    "en": ("中文", "zh-CN", "本页的中文版"),
+    "zh_CN": ("English", "en", "This page in English"),
+}
+TEMPLATE = "language-switch.html"
+BUTTONS = "article-header-buttons.html"
+
+
+def edition(language: str | None) -> str:
+    """The edition a build writes: ``"en"`` or a translated edition's language."""
+    return language if language in SUBDIR else "en"
+
+
+def switch_href(pagename: str, language: str | None) -> str:
+    """The relative URL from ``pagename`` of the ``language`` edition to the same page of the other edition."""
+    up = "../" * pagename.count("/")
+    if edition(language) == "en":
+        return f"{up}{SUBDIR['zh_CN']}/{pagename}.html"
+    return f"{up}../{pagename}.html"
+
+
+def _untranslatable(app, doctree) -> None:
+    terms = [term for glossary in doctree.findall(addnodes.glossary) for term in glossary.findall(nodes.term)]
+    for node in [*doctree.findall(nodes.math_block), *terms]:
+        node["translatable"] = False
+
+
+def _translate_captions(app, doctree) -> None:
+    """The table of contents' part captions in a translated edition (the toctree is inserted after Sphinx's own
+    translation pass, so its captions would stay in English in the navigation)."""
+    if edition(app.config.language) == "en":
+        return
+    domain = docname_to_domain(app.env.docname, app.config.gettext_compact)
+    dirs = [str(Path(app.srcdir) / directory) for directory in app.config.locale_dirs]
+    catalogue, found = init_locale(dirs, app.config.language, domain)
+    for toctree in doctree.findall(addnodes.toctree):
+        if found and toctree.get("caption"):
+            toctree["caption"] = catalogue.gettext(toctree["caption"])
+
+
+def _add_switch(app, pagename, templatename, context, doctree) -> None:
+    language = edition(app.config.language)
+    label, lang, title = LINK[language]
+    href = switch_href(pagename, language)
+    context["language_switch"] = {"href": href, "label": label, "lang": lang, "title": title}
+    context["metatags"] = context.get("metatags", "") + f'\n<link rel="alternate" hreflang="{lang}" href="{href}" />'
+
+
+def _share_frames(app, pagename, templatename, context, doctree) -> None:
+    """In a translated edition, point the frame URLs one level up, at the English edition's ``_frames``."""
+    if edition(app.config.language) != "en" and "body" in context and "explore-data" in context["body"]:
+        here = context["pathto"](FRAMES_DIR, 1) + "/"
+        context["body"] = context["body"].replace(f'"{here}', f'"../{here}')
+
+
+def _configure(app, config) -> None:
+    config.templates_path = [*config.templates_path, str(Path(__file__).parent / "templates")]
+    options = dict(config.html_theme_options or {})
+    end = options.get("article_header_end", [BUTTONS])
+    end = [end] if isinstance(end, str) else list(end)
+    # the template shows the switch and then the theme's buttons, in one row
+    options["article_header_end"] = [TEMPLATE if item == BUTTONS else item for item in end]
+    config.html_theme_options = options
+
+
+def setup(app):
+    app.connect("config-inited", _configure)
+    app.connect("doctree-read", _untranslatable)
+    app.connect("doctree-read", _translate_captions)
+    app.connect("html-page-context", _add_switch)
+    app.connect("html-page-context", _share_frames, priority=900)  # after _ext/offline.py has linked the frames
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,251 @@
+"""The Chinese edition: its message catalogues and its build.
+
+    python scripts/i18n.py update   extract the English prose of every page (Sphinx's gettext builder through Jupyter
+                                    Book, code and outputs excluded) and merge it into locales/zh_CN/LC_MESSAGES/,
+                                    one catalogue per page: translations kept, changed messages marked fuzzy (the old
+                                    translation kept as a start), new ones empty, removed ones dropped
+    python scripts/i18n.py build    build the Chinese edition (-W -n, the English build's executed notebooks: nothing
+                                    runs again) into _build/zh/html and publish it as _build/html/zh/ (run it after
+                                    the English build; `make book` runs both)
+    python scripts/i18n.py check    list every catalogue's untranslated, fuzzy and inconsistent messages
+
+A translated message must keep its source's math, inline code, numbers and link or role targets exactly
+(:func:`problems`); ``tests/test_i18n.py`` applies the same checks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGE = "zh_CN"
+LOCALES = ROOT / "locales" / LANGUAGE / "LC_MESSAGES"
+BUILD = ROOT / "_build"
+TEMPLATES = BUILD / "gettext"
+SUBDIR = "zh"  # the Chinese edition's folder in the site
+FRAMES = "_frames"
+ZH_CONFIG = {  # the Chinese edition's differences from _config.yml
+    "language": LANGUAGE,
+    "html_title": "面向 AI 的微积分：梯度与优化",
+    "project": "面向 AI 的微积分：梯度与优化",
+}
+
+# What a translation must carry over unchanged, in the order of these patterns: display and inline math, MyST roles
+# with their targets ({math}`...`, {term}`梯度 <gradient>` keeps "gradient"), inline code, link targets, numbers.
+_MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.DOTALL)
+_ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
+_CODE = re.compile(r"``[^`]+``|`[^`]+`")
+_LINK = re.compile(r"\]\(([^)\s]+)\)|<(https?://[^>]+)>")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])")
+_ROLE_TARGET = re.compile(r"<([^<>]+)>\s*$")
+_TEXT_ROLES = {"term", "ref", "doc", "numref", "download", "abbr"}  # roles whose shown text may be translated
+
+
+def protected(text: str) -> dict[str, list[str]]:
+    """The parts of a message a translation must keep: math, role targets, inline code, link targets, numbers."""
+    math = _MATH.findall(text)
+    rest = _MATH.sub(" ", text)
+    roles = []
+    for name, content in _ROLE.findall(rest):
+        if name in _TEXT_ROLES:
+            target = _ROLE_TARGET.search(content)
+            roles.append(f"{{{name}}}{target[1] if target else content}")
+        else:
+            roles.append(f"{{{name}}}{content}")
+    rest = _ROLE.sub(" ", rest)
+    code = _CODE.findall(rest)
+    rest = _CODE.sub(" ", rest)
+    links = [a or b for a, b in _LINK.findall(rest)]
+    rest = _LINK.sub(" ", rest)
+    return {
+        "math": sorted(math),
+        "roles": sorted(roles),
+        "code": sorted(code),
+        "links": sorted(links),
+        "numbers": sorted(n.replace(",", "") for n in _NUMBER.findall(rest)),
+    }
+
+
+def problems(msgid: str, msgstr: str) -> list[str]:
+    """What a translation ``msgstr`` changed of what ``msgid`` protects, one sentence each; [] if nothing."""
+    source, target = protected(msgid), protected(msgstr)
+    return [f"{kind}: {source[kind]} in English, {target[kind]} in the translation"
+            for kind in source if source[kind] != target[kind]]
+
+
+def needs_translation(msgid: str) -> bool:
+    """Whether a message has words to translate: not only math, code, link targets, numbers and punctuation."""
+    rest = _LINK.sub(" ", _CODE.sub(" ", _ROLE.sub(" ", _MATH.sub(" ", msgid))))
+    return re.search(r"[^\W\d_]{2,}", rest) is not None
+
+
+def catalogue_path(template: Path) -> Path:
+    """The catalogue of a page's template: ``_build/gettext/chapters/x.pot`` -> ``locales/.../chapters/x.po``."""
+    return LOCALES / template.relative_to(TEMPLATES).with_suffix(".po")
+
+
+def page_documents() -> list[str]:
+    """Every page of the book, as Sphinx names it (``chapters/04_gradient_descent``), from the table of contents."""
+    toc = (ROOT / "_toc.yml").read_text()
+    return re.findall(r"(?:root|file):\s*(\S+)", toc)
+
+
+def extract() -> None:
+    """Write one .pot per page into _build/gettext with Sphinx's gettext builder (notebooks from the cache)."""
+    for stale in TEMPLATES.rglob("*.pot"):
+        stale.unlink()
+    _sphinx("gettext", TEMPLATES, BUILD / ".doctrees-gettext", {}, warnings_fail=False)
+
+
+def _sphinx(builder: str, outdir: Path, doctrees: Path, overrides: dict, warnings_fail: bool,
+            build_dir: Path = BUILD) -> None:
+    """Run Sphinx as `jupyter-book build` does, reading the executed notebooks from the English build's cache."""
+    sys.path.insert(0, str(ROOT))
+    from jupyter_book.sphinx import build_sphinx
+
+    overrides = {
+        "external_toc_path": (ROOT / "_toc.yml").as_posix(),
+        "latex_individualpages": False,
+        "nitpicky": True,
+        "nb_execution_cache_path": str(build_dir / ".jupyter_cache"),
+        **overrides,
+    }
+    result = build_sphinx(ROOT, outdir, doctreedir=doctrees, noconfig=True, path_config=str(ROOT / "_config.yml"),
+                          confoverrides=overrides, builder=builder, warningiserror=warnings_fail, keep_going=True)
+    if result:
+        raise SystemExit(f"the {builder} build failed ({result})")
+
+
+def merge(template: Catalog, existing: Catalog | None) -> Catalog:
+    """``existing`` brought up to ``template``: kept, fuzzy (changed) and new messages; removed ones and those with
+    nothing to translate (math, code, numbers only) dropped."""
+    catalogue = existing or Catalog(locale=LANGUAGE, project=ZH_CONFIG["project"], fuzzy=False)
+    for message in [m for m in template if m.id and not needs_translation(m.id)]:
+        template.delete(message.id, message.context)  # shown as in English: nothing to translate
+    # an unchanged page leaves its catalogue byte for byte as it was (no new date): no conflicts between translators
+    catalogue.update(template, no_fuzzy_matching=False, update_header_comment=False,
+                     update_creation_date=existing is None)
+    catalogue.obsolete.clear()
+    catalogue.fuzzy = False  # the header entry, not a message
+    return catalogue
+
+
+def update() -> dict[str, tuple[int, int, int]]:
+    """Extract and merge every page's catalogue; return ``{catalogue: (messages, translated, fuzzy)}``."""
+    extract()
+    counts = {}
+    templates = sorted(TEMPLATES.rglob("*.pot"))
+    for template_path in templates:
+        if template_path.parent.name == "_static":
+            continue
+        path = catalogue_path(template_path)
+        with template_path.open("rb") as f:
+            template = read_po(f)
+        existing = None
+        if path.exists():
+            with path.open("rb") as f:
+                existing = read_po(f, locale=LANGUAGE)
+        catalogue = merge(template, existing)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as f:
+            write_po(f, catalogue, width=0, omit_header=False, ignore_obsolete=True, include_previous=True)
+        counts[str(path.relative_to(LOCALES))] = statistics(catalogue)
+    wanted = {catalogue_path(t) for t in templates}
+    for stale in set(LOCALES.rglob("*.po")) - wanted:
+        stale.unlink()
+        print(f"removed {stale.relative_to(ROOT)}: the page is gone")
+    return counts
+
+
+def messages(catalogue: Catalog) -> list:
+    """The catalogue's messages, without its header entry."""
+    return [m for m in catalogue if m.id]
+
+
+def statistics(catalogue: Catalog) -> tuple[int, int, int]:
+    """(messages, translated and not fuzzy, fuzzy)."""
+    all_ = messages(catalogue)
+    return len(all_), sum(bool(m.string) and not m.fuzzy for m in all_), sum(m.fuzzy for m in all_)
+
+
+def load(path: Path) -> Catalog:
+    """Read one catalogue."""
+    with path.open("rb") as f:
+        return read_po(f, locale=LANGUAGE)
+
+
+def check() -> int:
+    """Print every catalogue's counts and every inconsistent translation; return the number of unfinished messages."""
+    unfinished = 0
+    for path in sorted(LOCALES.rglob("*.po")):
+        catalogue = load(path)
+        total, done, fuzzy = statistics(catalogue)
+        unfinished += total - done
+        print(f"{str(path.relative_to(LOCALES)):40} {total:4} messages, {done:4} translated, {fuzzy:3} fuzzy")
+        for message in messages(catalogue):
+            if message.string:
+                for problem in problems(message.id, message.string):
+                    print(f"    {message.id[:60]!r}: {problem}")
+    return unfinished
+
+
+def search_words(glossary: str) -> list[str]:
+    """The Chinese terms of the glossary (each definition starts with them), for the search index's word splitter."""
+    terms = re.findall(r"^  (\S.*?) · ", glossary, flags=re.MULTILINE)
+    return sorted({word for term in terms for word in re.findall(r"[\u4e00-\u9fff]{2,}", term)})
+
+
+def build(build_dir: Path = BUILD) -> float:
+    """Build the Chinese edition (-W -n) from the English build's cache in ``build_dir`` (nothing is executed
+    again) into ``build_dir/zh/html``, publish it as ``build_dir/html/zh``; return the seconds it took."""
+    if importlib.util.find_spec("jieba") is None:  # without it Sphinx silently indexes no Chinese word at all
+        raise SystemExit("the Chinese edition's search needs jieba: pip install -r requirements.txt -c constraints.txt")
+    start = time.perf_counter()
+    zh = build_dir / "zh"
+    words = zh / "search-words.txt"  # jieba's own dictionary lacks terms such as 学习率; this adds them
+    words.parent.mkdir(parents=True, exist_ok=True)
+    words.write_text("".join(f"{word} 100000\n" for word in search_words((ROOT / "glossary.md").read_text())))
+    config = {**ZH_CONFIG, "html_search_options": {"dict": str(words)}}
+    _sphinx("html", zh / "html", zh / ".doctrees", config, warnings_fail=True, build_dir=build_dir)
+    publish(zh / "html", build_dir / "html" / SUBDIR, build_dir / "html" / FRAMES)
+    return time.perf_counter() - start
+
+
+def publish(built: Path, published: Path, frames: Path) -> None:
+    """Copy the built edition to ``published``, its slider frames into the English site's ``frames`` folder."""
+    shutil.rmtree(published, ignore_errors=True)
+    shutil.copytree(built, published, ignore=shutil.ignore_patterns(FRAMES, ".buildinfo"))
+    frames.mkdir(parents=True, exist_ok=True)
+    for frame in (built / FRAMES).glob("*.png"):
+        if not (frames / frame.name).exists():
+            shutil.copy2(frame, frames / frame.name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["update", "build", "check"])
+    parser.add_argument("--path-output", type=Path, default=ROOT,
+                        help="build: the folder holding _build, as jupyter-book's --path-output (default: the book)")
+    args = parser.parse_args()
+    if args.command == "update":
+        for name, (total, done, fuzzy) in update().items():
+            print(f"{name:40} {total:4} messages, {done:4} translated, {fuzzy:3} fuzzy")
+    elif args.command == "build":
+        build_dir = args.path_output.resolve() / "_build"
+        seconds = build(build_dir)
+        print(f"The Chinese edition is built in {seconds:.0f} s: open file://{build_dir}/html/{SUBDIR}/intro.html")
+    else:
+        check()
+
+
+if __name__ == "__main__":
+    main()
