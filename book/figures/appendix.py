@@ -28,9 +28,9 @@ GRADIENT_SIZES = np.logspace(-8, 0, 81)
 EXAMPLE_GRADIENTS = np.array([1e-2, 1e-3, 1e-4, 1e-6])
 
 ADAMW_LR, ADAMW_STEPS = 1e-3, 1000
-WEIGHT_DECAYS = {"PyTorch default, λ_wd = 0.01 (× lr)": adamw(ADAMW_LR, weight_decay=0.01),
-                 "optax default, λ_wd = 1e-4 (× lr)": adamw(ADAMW_LR, weight_decay=1e-4),
-                 "paper's form, λ_wd = 0.01 (not × lr)": adamw_paper(ADAMW_LR, weight_decay=0.01)}
+WEIGHT_DECAYS = {"PyTorch default, λ = 0.01 (× lr)": adamw(ADAMW_LR, weight_decay=0.01),
+                 "optax default, λ = 1e-4 (× lr)": adamw(ADAMW_LR, weight_decay=1e-4),
+                 "paper's form, λ = 0.01 (not × lr)": adamw_paper(ADAMW_LR, weight_decay=0.01)}
 """AdamW with zero gradient from w = 1: only the weight decay acts."""
 
 PEAK, WARMUP, TOTAL = 1.0, 100, 1000
