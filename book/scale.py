@@ -279,7 +279,8 @@ def attention_saturation(scale: float, head_size: int = 16, positions: int = 32,
 def noise_scale(example_gradients: Any) -> dict[str, float]:
     """The simple gradient noise scale B_simple = tr(Σ)/‖G‖² (McCandlish et al. 2018) from ``example_gradients``, one
     flattened per-example gradient per row (n ≥ 2 rows): tr(Σ) is the sum of the coordinates' sample variances, and
-    ‖G‖² the unbiased ‖ḡ‖² − tr(Σ)/n (the mean's own noise removed).
+    ‖G‖² the unbiased ‖ḡ‖² − tr(Σ)/n (the mean's own noise removed; it can come out ≤ 0 when the noise swamps the
+    mean of too few rows, and then B_simple means nothing).
 
     >>> noise_scale([[1.0, 0.0], [3.0, 0.0]])
     {'trace': 2.0, 'squared_norm': 3.0, 'b_simple': 0.6666666666666666}
