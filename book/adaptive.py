@@ -1,4 +1,4 @@
-"""Numbers about adaptive optimizers (Chapter 7): bias-correction factors, where ε sits, replayed gradients, sparse data.
+"""Numbers about adaptive optimizers (Chapter 7): bias-correction factors, where ε_opt sits, replayed gradients, sparse data.
 
 The optimizers themselves live in :mod:`book.optim`; this module holds what the chapter measures about them.
 
@@ -38,7 +38,7 @@ def steps_until(beta: float, level: float) -> int:
 
 
 def rms_step(g: Any, v: Any, eps: float, eps_in_sqrt: bool = False) -> np.ndarray:
-    """g/(√v + ε) (PyTorch) or, ``eps_in_sqrt``, g/√(v + ε) (optax's rmsprop default): the scaled gradient."""
+    """g/(√v + ε_opt) (PyTorch) or, ``eps_in_sqrt``, g/√(v + ε_opt) (optax's rmsprop default): the scaled gradient."""
     g, v = np.asarray(g, dtype=float), np.asarray(v, dtype=float)
     eps = require_positive("eps", eps)
     return g / np.sqrt(v + eps) if eps_in_sqrt else g / (np.sqrt(v) + eps)

@@ -2,17 +2,17 @@
 :mod:`book.optim` (which follows PyTorch). Each is a :class:`book.optim.Optimizer`, so it runs through
 :func:`book.optim.run` like the book's own; the appendix puts them side by side.
 
-* :func:`rmsprop_eps_in_sqrt` — optax's ``rmsprop`` (``eps_in_sqrt=True``, its default): g/√(v + ε).
-* :func:`adagrad_eps_in_sqrt` — optax's ``adagrad``: g/√(s + ε), with its defaults s₀ = 0.1, ε = 1e-7.
-* :func:`adam_paper` — Kingma & Ba's "efficient" Adam: the bias corrections folded into the step size, ε not corrected.
-* :func:`adamw_paper` — Loshchilov & Hutter's AdamW: x ← x − (lr·m̂/(√v̂ + ε) + λx), λ not multiplied by lr.
+* :func:`rmsprop_eps_in_sqrt` — optax's ``rmsprop`` (``eps_in_sqrt=True``, its default): g/√(v + ε_opt).
+* :func:`adagrad_eps_in_sqrt` — optax's ``adagrad``: g/√(s + ε_opt), with its defaults s₀ = 0.1, ε_opt = 1e-7.
+* :func:`adam_paper` — Kingma & Ba's "efficient" Adam: the bias corrections folded into the step size, ε_opt not corrected.
+* :func:`adamw_paper` — Loshchilov & Hutter's AdamW: x ← x − (lr·m̂/(√v̂ + ε_opt) + λx), λ not multiplied by lr.
 * :func:`sutskever_nesterov` — Sutskever et al.'s Nesterov momentum, whose velocity v gives PyTorch's x = θ + μv.
 * :func:`first_step` and :func:`momentum_forms` — what the appendix compares: one step from 0, and PyTorch's
   momentum beside Sutskever's under the same learning rate (a schedule, for the drop).
 * :func:`layer_gradient` — the gradient of a linear layer's weights in the (out, in) and the (in, out) layouts.
 
-The first step of RMSProp with a gradient of 1e-4 and ε = 1e-8: almost lr·(1 − α)^(−1/2) with ε outside the root,
-about a third of that with ε inside:
+The first step of RMSProp with a gradient of 1e-4 and ε_opt = 1e-8: almost lr·(1 − β)^(−1/2) with ε_opt outside the root,
+about a third of that with ε_opt inside:
 
 >>> from book.optim import rmsprop
 >>> [round(float(opt.step(np.zeros(1), np.full(1, 1e-4), opt.init(np.zeros(1)))[0][0]), 4)
@@ -38,7 +38,7 @@ __all__ = ["rmsprop_eps_in_sqrt", "adagrad_eps_in_sqrt", "adam_paper", "adamw_pa
 
 
 def rmsprop_eps_in_sqrt(lr: float | Schedule = 0.01, alpha: float = 0.9, eps: float = 1e-8) -> Optimizer:
-    """optax's RMSProp (its defaults decay α = 0.9, ε = 1e-8, ε inside the root): v ← αv + (1 − α)g²; x ← x − lr·g/√(v + ε)."""
+    """optax's RMSProp (its defaults decay β = 0.9 (argument alpha), ε_opt = 1e-8, ε_opt inside the root): v ← βv + (1 − β)g²; x ← x − lr·g/√(v + ε_opt)."""
     lr, alpha, eps = _learning_rate(lr), require_fraction("alpha", alpha), require_positive("eps", eps)
 
     def update(x, g, slots, t, lr):
@@ -49,7 +49,7 @@ def rmsprop_eps_in_sqrt(lr: float | Schedule = 0.01, alpha: float = 0.9, eps: fl
 
 
 def adagrad_eps_in_sqrt(lr: float | Schedule, initial_accumulator_value: float = 0.1, eps: float = 1e-7) -> Optimizer:
-    """optax's AdaGrad (its defaults s₀ = 0.1, ε = 1e-7, ε inside the root): s ← s + g²; x ← x − lr·g/√(s + ε)."""
+    """optax's AdaGrad (its defaults s₀ = 0.1, ε_opt = 1e-7, ε_opt inside the root): s ← s + g²; x ← x − lr·g/√(s + ε_opt)."""
     lr, eps = _learning_rate(lr), require_positive("eps", eps)
     initial = require_nonnegative("initial_accumulator_value", initial_accumulator_value)
 
@@ -61,7 +61,7 @@ def adagrad_eps_in_sqrt(lr: float | Schedule, initial_accumulator_value: float =
 
 
 def adam_paper(lr: float | Schedule = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> Optimizer:
-    """Kingma & Ba (2015), end of Section 2: α_t = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ), x ← x − α_t·m/(√v + ε) (ε uncorrected)."""
+    """Kingma & Ba (2015), end of Section 2: η̂_t = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ), x ← x − η̂_t·m/(√v + ε_opt) (ε_opt uncorrected)."""
     lr, (beta1, beta2), eps = _learning_rate(lr), _betas(betas), require_positive("eps", eps)
 
     def update(x, g, slots, t, lr):
@@ -75,7 +75,7 @@ def adam_paper(lr: float | Schedule = 1e-3, betas: tuple[float, float] = (0.9, 0
 
 def adamw_paper(lr: float | Schedule = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                 weight_decay: float = 0.01) -> Optimizer:
-    """Loshchilov & Hutter (2019), Algorithm 2 with η_t = 1: x ← x − (lr·m̂/(√v̂ + ε) + λx), λ not multiplied by lr."""
+    """Loshchilov & Hutter (2019), Algorithm 2 with η_t = 1: x ← x − (lr·m̂/(√v̂ + ε_opt) + λx), λ not multiplied by lr."""
     lr, (beta1, beta2), eps = _learning_rate(lr), _betas(betas), require_positive("eps", eps)
     weight_decay = require_nonnegative("weight_decay", weight_decay)
 

@@ -66,7 +66,7 @@ def eps_placement_figure() -> Figure:
     left.loglog(GRADIENT_SIZES, outside, color=PALETTE["blue"], label="PyTorch: g/(√v + ε_opt)")
     left.loglog(GRADIENT_SIZES, inside, color=PALETTE["orange"], linestyle="--", label="optax: g/√(v + ε_opt)")
     right.semilogx(GRADIENT_SIZES, inside / outside, color=PALETTE["red"], label="optax step / PyTorch step")
-    finish(left, "First RMSProp step, ε_opt = 1e-8, α = 0.9", "gradient g", "step / η")
+    finish(left, "First RMSProp step, ε_opt = 1e-8, β = 0.9", "gradient g", "step / η")
     finish(right, "Ratio of the two first steps", "gradient g", "ratio")
     return fig
 

@@ -170,11 +170,11 @@ def decay_figure(curves: Mapping[str, np.ndarray], ax: Axes | None = None) -> Ax
 
 
 def eps_figure(gradients: np.ndarray, outside: np.ndarray, inside: np.ndarray, ax: Axes | None = None) -> Axes:
-    """RMSProp's first scaled step g/(√v + ε) and g/√(v + ε) against the size of the gradient, log-log: equal for large gradients, far apart once g is below about √ε."""
+    """RMSProp's first scaled step g/(√v + ε_opt) and g/√(v + ε_opt) against the size of the gradient, log-log: equal while √v ≫ √ε_opt, far apart below."""
     ax = axes(ax)
-    ax.loglog(gradients, outside, color=PALETTE["blue"], lw=2, label="PyTorch: g/(√v + ε)")
-    ax.loglog(gradients, inside, color=PALETTE["orange"], lw=2, ls="--", label="optax eps_in_sqrt: g/√(v + ε)")
-    return finish(ax, "First RMSProp step in units of lr (α = 0.99, ε = 1e-8)", "gradient g", "step / lr")
+    ax.loglog(gradients, outside, color=PALETTE["blue"], lw=2, label="PyTorch: g/(√v + ε_opt)")
+    ax.loglog(gradients, inside, color=PALETTE["orange"], lw=2, ls="--", label="optax eps_in_sqrt: g/√(v + ε_opt)")
+    return finish(ax, "First RMSProp step in units of lr (β = 0.99, ε_opt = 1e-8)", "gradient g", "step / lr")
 
 
 def comparison_figure(values: Mapping[str, Mapping[str, np.ndarray]], fig: Figure | None = None) -> Figure:
