@@ -445,11 +445,13 @@ def _rate_by_hand(kind, peak, warmup, t):
     return peak if t <= start else peak - (peak - low) * (t - start) / experiments.DECAY_STEPS
 
 
-def _train_by_hand(width, peak, kind="cosine", warmup=experiments.WARMUP, decay_all=False, seed=experiments.SEED):
+def _train_by_hand(width, peak, kind="cosine", warmup=experiments.WARMUP, decay_all=False, seed=experiments.SEED,
+                   nudge=0.0):
     """AdamW (β = (0.9, 0.95), ε = 1e-8, λ = 0.1 on the 2-D non-embedding arrays) with clipping at global norm 1:
-    the batch losses and the final parameters."""
+    the batch losses and the final parameters; ``nudge`` is added to the first entry of the token embedding."""
     config = tf.GPTConfig(vocab_size=65, block_size=16, n_layer=1, n_head=4, n_embd=width)
     params = tf.init_params(config, seed)
+    params["token_embedding"][0, 0] += nudge
     decayed = {n: decay_all or (p.ndim == 2 and "embedding" not in n) for n, p in params.items()}
     m = {n: np.zeros_like(p) for n, p in params.items()}
     v = {n: np.zeros_like(p) for n, p in params.items()}
@@ -505,6 +507,14 @@ def test_the_best_rate_falls_from_the_narrowest_to_the_widest_model(by_hand, glu
     # "within 0.07": at width 16 only 0.03, at width 64 only 0.001, each with a margin beyond round-off
     assert 0.02 < loss[(16, 0.03)] - loss[(16, 0.01)] < 0.05 and loss[(16, 3e-3)] - loss[(16, 0.01)] > 0.1
     assert loss[(64, 1e-3)] - loss[(64, 3e-3)] < 0.05 and loss[(64, 0.01)] - loss[(64, 3e-3)] > 0.09
+
+
+def test_a_run_amplifies_a_round_off_sized_change_to_the_hundredths(by_hand):
+    """Why the cells print verdicts: one weight changed by 1e-13 (round-off size) moves the final loss visibly."""
+    losses, params = by_hand[("sweep", 16, 0.03)]
+    nudged_losses, nudged = _train_by_hand(16, 0.03, nudge=1e-13)
+    assert abs(nudged_losses[0] - losses[0]) < 1e-11
+    assert abs(experiments.validation_loss(nudged, 16) - experiments.validation_loss(params, 16)) > 1e-3
 
 
 def test_width_32_is_flat_within_the_seed_spread():
