@@ -504,9 +504,6 @@ def test_the_best_rate_falls_from_the_narrowest_to_the_widest_model(by_hand, glu
     assert best == {16: 0.01, 64: 0.003}
     assert glued["ch10-best-16"] == "0.01" and glued["ch10-best-64"] == "0.003"
     assert loss[(16, 1e-3)] - loss[(16, 0.01)] > 0.3 and loss[(64, 0.03)] - loss[(64, 0.003)] > 0.1
-    # "within 0.07": at width 16 only 0.03, at width 64 only 0.001, each with a margin beyond round-off
-    assert 0.02 < loss[(16, 0.03)] - loss[(16, 0.01)] < 0.05 and loss[(16, 3e-3)] - loss[(16, 0.01)] > 0.1
-    assert loss[(64, 1e-3)] - loss[(64, 3e-3)] < 0.05 and loss[(64, 0.01)] - loss[(64, 3e-3)] > 0.09
 
 
 def test_a_run_amplifies_a_round_off_sized_change_to_the_hundredths(by_hand):
@@ -520,8 +517,8 @@ def test_a_run_amplifies_a_round_off_sized_change_to_the_hundredths(by_hand):
 def test_width_32_is_flat_within_the_seed_spread():
     sweep = experiments.rate_sweep()[32]
     best = min(sweep, key=sweep.get)
-    others = sorted(sweep[lr] - sweep[best] for lr in (3e-3, 1e-2, 3e-2) if lr != best)
-    assert others[-1] < 0.06 and sweep[1e-3] - sweep[best] > 0.2  # 0.001 clearly worse; the other three flat
+    flat = [sweep[lr] for lr in (3e-3, 1e-2, 3e-2)]
+    assert best != 1e-3 and max(flat) - min(flat) < 0.06 and sweep[1e-3] - min(flat) > 0.2  # 0.001 clearly worse
     assert 0.01 < experiments.seed_spread() < 0.04  # three seeds: "within 0.05", and not all alike
 
 
