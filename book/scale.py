@@ -1,4 +1,4 @@
-"""Training at scale: the published recipe, clipping, gradient accumulation, training-state memory, bf16 arithmetic.
+"""Training at scale: the published recipe, clipping, the gradient noise scale, gradient accumulation, training-state memory, bf16 arithmetic.
 
 Memory is counted in bytes per parameter, as in the ZeRO paper (Rajbhandari et al. 2020): with mixed precision,
 Adam keeps 2 (bf16 weights) + 2 (bf16 gradients) + 4 (fp32 master weights) + 4 (m) + 4 (v) = 16 bytes:
@@ -32,6 +32,7 @@ __all__ = [
     "accumulated_gradient",
     "bf16",
     "bf16_descent",
+    "batch_size_tradeoff",
     "bytes_per_parameter",
     "checkpointed_activations",
     "clipped",
@@ -42,6 +43,7 @@ __all__ = [
     "loss_scale_halvings",
     "outlier_run",
     "micro_batch_costs",
+    "noise_scale",
     "optimizer_state_bytes",
     "pipeline_bubble",
     "recipe_optimizer",
@@ -272,3 +274,38 @@ def attention_saturation(scale: float, head_size: int = 16, positions: int = 32,
     jacobian = np.diag(p) - np.outer(p, p)
     return {"entropy": float(-np.sum(p * np.log(np.where(p > 0, p, 1.0)))),
             "jacobian_norm": float(np.linalg.norm(jacobian, 2))}
+
+
+def noise_scale(example_gradients: Any) -> dict[str, float]:
+    """The simple gradient noise scale B_simple = tr(Σ)/‖G‖² (McCandlish et al. 2018) from ``example_gradients``, one
+    flattened per-example gradient per row (n ≥ 2 rows): tr(Σ) is the sum of the coordinates' sample variances, and
+    ‖G‖² the unbiased ‖ḡ‖² − tr(Σ)/n (the mean's own noise removed; it can come out ≤ 0 when the noise swamps the
+    mean of too few rows, and then B_simple means nothing).
+
+    >>> noise_scale([[1.0, 0.0], [3.0, 0.0]])
+    {'trace': 2.0, 'squared_norm': 3.0, 'b_simple': 0.6666666666666666}
+    """
+    g = np.asarray(example_gradients, dtype=float)
+    if g.ndim != 2 or g.shape[0] < 2:
+        raise ValueError(f"example_gradients must be a 2-D array with one gradient per row and at least 2 rows, "
+                         f"got shape {g.shape}")
+    n = g.shape[0]
+    mean = g.mean(axis=0)
+    trace = float(((g - mean) ** 2).sum() / (n - 1))
+    squared_norm = float(mean @ mean - trace / n)
+    return {"trace": trace, "squared_norm": squared_norm, "b_simple": trace / squared_norm}
+
+
+def batch_size_tradeoff(batch_size: Any, b_noise: float) -> dict[str, Any]:
+    """McCandlish et al.'s model of steps and examples to reach a given loss with batch size B: S/S_min = 1 + B_noise/B
+    and E/E_min = 1 + B/B_noise, so (S/S_min − 1)(E/E_min − 1) = 1 and B = B_noise costs twice the minimum of both.
+
+    >>> batch_size_tradeoff(10, 10)
+    {'steps': 2.0, 'examples': 2.0}
+    """
+    b = np.asarray(batch_size, dtype=float)
+    if np.any(~(b > 0)):
+        raise ValueError(f"batch_size must be positive, got {batch_size!r}")
+    noise = require_positive("b_noise", b_noise)
+    steps, examples = 1 + noise / b, 1 + b / noise
+    return {"steps": float(steps) if steps.ndim == 0 else steps, "examples": float(examples) if b.ndim == 0 else examples}

@@ -23,7 +23,17 @@ import numpy as np
 
 from book._validate import require_count, require_positive
 
-__all__ = ["constant", "cosine", "exponential", "inverse_time_decay", "step_decay", "warmup_cosine"]
+__all__ = [
+    "constant",
+    "cosine",
+    "exponential",
+    "inverse_time_decay",
+    "radam_rectification",
+    "radam_rho",
+    "step_decay",
+    "warmup_cosine",
+    "warmup_stable_decay",
+]
 
 Schedule = Callable[[Any], Any]
 
@@ -117,3 +127,60 @@ def warmup_cosine(peak_lr: float, warmup_steps: int, total_steps: int, min_lr: f
         return np.where(t < warmup, rising, _cosine_between(peak, low, (t - warmup) / (total - warmup)))
 
     return _schedule(rule, "warmup_cosine")
+
+
+def warmup_stable_decay(peak_lr: float, warmup_steps: int, total_steps: int, decay_steps: int,
+                        min_lr: float = 0.0) -> Schedule:
+    """Warmup–stable–decay (WSD): linear warmup from 0 (t = 0) to ``peak_lr`` (t = warmup_steps), ``peak_lr`` until
+    t = total_steps − decay_steps, then a *linear* decay to ``min_lr`` at t = total_steps, and ``min_lr`` after.
+
+    >>> schedule = warmup_stable_decay(1.0, warmup_steps=2, total_steps=10, decay_steps=4, min_lr=0.2)
+    >>> [round(schedule(t), 2) for t in (0, 1, 2, 6, 7, 8, 10, 12)]
+    [0.0, 0.5, 1.0, 1.0, 0.8, 0.6, 0.2, 0.2]
+    """
+    peak = require_positive("peak_lr", peak_lr)
+    warmup = require_count("warmup_steps", warmup_steps, 0)
+    decay = require_count("decay_steps", decay_steps, 1)
+    total = require_count("total_steps", total_steps, warmup + decay)
+    low = _min_lr(min_lr, peak, "peak_lr")
+    start = total - decay
+
+    def rule(t: np.ndarray) -> np.ndarray:
+        rising = peak * t / warmup if warmup else np.full_like(t, peak)
+        falling = peak + (low - peak) * np.clip((t - start) / decay, 0.0, 1.0)
+        return np.where(t < warmup, rising, falling)
+
+    return _schedule(rule, "warmup_stable_decay")
+
+
+def radam_rho(t: Any, beta2: float = 0.999) -> float | np.ndarray:
+    """RAdam's ρ_t = ρ_∞ − 2tβ₂ᵗ/(1 − β₂ᵗ), ρ_∞ = 2/(1 − β₂) − 1: the length of the simple average that Adam's
+    bias-corrected v̂ after t gradients (t = 1 the first) resembles (same mean age of its gradients).
+
+    >>> [round(radam_rho(t), 2) for t in (1, 2, 5)]
+    [1.0, 2.0, 5.0]
+    """
+    beta2 = _beta2(beta2)
+    steps = _steps(t)
+    if np.any(steps < 1):
+        raise ValueError(f"t must count gradients seen, 1, 2, 3, ..., got {t!r}")
+    rho_infinity = 2 / (1 - beta2) - 1
+    power = beta2**steps
+    return _scalar_or_array(rho_infinity - 2 * steps * power / (1 - power))
+
+
+def radam_rectification(t: Any, beta2: float = 0.999) -> float | np.ndarray:
+    """RAdam's factor r_t = √((ρ_t − 4)(ρ_t − 2)ρ_∞ / ((ρ_∞ − 4)(ρ_∞ − 2)ρ_t)) on Adam's step where ρ_t > 4, and 0
+    (no adaptive step) where ρ_t ≤ 4, when the variance of 1/√v̂ is infinite (Liu et al. 2020)."""
+    rho = np.asarray(radam_rho(t, beta2))
+    rho_infinity = 2 / (1 - beta2) - 1
+    with np.errstate(invalid="ignore"):
+        factor = np.sqrt((rho - 4) * (rho - 2) * rho_infinity / ((rho_infinity - 4) * (rho_infinity - 2) * rho))
+    return _scalar_or_array(np.where(rho > 4, factor, 0.0))
+
+
+def _beta2(beta2: Any) -> float:
+    """β₂ as a float in (0.8, 1), where ρ_∞ = 2/(1 − β₂) − 1 > 4 (RAdam's rectification ever switches on)."""
+    if isinstance(beta2, bool) or not isinstance(beta2, numbers.Real) or not 0.8 < beta2 < 1:
+        raise ValueError(f"beta2 must be a number in (0.8, 1), got {beta2!r}")
+    return float(beta2)

@@ -250,3 +250,61 @@ def saturation_figure(scales: np.ndarray, plain: list[dict[str, float]], normed:
         finish(panel, title, "size of the entries of q and k", ylabel)
     right.set_yscale("log")
     return fig
+
+
+def rate_width_figure(sweep: dict[int, dict[float, float]], ax: Axes | None = None) -> Axes:
+    """Validation loss after a short run against the peak rate (log scale), one line per width, the best rate marked."""
+    ax = axes(ax)
+    colours = [PALETTE["blue"], PALETTE["orange"], PALETTE["green"], PALETTE["purple"]]
+    for colour, (width, losses) in zip(colours, sweep.items()):
+        rates = np.array(list(losses))
+        values = np.array(list(losses.values()))
+        ax.semilogx(rates, values, "o-", color=colour, lw=1.6, label=f"n_embd = {width}")
+        ax.semilogx(rates[np.argmin(values)], values.min(), "*", color=colour, ms=15, mec="black", mew=0.6)
+    finish(ax, "The best peak rate at three widths (star: lowest)", "peak learning rate η (log scale)",
+           "validation loss (nats per character)")
+    return ax
+
+
+def tradeoff_figure(b_noise: float, batch: int, ax: Axes | None = None) -> Axes:
+    """McCandlish et al.'s steps–examples trade-off, S/S_min against E/E_min as the batch size varies, with B = B_noise
+    and the batch used marked."""
+    ax = axes(ax)
+    sizes = b_noise * np.logspace(-2, 2, 200)
+    cost = scale.batch_size_tradeoff(sizes, b_noise)
+    ax.loglog(cost["examples"], cost["steps"], color=PALETTE["blue"], lw=1.8, label="batch sizes B from B_noise/100 to 100·B_noise")
+    for size, colour, label in ((b_noise, PALETTE["red"], f"B = B_noise ≈ {b_noise:.3g}: twice the minimum of both"),
+                                (batch, PALETTE["green"], f"B = {batch}, the batch of the runs")):
+        point = scale.batch_size_tradeoff(size, b_noise)
+        ax.loglog(point["examples"], point["steps"], "o", color=colour, ms=8, label=label)
+    finish(ax, "Steps against examples to reach the same loss", "examples processed E / E_min (log scale)",
+           "optimizer steps S / S_min (log scale)")
+    return ax
+
+
+def schedules_figure(rates: dict[str, np.ndarray], losses: dict[str, np.ndarray], window: int = 10,
+                     fig: Figure | None = None) -> Figure:
+    """Left: learning rate per step of each schedule. Right: each run's batch loss, averaged over ``window`` steps."""
+    fig = _sized(fig)
+    left, right = fig.subplots(1, 2)
+    for label, rate in rates.items():
+        left.plot(np.arange(len(rate)), rate, lw=1.8, label=label)
+    finish(left, "Two schedules, same peak", "step t", "learning rate η_t")
+    for label, loss in losses.items():
+        smooth = np.convolve(loss, np.ones(window) / window, mode="valid")
+        right.plot(np.arange(window - 1, len(loss)), smooth, lw=1.6, label=label)
+    finish(right, f"Batch loss, mean of {window} steps", "step t", "training loss (nats per character)")
+    return fig
+
+
+def warmup_figure(losses: dict[str, np.ndarray], rectification: dict[str, np.ndarray], fig: Figure | None = None) -> Figure:
+    """Left: the batch loss of runs at a high peak rate (log scale). Right: RAdam's rectification r_t for some β₂."""
+    fig = _sized(fig)
+    left, right = fig.subplots(1, 2)
+    for label, loss in losses.items():
+        left.semilogy(np.arange(len(loss)), loss, lw=1.5, label=label)
+    finish(left, "Peak rate 0.3, with and without warmup", "step t", "batch loss (log scale)")
+    for label, r in rectification.items():
+        right.semilogx(np.arange(1, len(r) + 1), r, lw=1.8, label=label)
+    finish(right, "RAdam's rectification: an implied warmup", "step t (log scale)", "factor r_t on Adam's step")
+    return fig
