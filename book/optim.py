@@ -236,10 +236,9 @@ class Optimizer:
 
     def _decays(self, x: Any) -> list:
         """For each leaf of x, the weight decay applied to it: None (none), λ, or an array of λ's and zeros (a mask)."""
+        masks = _mask_leaves(self.weight_decay_mask, x)  # checked whatever λ is
         if not self.weight_decay:
-            _mask_leaves(self.weight_decay_mask, x)  # still checked: a wrong mask is an error whatever λ is
-            return [None] * len(_leaves(x))
-        masks = _mask_leaves(self.weight_decay_mask, x)
+            return [None] * len(masks)
         return [(self.weight_decay if mask else None) if isinstance(mask, bool) else self.weight_decay * mask
                 for mask in masks]
 

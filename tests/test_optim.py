@@ -376,6 +376,29 @@ def test_backtracking_accepts_the_first_armijo_step():
          "alpha0 must be a positive number, got -1.0"),
         (lambda: optim.backtracking_line_search(lambda x: x @ x, None, np.ones(2), -np.ones(2)),
          "grad_fn must be a callable (a function), got NoneType"),
+        (lambda: optim.run(optim.sgd(0.1), lambda x: x, np.ones(2), 3, keep=0),
+         "keep must be 'all', 'last' or a positive integer k (every k-th iterate), got 0"),
+        (lambda: optim.run(optim.sgd(0.1), lambda x: x, np.ones(2), 3, keep="first"),
+         "keep must be 'all', 'last' or a positive integer k (every k-th iterate), got 'first'"),
+        (lambda: optim.run(optim.sgd(0.1), lambda x: x, np.ones(2), 3, keep=True), "keep must be 'all', 'last' or a positive"),
+        (lambda: optim.run(optim.sgd(0.1), lambda x: x, np.ones(2), 3, returns_loss=1), "returns_loss must be True or False, got 1"),
+        (lambda: optim.run(optim.sgd(0.1), lambda x: x, np.ones(2), 3, returns_loss=True),
+         "grad_fn must return a pair (loss, gradient) when returns_loss is True, got ndarray"),
+        (lambda: optim.sgd(0.1, weight_decay_mask="bias"), "weight_decay_mask must be a tree of booleans shaped like x"),
+        (lambda: optim.run(optim.adamw(weight_decay_mask={"w": True}), lambda x: x, {"w": np.ones(2), "b": np.ones(1)}, 3),
+         "weight_decay_mask must be a tree of booleans shaped like x (True, False or a boolean array of the parameter's "
+         "shape for each parameter) or a function of the parameter's name returning True or False: x has shape "
+         "{'w': (2,), 'b': (1,)}, weight_decay_mask is {'w': True}"),
+        (lambda: optim.run(optim.adamw(weight_decay_mask=np.array([True])), lambda x: x, np.ones(2), 3),
+         "x has shape (2,), weight_decay_mask is bool array of shape (1,)"),
+        (lambda: optim.run(optim.adamw(weight_decay_mask={"w": 1}), lambda x: x, {"w": np.ones(2)}, 3),
+         "weight_decay_mask is {'w': 'int'}"),
+        (lambda: optim.run(optim.adam(weight_decay=0.1, weight_decay_mask=lambda name: "yes"), lambda x: x, {"w": np.ones(2)}, 3),
+         "weight_decay_mask('w') must return True or False, got 'yes'"),
+        (lambda: optim.with_clipping(optim.sgd(0.1), 0.0), "max_norm must be a positive number, got 0.0"),
+        (lambda: optim.with_clipping("adam", 1.0), "optimizer must be a book.optim optimizer such as sgd(0.1), got str"),
+        (lambda: optim.backtracking_line_search(lambda x: x @ x, lambda x: 2 * x, np.ones(2), -np.ones(2), max_halvings=-1),
+         "max_halvings must be a non-negative integer, got -1"),
     ],
 )
 def test_bad_input_gets_one_sentence_naming_the_argument(call, message):
@@ -767,3 +790,17 @@ def test_backtracking_returns_the_step_at_the_cap_when_it_passes():
     assert optim.backtracking_line_search(f, grad, np.ones(1), -np.array([512.0]), max_halvings=9) == 2.0**-9
     with pytest.raises(ValueError, match="max_halvings = 8"):
         optim.backtracking_line_search(f, grad, np.ones(1), -np.array([512.0]), max_halvings=8)
+
+
+def test_backtracking_accepts_a_step_where_armijos_condition_holds_with_equality():
+    # f = x², x = 1, d = −1, c = ½: f(1 − α) = (1 − α)² <= 1 − α exactly when α <= 1, with equality (0 = 0) at α = 1
+    assert optim.backtracking_line_search(lambda x: float(x @ x), lambda x: 2 * x, np.ones(1), -np.ones(1), c=0.5) == 1.0
+
+
+def test_the_callback_never_sees_a_diverged_iterate():
+    seen = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trajectory = optim.run(optim.sgd(1.0), lambda x: 1e300 * x, np.ones(2), 10,
+                               callback=lambda t, x: seen.append((t, bool(np.all(np.isfinite(x))))) or False)
+    assert trajectory.diverged and seen == [(t, True) for t in range(1, trajectory.steps_done)]
