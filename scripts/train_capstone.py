@@ -2,16 +2,18 @@
 recipe, the best checkpoint on validation saved to ``checkpoints/`` and scored once on the test block; its figures
 (test loss, wall time, steps per second, peak memory) added to ``benchmarks/RESULTS.md`` as a dated section.
 
-Usage: python scripts/train_capstone.py [--steps 2000] [--out checkpoints/capstone.npz] [--no-results]
+Usage: python scripts/train_capstone.py [--steps 3000] [--out checkpoints/capstone.npz] [--no-results] [--profile-only]
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import dataclasses
 import datetime
 import json
 import os
+import pstats
 import resource
 import sys
 import time
@@ -22,9 +24,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from threadpoolctl import threadpool_limits  # noqa: E402
+
 from book import transformer as tf  # noqa: E402
-from book.experiments import ch11  # noqa: E402
-from book.text import vocabulary  # noqa: E402
+from book.autodiff import precision  # noqa: E402
+from book.experiments import ch09, ch11  # noqa: E402
+from book.text import random_windows, vocabulary  # noqa: E402
 
 TITLE = "Capstone: `make train` (Chapter 11's full GPT on Tiny Shakespeare)"
 
@@ -33,6 +38,35 @@ def _machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), "unknown CPU")
     return f"{os.cpu_count()} cores ({cpu}), Python {sys.version.split()[0]}"
+
+
+def profile(steps: int = 10, top: int = 6) -> list[tuple[str, float]]:
+    """The ``top`` functions that take most of the time of ``steps`` training steps (loss, backward, clipped AdamW
+    update) under cProfile, with their share of the total."""
+    config, recipe = ch11.FULL_CONFIG, ch11.FULL_RECIPE
+    rng, opt = np.random.default_rng(1), recipe.optimizer()
+    params = tf.init_params(config)
+    state = opt.init(params)
+    profiler = cProfile.Profile()
+    with threadpool_limits(1):
+        for _ in range(steps):
+            idx, targets = random_windows(ch09.train_ids(), config.block_size, recipe.batch_size, rng)
+            profiler.enable()
+            with precision(np.float32):
+                _, grads = tf.loss_and_grads(params, config, idx, targets)
+            params, state = opt.step(params, grads, state)
+            profiler.disable()
+    stats = pstats.Stats(profiler).stats
+    total = sum(entry[2] for entry in stats.values())
+    ranked = sorted(stats.items(), key=lambda item: -item[1][2])[:top]
+    return [(f"{Path(file).name}:{line} {name}", entry[2] / total) for (file, line, name), entry in ranked]
+
+
+def profile_note(shares: list[tuple[str, float]]) -> str:
+    """One sentence listing where a training step's time goes."""
+    listed = "; ".join(f"`{label}` {100 * share:.0f} %" for label, share in shares)
+    return (f"Where a training step's time goes (cProfile over 10 steps, own time of each function; a `<lambda>` is "
+            f"the backward rule of the operation defined just above it): {listed}.")
 
 
 def results_section(figures: dict, recipe: ch11.Recipe, load: float) -> str:
@@ -48,6 +82,7 @@ def results_section(figures: dict, recipe: ch11.Recipe, load: float) -> str:
              "BLAS thread. Test loss: the best checkpoint on validation, every character of the test block.",
              "", "| measure | value |", "|---|---|"]
     lines += [f"| {name} | {value:.4g} |" for name, value in figures.items()]
+    lines += ["", profile_note(profile())]
     return "\n".join(lines) + "\n"
 
 
@@ -64,7 +99,11 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=ch11.FULL_RECIPE.steps)
     parser.add_argument("--out", type=Path, default=ROOT / "checkpoints" / "capstone.npz")
     parser.add_argument("--no-results", action="store_true", help="do not write benchmarks/RESULTS.md")
+    parser.add_argument("--profile-only", action="store_true", help="only print where a training step's time goes")
     args = parser.parse_args()
+    if args.profile_only:
+        print(profile_note(profile()))
+        return
     recipe = dataclasses.replace(ch11.FULL_RECIPE, steps=args.steps)
     load = os.getloadavg()[0]
     started = time.perf_counter()
