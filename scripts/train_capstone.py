@@ -113,7 +113,7 @@ def main() -> None:
               flush=True)
 
     run = ch11.train(ch11.FULL_CONFIG, recipe, on_checkpoint=report)
-    test = ch11.test_loss(run.best, ch11.FULL_CONFIG)
+    test = ch11.loss_on_test(run.best, ch11.FULL_CONFIG)
     wall = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     figures = {

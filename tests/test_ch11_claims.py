@@ -22,7 +22,7 @@ def run():
 
 @pytest.fixture(scope="module")
 def table(run):
-    return experiments.test_table(run.best)
+    return experiments.table_on_test(run.best)
 
 
 # --- an independent forward pass ------------------------------------------------------------------------------

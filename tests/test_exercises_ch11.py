@@ -313,3 +313,16 @@ def test_the_best_temperature_by_a_second_computation():
     assert check.best_temperature(lambda: best).passed
     assert solution.best_temperature() == pytest.approx(best, rel=0.03)
     assert loss(1.0) > loss(best) + 0.05
+
+
+def test_the_numbers_the_challenge_states():
+    """'loss ln 65 ≈ 4.17' at the start and 'the counted bigram is about 2.47' on validation, counted here."""
+    from book.experiments import ch09
+
+    train, held = ch09.train_ids(), ch09.validation_ids()
+    counts = np.zeros((65, 65))
+    np.add.at(counts, (train[:-1], train[1:]), 1.0)
+    p = (counts + 0.01) / (counts + 0.01).sum(axis=1, keepdims=True)
+    assert -np.mean(np.log(p[held[:-1], held[1:]])) == pytest.approx(2.47, abs=0.01)
+    assert check.table_loss(np.zeros((65, 65)), np.zeros(65), np.ones((65, 65))) == pytest.approx(np.log(65))
+    assert round(np.log(65), 2) == 4.17

@@ -26,7 +26,7 @@ from book.text import random_windows, vocabulary
 
 __all__ = [
     "CONFIG", "FULL_CONFIG", "Recipe", "RECIPE", "FULL_RECIPE", "decays", "Run", "train", "trained",
-    "validation_windows", "windows_loss", "test_loss", "test_table", "samples", "attention_maps", "clipped_fraction",
+    "validation_windows", "windows_loss", "loss_on_test", "table_on_test", "samples", "attention_maps", "clipped_fraction",
     "TEMPERATURES", "PROMPT", "SAMPLE_LENGTH", "SEED",
 ]
 
@@ -169,19 +169,19 @@ def clipped_fraction(run_: Run, max_norm: float) -> float:
     return float(np.mean(run_.grad_norm > max_norm))
 
 
-def test_loss(params: dict, config: tf.GPTConfig) -> float:
+def loss_on_test(params: dict, config: tf.GPTConfig) -> float:
     """Cross-entropy (nats per character) on every character of the test block after the first, read in consecutive
     windows of block_size (:func:`book.transformer.evaluate`), in float32 on one thread."""
     with threadpool_limits(1), precision(np.float32):
         return tf.evaluate(params, config, ch09.test_ids())
 
 
-def test_table(gpt_params: dict, config: tf.GPTConfig = CONFIG) -> dict[str, float]:
+def table_on_test(gpt_params: dict, config: tf.GPTConfig = CONFIG) -> dict[str, float]:
     """The test-set cross-entropy of the counting baselines, of Chapter 9's MLP (its run, trained on first use) and of
     the GPT with ``gpt_params``."""
     table = dict(ch09.baselines("test"))
     table["MLP (Chapter 9)"] = ch09.score("mlp", ch09.trained("mlp").params, ch09.test_ids())
-    table["GPT"] = test_loss(gpt_params, config)
+    table["GPT"] = loss_on_test(gpt_params, config)
     return table
 
 
