@@ -186,3 +186,31 @@ def test_the_test_table_by_the_numpy_forward(run, table):
     assert gpt < table["trigram"] < table["bigram"] < table["unigram"] < table["uniform"]
     assert gpt < table["MLP (Chapter 9)"]
     assert table["uniform"] == pytest.approx(math.log(65), rel=1e-12)
+
+
+def _batch_gradients(params, batches: int, seed: int = 7) -> list[np.ndarray]:
+    """The flattened gradients of ``batches`` random training batches of the recipe's size."""
+    rng, ids = np.random.default_rng(seed), ch09.train_ids()
+    flat = []
+    for _ in range(batches):
+        starts = rng.integers(0, ids.size - CONFIG.block_size, RECIPE.batch_size)
+        rows = starts[:, None] + np.arange(CONFIG.block_size)
+        with precision(np.float32):
+            _, grads = tf.loss_and_grads(params, CONFIG, ids[rows], ids[rows + 1])
+        flat.append(np.concatenate([g.ravel().astype(float) for g in grads.values()]))
+    return flat
+
+
+def test_at_the_end_the_batch_gradient_is_mostly_noise(run):
+    """'the true part shrinks and what is left is mostly noise': with k = 16 batch gradients g_i, E‖g_i‖² = ‖ḡ‖² + σ²
+    and E‖mean of g_i‖² = ‖ḡ‖² + σ²/k, so σ² is estimated from the two; its share of ‖g‖² is small at the start and
+    more than half at the end of training."""
+    k = 16
+    shares = []
+    for params in (tf.init_params(CONFIG, experiments.SEED), run.final):
+        flat = _batch_gradients(params, k)
+        single = np.mean([g @ g for g in flat])
+        mean = np.mean(flat, axis=0)
+        noise = (single - mean @ mean) * k / (k - 1)
+        shares.append(noise / single)
+    assert shares[0] < 0.1 and shares[1] > 0.5, shares
