@@ -69,12 +69,13 @@ def profile_note(shares: list[tuple[str, float]]) -> str:
             f"the backward rule of the operation defined just above it): {listed}.")
 
 
-def results_section(figures: dict, recipe: ch11.Recipe, load: float) -> str:
-    """The dated section of RESULTS.md for one run."""
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+def results_section(figures: dict, recipe: ch11.Recipe, load: float, when: str | None = None) -> str:
+    """The dated section of RESULTS.md for one run that started at load average ``load`` and ended ``when``."""
+    when = when or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     config = ch11.FULL_CONFIG
     lines = [f"## {TITLE}", "",
-             f"Measured {when} on {_machine()}, load average {load:.1f} (1 min) when it started. "
+             f"Run ended {when} on {_machine()}; load average {load:.1f} (1 min) when it started, "
+             f"{os.getloadavg()[0]:.1f} when it ended. "
              f"{config.n_layer} blocks of {config.n_head} heads, width {config.n_embd}, context {config.block_size} "
              f"({tf.parameter_count(config):,} parameters); {recipe.steps} steps of {recipe.batch_size} windows, AdamW "
              f"peak {recipe.peak_lr:g} (β₂ = {recipe.betas[1]}), warmup {recipe.warmup}, cosine to {recipe.min_lr:g}, "
