@@ -294,3 +294,19 @@ def test_generate_is_seeded_and_at_low_temperature_takes_the_most_likely_id():
 def test_weight_decay_applies_to_exactly_the_matrices_and_embeddings():
     params = tr.init_params(tr.GPTConfig(7, 5, 3, 2, 8))
     assert {name for name in params if tr.decays(name)} == {name for name, v in params.items() if v.ndim == 2}
+
+
+def test_float32_mode_gives_float32_gradients_close_to_float64():
+    from book.autodiff import precision
+
+    config = tr.GPTConfig(11, 8, 2, 2, 16)
+    idx, targets = np.random.default_rng(14).integers(0, 11, (2, 3, 8))
+    params = perturbed(config)
+    value64, grads64 = tr.loss_and_grads(params, config, idx, targets)
+    with precision(np.float32):
+        value32, grads32 = tr.loss_and_grads(params, config, idx, targets)
+    assert all(g.dtype == np.float32 for g in grads32.values())
+    assert value32 == pytest.approx(value64, rel=1e-5)
+    for name in params:
+        scale = np.abs(grads64[name]).max()
+        assert np.abs(grads32[name] - grads64[name]).max() <= 1e-4 * scale + 1e-7, name
