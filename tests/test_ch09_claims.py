@@ -280,3 +280,18 @@ def test_the_test_table(runs):
     baselines = experiments.baselines("test")
     assert mlp < min(baselines.values())
     assert baselines["trigram"] < transformer < baselines["bigram"] and transformer > mlp
+
+
+def test_gelu_derivative_is_zero_at_one_point_only():
+    from scipy.stats import norm
+
+    u = np.linspace(-6, 6, 120001)
+    derivative = norm.cdf(u) + u * norm.pdf(u)  # d/du of u·Φ(u)
+    assert np.sum(np.diff(np.sign(derivative)) != 0) == 1
+
+
+def test_attention_starts_nearly_uniform_and_e_to_the_8_is_about_3000():
+    maps = tf.attention_weights(tf.init_params(experiments.CONFIG, 0), experiments.CONFIG, experiments.prompt_ids()[None, :])
+    uniform = np.tril(np.ones((32, 32))) / np.arange(1, 33)[:, None]
+    assert np.abs(maps - uniform).max() < 0.02
+    assert round(math.exp(8), -3) == 3000

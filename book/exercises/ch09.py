@@ -100,20 +100,20 @@ def _layernorm_cases() -> tuple[Case, ...]:
 
 
 def layernorm_backward(learner: Callable) -> Result:
-    """Exercise 9.2: ∂ℓ/∂x of y = (x − mean)/s row by row, given g = ∂ℓ/∂y."""
+    """Exercise 9.2: ∂ℓ/∂x of y = (x − mean)/ρ row by row, given g = ∂ℓ/∂y."""
     return check_function(
         learner,
         _layernorm_backward,
         _layernorm_cases(),
         mistakes=(
-            Mistake(lambda x, g: g / _normalised(x)[1], "the mean and the spread depend on x too: subtract mean(g) and y·mean(g·y) before dividing by s."),
-            Mistake(lambda x, g: (g - g.mean(axis=-1, keepdims=True)) / _normalised(x)[1], "the spread s depends on x too: its term is −y·mean(g·y)."),
+            Mistake(lambda x, g: g / _normalised(x)[1], "the mean and the spread depend on x too: subtract mean(g) and y·mean(g·y) before dividing by ρ."),
+            Mistake(lambda x, g: (g - g.mean(axis=-1, keepdims=True)) / _normalised(x)[1], "the spread ρ depends on x too: its term is −y·mean(g·y)."),
             Mistake(lambda x, g: (g - _normalised(x)[0] * np.mean(g * _normalised(x)[0], axis=-1, keepdims=True)) / _normalised(x)[1],
                     "the mean depends on x too: its term is −mean(g)."),
             Mistake(lambda x, g: (g - g.mean(axis=-1, keepdims=True) + _normalised(x)[0] * np.mean(g * _normalised(x)[0], axis=-1, keepdims=True)) / _normalised(x)[1],
                     "the sign of the y·mean(g·y) term: a larger spread shrinks every |y_i|, so that term is subtracted."),
         ),
-        hint="with y the normalised row and s its spread: (g − mean(g) − y·mean(g·y)) / s, each mean over the row (axis=-1, keepdims=True).",
+        hint="with y the normalised row and ρ its spread: (g − mean(g) − y·mean(g·y)) / ρ, each mean over the row (axis=-1, keepdims=True).",
         compare=close_to(rtol=1e-8, atol=1e-10),
         name="layernorm_backward",
     )

@@ -259,14 +259,14 @@ def next_characters(context: str, top: int = 8) -> dict[str, float]:
 
 
 def score(kind: str, params: dict, ids: np.ndarray) -> float:
-    """Cross-entropy (nats per character) on every character of ``ids`` after the first 8, read in consecutive
-    windows of 32 (a character early in a window has less context for the transformer)."""
+    """Cross-entropy (nats per character) on the characters of ``ids`` from the ninth on, read in consecutive windows
+    of 32 up to the last whole window (a character early in a window has less context for the transformer)."""
     model = Model(kind, ids)
     starts = np.arange(MLP_CONTEXT - 1, ids.size - CONFIG.block_size - 1, CONFIG.block_size)
+    chunks = np.array_split(starts, max(1, starts.size // 256))
     with threadpool_limits(1), precision(np.float32):
-        losses = [model.loss(params, ids, chunk) for chunk in np.array_split(starts, max(1, starts.size // 256))]
-        sizes = [chunk.size for chunk in np.array_split(starts, max(1, starts.size // 256))]
-    return float(np.average(losses, weights=sizes))
+        losses = [model.loss(params, ids, chunk) for chunk in chunks]
+    return float(np.average(losses, weights=[chunk.size for chunk in chunks]))
 
 
 def loss_by_position(kind: str, params: dict, ids: np.ndarray, count: int = 512) -> np.ndarray:

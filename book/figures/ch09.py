@@ -36,7 +36,7 @@ def idea_figure(chars: str, weights: np.ndarray, next_chars: str, next_probs: np
     left.set_ylim(-0.6, 1.8)
     left.set_yticks([])
     left.set_xticks(range(n), [str(i) for i in range(n)])
-    finish(left, "Position t looks back at positions s ≤ t", "position s", "")
+    finish(left, "Position i looks back at positions j ≤ i", "position j", "")
     order = np.argsort(-next_probs)
     right.barh(range(len(order)), next_probs[order][::-1], color=PALETTE["orange"], label="p(next character)")
     right.set_yticks(range(len(order)), [_label(next_chars[i]) for i in order][::-1], family="monospace")
@@ -120,9 +120,9 @@ def causality_figure(changes: np.ndarray, ax: Axes | None = None) -> Axes:
     ax = axes(ax)
     image = ax.imshow(np.log10(np.maximum(changes, 1e-12)), cmap="viridis", vmin=-12)
     ax.figure.colorbar(image, ax=ax, label="log₁₀ of the largest change in the logits")
-    ax.plot([], [], "s", color="#440154", label="no change (10⁻¹²): s > t")
+    ax.plot([], [], "s", color="#440154", label="no change (10⁻¹²): j > i")
     ax.grid(False)
-    return finish(ax, "Changing token s moves only the logits at t ≥ s", "changed position s", "logits at position t")
+    return finish(ax, "Changing token j moves only the logits at i ≥ j", "changed position j", "logits at position i")
 
 
 def race_figure(runs: dict, fig: Figure | None = None) -> Figure:
@@ -146,7 +146,7 @@ def position_figure(by_position: dict, trigram: float, ax: Axes | None = None) -
     for kind, losses in by_position.items():
         ax.plot(np.arange(len(losses)), losses, "o-", ms=3, color=colours[kind], label=kind)
     ax.axhline(trigram, color=PALETTE["green"], ls="--", label="trigram (all positions)")
-    return finish(ax, "Loss by position in the window", "position t (characters of context − 1)", "validation loss (nats)")
+    return finish(ax, "Loss by position in the window", "position i in the window (i + 1 characters seen)", "validation loss (nats)")
 
 
 def attention_figure(maps: np.ndarray, chars: str, layer: int = 0, head: int = 0, query: int = 31, fig: Figure | None = None) -> Figure:
@@ -159,7 +159,7 @@ def attention_figure(maps: np.ndarray, chars: str, layer: int = 0, head: int = 0
     left.imshow(weights, cmap="Blues", vmin=0, vmax=1)
     left.axhline(query, color=PALETTE["red"], lw=1, label=f"query position {query}")
     left.grid(False)
-    finish(left, f"Layer {layer + 1}, head {head + 1}", "key position s", "query position t")
+    finish(left, f"Layer {layer + 1}, head {head + 1}", "key position j", "query position i")
     labels = [_label(c) for c in chars]
     right.bar(range(len(chars)), weights[query], color=PALETTE["blue"], label="attention weight")
     right.set_xticks(range(len(chars)), labels, family="monospace", fontsize=8)

@@ -11,7 +11,7 @@ def softmax_jacobian(z):
 
 
 def layernorm_backward(x, g):
-    """(g − mean(g) − y·mean(g·y)) / s row by row: the mean and the spread both depend on every x_i."""
+    """(g − mean(g) − y·mean(g·y)) / ρ row by row: the mean and the spread ρ both depend on every x_i."""
     centred = x - x.mean(axis=-1, keepdims=True)
     s = np.sqrt(np.mean(centred**2, axis=-1, keepdims=True))
     y = centred / s
