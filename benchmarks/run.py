@@ -113,7 +113,8 @@ SECTIONS = {
     "sliders": ("Live slider latency, Chapter 1 (60 updates each)", slider_latency),
     "pages": ("Static page weight (built site)", page_weight),
     "autodiff": ("Autodiff: gradient of a 2-layer MLP loss (batch 256, 256 hidden)", bench_autodiff.run),
-    "gd": ("Gradient descent: 1 000 starts × 500 steps on Rosenbrock, one batched run vs a loop", bench_optim.run_benchmark),
+    "gd": ("Gradient descent: 1 000 starts × 500 steps on Rosenbrock, one batched run vs a loop",
+           bench_optim.run_benchmark),
     "adam": ("Adam on Rosenbrock, many starts batched: book.optim's run, the same steps in bare numpy, optax under jax.jit",
              bench_adam.run_benchmark),
     "capstone": ("Capstone GPT: a training step in book.autodiff vs the same model in jax under jit",
@@ -152,7 +153,8 @@ def sections_of(text: str) -> dict[str, str]:
 
 def main() -> None:
     """Measure every section (or those after ``--only``) and write benchmarks/RESULTS.md."""
-    named = [word for word in sys.argv[sys.argv.index("--only") + 1:] if not word.startswith("--")] if "--only" in sys.argv else []
+    after = sys.argv[sys.argv.index("--only") + 1:] if "--only" in sys.argv else []
+    named = [word for word in after if not word.startswith("--")]
     unknown = [key for key in named if key not in SECTIONS]
     if unknown:
         raise SystemExit(f"--only takes section names among {', '.join(SECTIONS)}, got {', '.join(unknown)}")

@@ -130,7 +130,7 @@ def _all_finite(leaves: list) -> bool:
 
 
 def _square_sum(leaf: Any) -> float:
-    """Σ leaf² over every entry, as ``np.linalg.norm`` sums it (one BLAS dot product, threaded above 10 000 entries)."""
+    """Σ leaf² over every entry, as ``np.linalg.norm`` sums it (one BLAS dot product; threaded above 10 000 entries)."""
     flat = leaf.ravel(order="K")
     return float(flat.dot(flat))
 
