@@ -470,7 +470,7 @@ def fast_recipe(learner: Callable) -> Result:
         lambda: (0.3, 5),
         (Case((), _CHALLENGE_LABEL),),
         mistakes=(
-            Mistake(lambda: (1e-3, 100), "make train's recipe is made for 2 000 steps: its warmup is as long as this "
+            Mistake(lambda: (1e-3, 100), "make train's recipe is made for 3 000 steps: its warmup is as long as this "
                                          "whole run. Raise the peak rate a lot and shorten the warmup."),
             Mistake(lambda: (0.03, 10), "a peak of 0.03 moves each score by about 0.03 a step: 100 steps cannot take "
                                         "the table far enough from uniform. Try ten times larger."),
