@@ -117,14 +117,14 @@ SECTIONS = {
            bench_optim.run_benchmark),
     "adam": ("Adam on Rosenbrock, many starts batched: book.optim's run, the same steps in bare numpy, optax under jax.jit",
              bench_adam.run_benchmark),
-    "capstone": ("Capstone language model: book.autodiff vs a hand-derived numpy backward (600 training steps)",
+    "capstone": ("Capstone GPT: a training step in book.autodiff vs the same model in jax under jit",
                  bench_capstone.run_benchmark),
     "build": ("Build", build_times),
     "tests": ("Tests", test_time),
 }
 """Key (for ``--only``) -> (section title, the function that measures it)."""
 
-NOTES = {"adam": bench_adam.note}
+NOTES = {"adam": bench_adam.note, "capstone": bench_capstone.note}
 """Key -> a function of the section's figures that writes the paragraph under its table."""
 
 HEADER = ("# Benchmarks\n\nEach table says when and on what it was measured. `make bench` measures them all; "

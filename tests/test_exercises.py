@@ -85,7 +85,7 @@ FEW_CASES = {
     ("ch08", "shortest_warmup"),  # trains with the claimed warmup and one step shorter
     ("ch09", "saturating_dimension"),  # measures the softmax Jacobian's median norm on 2 000 draws of its own
     ("ch10", "largest_lost_lr"),  # rounds the update to bf16 at the claimed rate and at 1.1x it
-    ("ch11", "best_smoothing"),  # counts the bigram model's held-out loss at the claimed alpha and beside it
+    ("ch11", "best_temperature"),  # measures the calibration of the bigram's samples at the claimed temperature
     ("ch11", "fast_recipe"),  # a challenge: trains the model with the claimed recipe on two seeds
 }
 
