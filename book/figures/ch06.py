@@ -10,9 +10,8 @@ from matplotlib.figure import Figure
 from book import momentum
 from book.functions import Quadratic
 from book.optim import run, sgd
-from book.plotting import PALETTE, axes, finish
+from book.plotting import PALETTE, axes, finish, sized
 
-WIDE = (8.0, 3.6)
 """Size in inches of the two-panel figures."""
 
 VALLEY = Quadratic(np.diag([1.0, 100.0]))
@@ -54,15 +53,6 @@ _COLOURS = {"gradient descent": PALETTE["blue"], "heavy ball": PALETTE["orange"]
             "Nesterov, tuned": PALETTE["purple"]}
 
 
-def _sized(fig: Figure | None, size: tuple[float, float] = WIDE) -> Figure:
-    """``fig`` (a new pyplot figure if None) set to ``size`` inches."""
-    import matplotlib.pyplot as plt
-
-    fig = fig if fig is not None else plt.figure(layout="constrained")
-    fig.set_size_inches(*size)
-    return fig
-
-
 def _valley_contours(ax: Axes) -> None:
     xs, ys = np.linspace(-3.5, 3.5, 201), np.linspace(-1.0, 1.0, 201)
     X, Y = np.meshgrid(xs, ys)
@@ -74,7 +64,7 @@ def _valley_contours(ax: Axes) -> None:
 
 def paths_figure(lr: float = 0.02, beta: float = 0.5, fig: Figure | None = None) -> Figure:
     """Heavy ball on the valley ½(x² + 100y²): left, the path over contours; right, its distance to the minimum per step against gradient descent at its best and the predicted rate."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     path = run(sgd(lr, momentum=beta), VALLEY.grad, START, PATH_STEPS).x
     _valley_contours(left)
@@ -149,7 +139,7 @@ def race_figure(errors: dict, counts: dict, ax: Axes | None = None) -> Axes:
 
 def forms_figure(schedule, iterates: dict, fig: Figure | None = None) -> Figure:
     """Left: the step length per step of PyTorch's, Sutskever's and Polyak's momentum under a step decay, with the learning rate; right: their distance to the minimum."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     styles = {"PyTorch": ("-", PALETTE["blue"], 2.5), "Sutskever": ("-", PALETTE["orange"], 1.5),
               "Polyak": (":", PALETTE["ink"], 1.5)}
