@@ -156,6 +156,22 @@ def line(r: dict) -> str:
             f"{r['cpu median']:.1f} | {r['cpu p95']:.1f} | {r['first']:.1f} | {'yes' if r['met'] else 'no'} |")
 
 
+def note(table_text: str) -> str:
+    """The paragraph under the table: how it was measured and how many figures meet the goal."""
+    rows = [line for line in table_text.splitlines()[2:] if line.startswith("|")]
+    met = sum(line.rstrip().endswith("| yes |") for line in rows)
+    return (f"Goal: a median update of at most {MEDIAN_GOAL_MS:g} ms and a p95 of at most {P95_GOAL_MS:g} ms. Each "
+            "slider walks one notch at a time from its initial value to one end of its grid, to the other end and "
+            "back (12 moves per slider, the other sliders at their initial values), in one process, figure after "
+            "figure. Wall time is what a reader waits on this machine under its load; CPU time is the work of the "
+            "update, what a reader waits on an idle machine; the goal is judged on CPU time. A frame shown once is "
+            "shown again from its bytes, so moves back over values already seen cost almost nothing; the column "
+            "*first visits* is the CPU median of the moves that drew a frame, the cost of dragging into new values. "
+            f"{met} of {len(rows)} figures meet the goal."
+            + ("" if "checkpoint_figure" in table_text else " Chapter 9's attention map and Chapter 11's checkpoint "
+               "figure need the chapters' trained models and were left out of this run (`--untrained`)."))
+
+
 def table(rows: list[dict]) -> str:
     """The rows as a Markdown table."""
     return "\n".join([TABLE_HEADER, *(line(r) for r in rows)])
