@@ -3,6 +3,8 @@ The runs come from :mod:`book.optim` and the measurements from :mod:`book.descen
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
@@ -76,10 +78,21 @@ LOGISTIC_STEPS = [0, 1, 2, 3, 5, 10, 15, 20, 30, 50, 100, 200]
 _COLOURS = [PALETTE[c] for c in ("blue", "orange", "green", "red", "purple", "sky")]
 
 
+@functools.lru_cache(maxsize=32)
+def _grid(f, low: tuple[float, float], high: tuple[float, float], count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``f`` on a count × count grid of the rectangle from ``low`` to ``high`` (computed once per objective)."""
+    X, Y = np.meshgrid(np.linspace(low[0], high[0], count), np.linspace(low[1], high[1], count))
+    return X, Y, f(np.stack([X, Y], axis=-1))
+
+
+@functools.cache
+def _conditioned(kappa: float) -> Quadratic:
+    """The conditioning figure's quadratic with curvatures 1 and κ (one object per κ, so its grid is cached)."""
+    return Quadratic(np.diag([1.0, kappa]))
+
+
 def _contours(ax: Axes, f, low: tuple[float, float], high: tuple[float, float], levels, count: int = 201) -> None:
-    xs, ys = np.linspace(low[0], high[0], count), np.linspace(low[1], high[1], count)
-    X, Y = np.meshgrid(xs, ys)
-    ax.contour(X, Y, f(np.stack([X, Y], axis=-1)), levels=levels, cmap="viridis", linewidths=1.0)
+    ax.contour(*_grid(f, low, high, count), levels=levels, cmap="viridis", linewidths=1.0)
     ax.set_xlim(low[0], high[0])
     ax.set_ylim(low[1], high[1])
 
@@ -171,7 +184,7 @@ def conditioning_figure(kappa: float = 10.0, rule: str = "2/(L+μ)", fig: Figure
     """GD on a quadratic with curvatures 1 and κ: the path (left; η = 2/(L+μ) zig-zags across the valley, η = 1/L walks along its floor) and the distance to the minimum under the rule's own bound, ((κ−1)/(κ+1))ᵏ or (1 − 1/κ)ᵏ (right)."""
     fig = sized(fig)
     left, right = fig.subplots(1, 2)
-    f = Quadratic(np.diag([1.0, kappa]))
+    f = _conditioned(kappa)
     lr = 2 / (f.L + f.mu) if rule == STEP_RULES[0] else 1 / f.L
     trajectory = run(sgd(lr), f.grad, CONDITIONING_START, 800)
     errors = np.linalg.norm(trajectory.x, axis=-1) / np.linalg.norm(CONDITIONING_START)
@@ -307,12 +320,18 @@ def least_squares_figure(ax: Axes | None = None) -> Axes:
     return finish(ax, "GD meets lstsq", "step k", "largest coordinate gap (log)", legend=False)
 
 
+@functools.cache
+def _logistic_run():
+    """GD with η = 1/L on the two blobs for the slider's largest step count (one run for every frame)."""
+    return run(sgd(1 / smoothness_constant(CLASSES)), CLASSES.grad, np.zeros(CLASSES.dim), LOGISTIC_STEPS[-1], f=CLASSES)
+
+
 def logistic_figure(step: float = 10, fig: Figure | None = None) -> Figure:
     """Logistic regression by GD with η = 1/L: the data and the decision boundary after a number of steps (left), the loss per step (right)."""
     fig = sized(fig)
     left, right = fig.subplots(1, 2)
     k = int(step)
-    trajectory = run(sgd(1 / smoothness_constant(CLASSES)), CLASSES.grad, np.zeros(CLASSES.dim), LOGISTIC_STEPS[-1], f=CLASSES)
+    trajectory = _logistic_run()
     points, labels = CLASSES.X[:, 1:], CLASSES.y
     for colour, label in ((PALETTE["blue"], 0), (PALETTE["orange"], 1)):
         chosen = points[labels == label]

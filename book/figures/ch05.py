@@ -63,6 +63,12 @@ def _loss_grid(radius: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return axis_x, axis_y, PROBLEM(np.stack(np.meshgrid(axis_x, axis_y), axis=-1))
 
 
+@functools.cache
+def _mean_square_limit(batch_size: int) -> float:
+    """The path figure's mean-square limit for batches of ``batch_size`` (computed once per batch size)."""
+    return stochastic.mean_square_limit(PROBLEM, batch_size, tol=1e-6)
+
+
 def _contours(ax: Axes, radius: float) -> None:
     """Level curves of the regression loss around its minimiser θ*, drawn as a star."""
     centre = PROBLEM.minimizer
@@ -159,7 +165,7 @@ def sgd_path_figure(lr: float, batch_size: float, schedule: str, ax: Axes | None
     ax.plot(path[:, 0], path[:, 1], color=PALETTE["blue"], lw=0.8, alpha=0.8, label=f"SGD, {PATH_STEPS} steps")
     ax.plot(*START, "o", color=PALETTE["ink"], ms=6, label="start")
     title = f"η = {lr:g}" if schedule == "constant" else f"η_t = {lr:g}/(1 + t/{DECAY_TAU})"
-    limit = stochastic.mean_square_limit(PROBLEM, batch_size, tol=1e-6)
+    limit = _mean_square_limit(batch_size)
     if schedule == "constant" and lr < limit:
         radius = np.sqrt(stochastic.noise_ball(PROBLEM, lr, batch_size))
         ax.add_patch(Circle(PROBLEM.minimizer, radius, fill=False, color=PALETTE["red"], lw=2.2, ls="--", zorder=6))

@@ -61,13 +61,25 @@ def scaled_quadratic(kappa: float) -> Quadratic:
     return Quadratic(np.diag([1.0, float(kappa)]))
 
 
+@functools.cache
+def _scaled_grid(kappa: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """½(x² + κy²) on a 121 × 121 grid of [−2.5, 2.5] × [−1.5, 1.5] (computed once per κ)."""
+    xs, ys = np.meshgrid(np.linspace(-2.5, 2.5, 121), np.linspace(-1.5, 1.5, 121))
+    return xs, ys, scaled_quadratic(kappa)(np.stack([xs, ys], axis=-1))
+
+
+@functools.cache
+def _scaled_gd_path(kappa: float) -> np.ndarray:
+    """Gradient descent with η = 2/(1+κ) on ½(x² + κy²), the scaled figure's reference (computed once per κ)."""
+    return run(sgd(2 / (1 + kappa)), scaled_quadratic(kappa).grad, SCALED_START, SCALED_STEPS).x
+
+
 def scaled_figure(kappa: float, optimizer: str, fig: Figure | None = None) -> Figure:
     """Left: the chosen optimizer's path on the ellipses of ½(x² + κy²) from (−2, 1); right: its distance to the minimum per step on a log scale, against gradient descent's at its best learning rate (grey); the adaptive methods' paths barely change with κ while gradient descent slows down as κ grows."""
     fig = sized(fig)
     left, right = fig.subplots(1, 2)
     f = scaled_quadratic(kappa)
-    xs, ys = np.meshgrid(np.linspace(-2.5, 2.5, 121), np.linspace(-1.5, 1.5, 121))
-    left.contour(xs, ys, f(np.stack([xs, ys], axis=-1)), levels=np.geomspace(0.01, 4 * kappa, 12), cmap="viridis",
+    left.contour(*_scaled_grid(kappa), levels=np.geomspace(0.01, 4 * kappa, 12), cmap="viridis",
                  linewidths=0.7, alpha=0.7)
     path = run(SCALED_OPTIMIZERS[optimizer](kappa), f.grad, SCALED_START, SCALED_STEPS).x
     left.plot(path[:, 0], path[:, 1], ".-", color=PALETTE["red"], lw=1, ms=3, label=optimizer)
@@ -76,7 +88,7 @@ def scaled_figure(kappa: float, optimizer: str, fig: Figure | None = None) -> Fi
     left.set_ylim(-1.5, 1.5)
     finish(left, f"Path on ½(x² + {kappa:g}y²)", "x", "y")
     left.legend(fontsize=8, loc="lower right")
-    gd = run(sgd(2 / (1 + kappa)), f.grad, SCALED_START, SCALED_STEPS).x
+    gd = _scaled_gd_path(kappa)
     steps = np.arange(SCALED_STEPS + 1)
     with np.errstate(divide="ignore"):
         right.semilogy(steps, np.linalg.norm(gd, axis=-1), color=PALETTE["grey"], lw=1.5, label="GD, η = 2/(1+κ)")
