@@ -90,7 +90,8 @@ def _attention_map() -> Explorable:
     chars = text.vocabulary().decode(experiments.prompt_ids())
 
     def attention_map(layer=1, head=1, query=31, fig=None):
-        """Attention weights of one head of the trained transformer on a line of validation text, and one query's row."""
+        """Attention weights of one head of the trained transformer on a line of validation text, and one query's
+        row."""
         return ch09.attention_figure(maps, chars, layer - 1, head - 1, query, fig=fig)
 
     return explore(attention_map, layer=[1, 2], head=[1, 2, 3, 4], query=list(range(experiments.CONFIG.block_size)))

@@ -115,7 +115,8 @@ def section(key: str) -> str:
     load = os.getloadavg()
     figures = measure()
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"## {title}", "", f"Measured {when} on {machine()}, load average {load[0]:.1f} (1 min) when it started.", ""]
+    lines = [f"## {title}", "",
+             f"Measured {when} on {machine()}, load average {load[0]:.1f} (1 min) when it started.", ""]
     if isinstance(figures, str):  # a section that writes its own table
         lines.append(figures)
     else:

@@ -1,5 +1,6 @@
 """Figures of Chapter 2 (partial derivatives and the gradient). Each is a pure function of its parameters;
-``explore`` adds the sliders. Figures with several panels take ``fig`` and set its size (:data:`book.plotting.WIDE` for two panels).
+``explore`` adds the sliders. Figures with several panels take ``fig`` and set its size
+(:data:`book.plotting.WIDE` for two panels).
 The numbers they draw come from :mod:`book.geometry`, :mod:`book.functions` and :mod:`book.calculus`."""
 
 from __future__ import annotations

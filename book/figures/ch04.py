@@ -79,7 +79,8 @@ _COLOURS = [PALETTE[c] for c in ("blue", "orange", "green", "red", "purple", "sk
 
 
 @functools.lru_cache(maxsize=32)
-def _grid(f, low: tuple[float, float], high: tuple[float, float], count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _grid(f, low: tuple[float, float], high: tuple[float, float],
+          count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``f`` on a count × count grid of the rectangle from ``low`` to ``high`` (computed once per objective)."""
     X, Y = np.meshgrid(np.linspace(low[0], high[0], count), np.linspace(low[1], high[1], count))
     return X, Y, f(np.stack([X, Y], axis=-1))
@@ -323,7 +324,8 @@ def least_squares_figure(ax: Axes | None = None) -> Axes:
 @functools.cache
 def _logistic_run():
     """GD with η = 1/L on the two blobs for the slider's largest step count (one run for every frame)."""
-    return run(sgd(1 / smoothness_constant(CLASSES)), CLASSES.grad, np.zeros(CLASSES.dim), LOGISTIC_STEPS[-1], f=CLASSES)
+    lr = 1 / smoothness_constant(CLASSES)
+    return run(sgd(lr), CLASSES.grad, np.zeros(CLASSES.dim), LOGISTIC_STEPS[-1], f=CLASSES)
 
 
 def logistic_figure(step: float = 10, fig: Figure | None = None) -> Figure:
