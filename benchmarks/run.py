@@ -12,14 +12,12 @@ import os
 import platform
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -29,16 +27,8 @@ import bench_autodiff  # noqa: E402
 import bench_adam  # noqa: E402
 import bench_capstone  # noqa: E402
 import bench_optim  # noqa: E402
+import bench_sliders  # noqa: E402
 import library_cache  # noqa: E402
-
-from book.explore import explore  # noqa: E402
-from book.figures import ch01  # noqa: E402
-
-CHAPTER1_EXPLORABLES = {
-    "secant → tangent": (ch01.tangent_figure, ch01.TANGENT_SLIDERS),
-    "error vs h": (ch01.error_figure, ch01.ERROR_SLIDERS),
-    "descent step": (ch01.descent_figure, ch01.DESCENT_SLIDERS),
-}
 
 
 def timed(command: list[str], **kwargs) -> float:
@@ -69,22 +59,10 @@ def test_time() -> dict[str, float]:
     return {"pytest -n 2 (site build cached) (s)": timed([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile", "-q"])}
 
 
-def slider_latency(updates: int = 60) -> dict[str, float]:
-    """Median and p95 of live slider updates: a value change to new PNG bytes in the image widget."""
-    results = {}
-    for name, (figure_fn, sliders) in CHAPTER1_EXPLORABLES.items():
-        e = explore(figure_fn, **sliders)
-        first = next(iter(e.grid))
-        values = e.grid[first]
-        sequence = [values[i % len(values)] for i in range(1, updates + 1)]
-        times = []
-        for value in sequence:
-            start = time.perf_counter()
-            e.set(**{first: value})
-            times.append(1000 * (time.perf_counter() - start))
-        results[f"{name}: median (ms)"] = statistics.median(times)
-        results[f"{name}: p95 (ms)"] = float(np.percentile(times, 95))
-    return results
+def slider_latency() -> str:
+    """Median and p95 of one-notch live slider updates of every ``explore`` figure, as a Markdown table
+    (``--untrained`` leaves out the two figures that need a chapter's trained model)."""
+    return bench_sliders.table(bench_sliders.run(trained="--untrained" not in sys.argv))
 
 
 def page_weight() -> dict[str, float]:
@@ -110,7 +88,7 @@ def machine() -> str:
 
 
 SECTIONS = {
-    "sliders": ("Live slider latency, Chapter 1 (60 updates each)", slider_latency),
+    "sliders": ("Live slider latency: one-notch updates of every explore figure", slider_latency),
     "pages": ("Static page weight (built site)", page_weight),
     "autodiff": ("Autodiff: gradient of a 2-layer MLP loss (batch 256, 256 hidden)", bench_autodiff.run),
     "gd": ("Gradient descent: 1 000 starts × 500 steps on Rosenbrock, one batched run vs a loop",
@@ -124,7 +102,7 @@ SECTIONS = {
 }
 """Key (for ``--only``) -> (section title, the function that measures it)."""
 
-NOTES = {"adam": bench_adam.note, "capstone": bench_capstone.note}
+NOTES = {"adam": bench_adam.note, "capstone": bench_capstone.note, "sliders": bench_sliders.note}
 """Key -> a function of the section's figures that writes the paragraph under its table."""
 
 HEADER = ("# Benchmarks\n\nEach table says when and on what it was measured. `make bench` measures them all; "
@@ -137,9 +115,12 @@ def section(key: str) -> str:
     load = os.getloadavg()
     figures = measure()
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"## {title}", "", f"Measured {when} on {machine()}, load average {load[0]:.1f} (1 min) when it started.",
-             "", "| measure | value |", "|---|---|"]
-    lines += [f"| {name} | {value:.3g} |" for name, value in figures.items()]
+    lines = [f"## {title}", "",
+             f"Measured {when} on {machine()}, load average {load[0]:.1f} (1 min) when it started.", ""]
+    if isinstance(figures, str):  # a section that writes its own table
+        lines.append(figures)
+    else:
+        lines += ["| measure | value |", "|---|---|", *(f"| {name} | {value:.3g} |" for name, value in figures.items())]
     if key in NOTES:
         lines += ["", NOTES[key](figures)]
     return "\n".join(lines) + "\n"

@@ -7,8 +7,9 @@ live figure shows for those values.
 
 Live path (a Jupyter kernel): one ``ipywidgets.SelectionSlider`` per parameter, restricted to the grid values, and
 an ``ipywidgets.Image``. A slider change calls ``figure_fn`` on a reused Matplotlib ``Figure`` (no pyplot, no new
-figure) and swaps the PNG bytes in the image. When only data moved (same axes, limits, ticks and labels), only the
-data artists are drawn again over a cached background: that is what keeps an update near 30 ms here.
+figure) and swaps the PNG bytes in the image. When only data and titles changed (same axes, limits, ticks and axis
+labels), only the data artists and the titles are drawn again over a cached background; and a frame already shown
+is shown again from its bytes (the figure is a pure function of the slider values).
 
 Static path (the site build): when the environment variable ``BOOK_STATIC_FRAMES`` is ``1`` (the build sets it, see
 ``_ext/offline.py``), every frame of the grid is rendered while the notebook executes, capped at
@@ -45,6 +46,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from PIL import Image
 
 from book import plotting
@@ -116,15 +118,26 @@ def new_figure() -> Figure:
     return figure
 
 
-def encode_png(rgba: np.ndarray) -> bytes:
-    """A compact PNG of an RGBA buffer: 64-colour palette (about a quarter of the size, no visible change)."""
+STATIC_COMPRESSION = 6
+"""zlib level of the site's frames: the smallest files."""
+LIVE_COMPRESSION = 1
+"""zlib level of a live frame: a third of the encoding time, a third larger (it only crosses to the browser)."""
+
+
+def encode_png(rgba: np.ndarray, compress_level: int = STATIC_COMPRESSION) -> bytes:
+    """A compact PNG of an RGBA buffer: 64-colour palette (about a quarter of the size, no visible change).
+
+    The palette depends on the pixels only, so the compression level changes the bytes, never the image."""
+    height, width = rgba.shape[:2]
+    rgb = Image.frombuffer("RGBA", (width, height), np.ascontiguousarray(rgba), "raw", "RGBA", 0, 1).convert("RGB")
     buffer = io.BytesIO()
-    Image.fromarray(rgba[..., :3]).quantize(64, method=Image.Quantize.FASTOCTREE).save(buffer, format="png")
+    rgb.quantize(64, method=Image.Quantize.FASTOCTREE).save(buffer, format="png", compress_level=compress_level)
     return buffer.getvalue()
 
 
-def _titles(ax: Axes) -> list[Artist]:
-    return [ax.title, ax._left_title, ax._right_title]
+def _titles(ax: Axes) -> list[Text]:
+    """The titles of ``ax`` (centre, left, right): its text children that are not among ``ax.texts``."""
+    return [a for a in ax.get_children() if isinstance(a, Text) and not any(a is t for t in ax.texts)]
 
 
 def _static_artists(ax: Axes) -> list[Artist]:
@@ -133,9 +146,10 @@ def _static_artists(ax: Axes) -> list[Artist]:
 
 def _redrawn_artists(ax: Axes) -> list[Artist]:
     """The artists to draw over the background, in the order ``Axes.draw`` uses: every data artist, and every
-    other artist stacked above the lowest of them (so a spine over a line stays over it)."""
+    other artist stacked above the lowest of them (so a spine over a line stays over it). Titles are not among
+    them: they sit above the axes, outside the data, and are drawn last."""
     static = _static_artists(ax)
-    background_only = [ax.patch, *_titles(ax)]  # titles sit above the axes, outside the data: never overdrawn
+    background_only = [ax.patch, *_titles(ax)]
     if not ax.axison:  # Axes.draw skips spines and axes after ax.set_axis_off(); so must the blit
         background_only += [*ax.spines.values(), ax.xaxis, ax.yaxis]
     children = sorted(ax.get_children(), key=lambda a: a.get_zorder())
@@ -147,7 +161,8 @@ def _redrawn_artists(ax: Axes) -> list[Artist]:
 
 
 def _layout_key(figure: Figure) -> tuple | None:
-    """What the background of the figure depends on; None where blitting is not safe (3-D axes)."""
+    """What the background of the figure depends on (not the titles: they are drawn over it); None where blitting is
+    not safe (3-D axes)."""
     key: list = [tuple(text.get_text() for text in figure.texts)]
     for ax in figure.axes:
         if ax.name != "rectilinear":
@@ -163,7 +178,6 @@ def _layout_key(figure: Figure) -> tuple | None:
                 ax.axison,
                 ax.get_xlabel(),
                 ax.get_ylabel(),
-                tuple(t.get_text() for t in _titles(ax)),
                 tuple(ticks[0]),
                 tuple(ticks[1]),
                 tuple(ax.xaxis.get_major_formatter().format_ticks(ticks[0])),
@@ -177,9 +191,10 @@ class FrameRenderer:
     """Draws ``figure_fn`` for given parameters into PNG bytes; the one renderer of the live and the static path.
 
     The layout is computed once (constrained layout, at ``layout_params``) and then kept, so frames do not jump. When a
-    new frame has the same axes, limits, ticks and labels as the last (the usual case for a slider), only the data
-    artists are drawn again over a cached background: the figure function runs as usual, but the costly drawing of
-    axes, ticks and labels is skipped.
+    new frame has the same axes, limits, ticks and axis labels as the last (the usual case for a slider), only the data
+    artists and the titles are drawn again over a cached background, each title where the full drawing of that
+    background placed it: the figure function runs as usual, but the costly drawing of axes, ticks and labels is
+    skipped.
     """
 
     def __init__(self, figure_fn: Callable, layout_params: Mapping[str, Value], blit: bool = True) -> None:
@@ -190,6 +205,7 @@ class FrameRenderer:
         self.positions: list | None = None
         self.layout_key: tuple | None = None
         self.background = None
+        self.title_positions: list[tuple[float, float]] = []
         self._draw_artists(layout_params)
 
     def _draw_artists(self, params: Mapping[str, Value]) -> None:
@@ -210,7 +226,7 @@ class FrameRenderer:
             for ax, position in zip(figure.axes, self.positions):
                 ax.set_position(position)
 
-    def render(self, params: Mapping[str, Value]) -> bytes:
+    def render(self, params: Mapping[str, Value], compress_level: int = STATIC_COMPRESSION) -> bytes:
         """The PNG bytes of the figure for ``params``."""
         self._draw_artists(params)
         figure, canvas = self.figure, self.figure.canvas
@@ -218,27 +234,38 @@ class FrameRenderer:
         if key is None:
             figure.set_layout_engine("none")
             canvas.draw()
-            return encode_png(np.asarray(canvas.buffer_rgba()))
+            return encode_png(np.asarray(canvas.buffer_rgba()), compress_level)
         redrawn = [_redrawn_artists(ax) for ax in figure.axes]
+        titles = [title for ax in figure.axes for title in _titles(ax)]
         if key != self.layout_key:
-            self.background = self._render_background(redrawn)
+            self.background = self._render_background(redrawn, titles)
+            self.title_positions = [title.get_position() for title in titles]
             self.layout_key = key
+        for title, position in zip(titles, self.title_positions):
+            title.set_position(position)
         canvas.restore_region(self.background)
         renderer = canvas.get_renderer()
-        for artists in redrawn:
+        for artists in [*redrawn, titles]:
             for artist in artists:
                 if artist.get_visible():
                     artist.draw(renderer)
-        return encode_png(np.asarray(canvas.buffer_rgba()))
+        return encode_png(np.asarray(canvas.buffer_rgba()), compress_level)
 
-    def _render_background(self, redrawn: list[list[Artist]]):
+    def _render_background(self, redrawn: list[list[Artist]], titles: list[Text]):
+        """The figure drawn in full without the ``redrawn`` artists, and with the titles transparent (so that the
+        drawing still places them)."""
         hidden = [a for artists in redrawn for a in artists if a.get_visible()]
+        alphas = [title.get_alpha() for title in titles]
         for artist in hidden:
             artist.set_visible(False)
+        for title in titles:
+            title.set_alpha(0.0)
         self.figure.set_layout_engine("none")
         self.figure.canvas.draw()
         for artist in hidden:
             artist.set_visible(True)
+        for title, alpha in zip(titles, alphas):
+            title.set_alpha(alpha)
         return self.figure.canvas.copy_from_bbox(self.figure.bbox)
 
 
@@ -281,6 +308,7 @@ class Explorable:
     def __post_init__(self) -> None:
         self.initial = {name: _initial(self.figure_fn, name, values) for name, values in self.grid.items()}
         self.renderer = FrameRenderer(self.figure_fn, self.initial)
+        self.shown: dict[tuple[Value, ...], bytes] = {}
 
     @cached_property
     def widget(self) -> widgets.VBox:
@@ -319,7 +347,12 @@ class Explorable:
         return self.image.value
 
     def _redraw(self, _change: Any = None) -> None:
-        self.image.value = self.renderer.render(self.params)
+        """Show the frame of the sliders' values: drawn on its first visit, from its bytes after that."""
+        params = self.params
+        key = tuple(params.values())
+        if key not in self.shown:
+            self.shown[key] = self.renderer.render(params, LIVE_COMPRESSION)
+        self.image.value = self.shown[key]
 
     def frame_index(self, params: Mapping[str, Value]) -> int:
         """Row-major index of ``params`` in the grid (the first slider varies slowest)."""

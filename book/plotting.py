@@ -13,9 +13,10 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 __all__ = [
-    "PALETTE", "FIGSIZE", "DPI", "STYLE", "book_style", "use_book_style", "axes", "finish",
+    "PALETTE", "FIGSIZE", "WIDE", "WIDER", "DPI", "STYLE", "book_style", "use_book_style", "axes", "sized", "finish",
     "plane_grid", "arrow", "contour_map", "direction_field", "progress_bar",
 ]
 
@@ -31,6 +32,10 @@ PALETTE = {
     "grey": "#888888",
 }
 FIGSIZE = (6.4, 4.0)
+WIDE = (8.0, 3.6)
+"""Size (inches) of a figure with two panels side by side."""
+WIDER = (9.0, 3.6)
+"""Size of a two-panel figure whose panels need more width (a wide left panel, long labels)."""
 DPI = 90
 
 STYLE = {
@@ -78,6 +83,13 @@ def book_style() -> Iterator[None]:
 def axes(ax: Axes | None = None) -> Axes:
     """Return ``ax``, or the current axes of the current figure when ``ax`` is None."""
     return ax if ax is not None else plt.gca()
+
+
+def sized(fig: Figure | None, size: tuple[float, float] = WIDE) -> Figure:
+    """``fig`` (a new pyplot figure if None) set to ``size`` inches: how a figure of several panels starts."""
+    fig = fig if fig is not None else plt.figure(layout="constrained")
+    fig.set_size_inches(*size)
+    return fig
 
 
 def finish(ax: Axes, title: str, xlabel: str, ylabel: str, legend: bool = True) -> Axes:

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from book.explore import MAX_FRAMES, STATIC_ENV, explore, grid_values, parameter_grid, render_png
-from book.figures import ch01
+from book.figures import ch01, ch04
 
 
 def pixels(png: bytes) -> np.ndarray:
@@ -81,6 +81,8 @@ def test_initial_values_come_from_the_defaults_when_on_the_grid():
         (ch01.error_figure, {"function": ["exp", "sin"], "x0": [0.5, 2.0]}, [{"function": "sin", "x0": 2.0}]),
         (two_panel, {"a": [0.5, 1.0, 2.5], "kind": ["sin", "cos"]}, [{"a": 2.5, "kind": "cos"}, {"a": 0.5, "kind": "sin"}]),
         (diagram, {"label": ["a", "b", "c"]}, [{"label": "c"}, {"label": "a"}]),
+        # titles that change with the values, drawn over a background kept from another frame
+        (ch04.conditioning_figure, {"kappa": [1.0, 10.0, 100.0], "rule": ["1/L"]}, [{"kappa": 100.0, "rule": "1/L"}]),
     ],
 )
 def test_static_frames_equal_the_live_drawing_and_a_full_redraw(figure_fn, sliders, samples):
@@ -94,6 +96,14 @@ def test_static_frames_equal_the_live_drawing_and_a_full_redraw(figure_fn, slide
         assert np.array_equal(pixels(live), pixels(static))
         reference = render_png(figure_fn, params, e.initial)  # drawn from scratch, no blitting
         assert np.array_equal(pixels(static), pixels(reference))
+
+
+def test_a_frame_shown_again_is_the_same_frame():
+    e = explore(ch01.descent_figure, w0=[0.0, 4.0], lr=[0.1])
+    first = e.set(w0=4.0)
+    e.set(w0=0.0)
+    assert e.set(w0=4.0) == first
+    assert np.array_equal(pixels(first), pixels(render_png(ch01.descent_figure, {"w0": 4.0, "lr": 0.1}, e.initial)))
 
 
 def test_frames_differ_when_parameters_differ():

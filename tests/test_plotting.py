@@ -30,3 +30,13 @@ def test_finish_sets_title_labels_and_legend():
     ax.plot([0, 1])
     finish(ax, "T", "x", "y")
     assert ax.get_legend() is None  # nothing labelled, no empty legend
+
+
+def test_sized_resizes_the_given_figure_and_keeps_it():
+    from matplotlib.figure import Figure
+
+    from book.plotting import WIDE, WIDER, sized
+
+    fig = Figure()
+    assert sized(fig) is fig and tuple(fig.get_size_inches()) == WIDE
+    assert tuple(sized(fig, WIDER).get_size_inches()) == WIDER

@@ -10,10 +10,8 @@ import matplotlib.pyplot as plt
 from book.conventions import adamw_paper, first_step, momentum_forms, rmsprop_eps_in_sqrt
 from book.functions import Quadratic
 from book.optim import adamw, rmsprop, run
-from book.plotting import PALETTE, finish
+from book.plotting import PALETTE, WIDE, finish
 from book.schedules import step_decay, warmup_cosine
-
-WIDE = (8.0, 3.6)
 
 VALLEY = Quadratic(np.diag([1.0, 10.0]))
 """The momentum row's problem: curvatures 1 and 10."""

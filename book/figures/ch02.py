@@ -1,5 +1,6 @@
 """Figures of Chapter 2 (partial derivatives and the gradient). Each is a pure function of its parameters;
-``explore`` adds the sliders. Figures with several panels take ``fig`` and set its size (:data:`WIDE` for two panels).
+``explore`` adds the sliders. Figures with several panels take ``fig`` and set its size
+(:data:`book.plotting.WIDE` for two panels).
 The numbers they draw come from :mod:`book.geometry`, :mod:`book.functions` and :mod:`book.calculus`."""
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from book.geometry import (
     angle_of, classify, critical_points, direction, image_area, level_tangent, rectangle_boundary, taylor_errors,
 )
 from book.optim import run, sgd
-from book.plotting import PALETTE, arrow, axes, contour_map, direction_field, finish, plane_grid
+from book.plotting import PALETTE, arrow, axes, contour_map, direction_field, finish, plane_grid, sized
 
-WIDE = (8.0, 3.6)
 """Size in inches of the two-panel figures."""
 
 HIMMELBLAU = Himmelblau()
@@ -68,18 +68,9 @@ LINE_DESIGN = np.stack([np.ones_like(LINE_X), LINE_X], axis=-1)
 """Chapter 1's inputs as a design matrix with a column of ones: the model y = b + w·x, parameters (b, w)."""
 
 
-def _sized(fig: Figure | None, size: tuple[float, float] = WIDE) -> Figure:
-    """``fig`` (a new pyplot figure if None) set to ``size`` inches."""
-    import matplotlib.pyplot as plt
-
-    fig = fig if fig is not None else plt.figure(layout="constrained")
-    fig.set_size_inches(*size)
-    return fig
-
-
 def bowl_figure(fig: Figure | None = None) -> Figure:
     """The surface z = x² + y² and its contours, with the gradient [2, 2] at (1, 1) pointing uphill."""
-    fig = _sized(fig)
+    fig = sized(fig)
     X, Y, points = plane_grid(-2.0, 2.0, 61)
     surface = fig.add_subplot(1, 2, 1, projection="3d")
     surface.plot_surface(X, Y, bowl(points), cmap="viridis", alpha=0.75, linewidth=0, rstride=2, cstride=2)
@@ -107,7 +98,7 @@ def bowl_figure(fig: Figure | None = None) -> Figure:
 
 def primer_figure(fig: Figure | None = None) -> Figure:
     """Left: the dot product a·b = ‖a‖‖b‖cos φ as a projection; right: a symmetric A stretches its eigenvectors only."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     a, b = PRIMER_VECTORS
     origin = np.zeros(2)
@@ -141,7 +132,7 @@ def primer_figure(fig: Figure | None = None) -> Figure:
 
 def surface_slices_figure(point: tuple[float, float] = (1.0, 1.0), fig: Figure | None = None) -> Figure:
     """Himmelblau's surface cut by the planes y = y₀ and x = x₀ through a point; each cut is a 1-D curve."""
-    fig = _sized(fig, (7.0, 5.0))
+    fig = sized(fig, (7.0, 5.0))
     x0, y0 = point
     X, Y, points = plane_grid(-5.0, 5.0, 61)
     ax = fig.add_subplot(1, 1, 1, projection="3d")
@@ -164,7 +155,7 @@ def surface_slices_figure(point: tuple[float, float] = (1.0, 1.0), fig: Figure |
 
 def slice_figure(y0: float = 1.0, x0: float = 1.0, fig: Figure | None = None) -> Figure:
     """Left: the line y = y0 across Himmelblau's contours; right: f along it, with the tangent of slope ∂f/∂x at x0."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     contour_map(left, HIMMELBLAU, -5.0, 5.0, HIMMELBLAU_LEVELS)
     left.axhline(y0, color=PALETTE["red"], lw=2, label=f"slice y = {y0:g}")
@@ -188,7 +179,7 @@ def slice_figure(y0: float = 1.0, x0: float = 1.0, fig: Figure | None = None) ->
 
 def vector_field_figure(fig: Figure | None = None) -> Figure:
     """The gradient as a field of arrows on the contours of x² + y² (left) and of Himmelblau's function (right)."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     X, Y, points = plane_grid(-2.0, 2.0)
     left.contour(X, Y, bowl(points), levels=[0.25, 1, 2, 3, 4], cmap="viridis", linewidths=1.0)
@@ -224,7 +215,7 @@ def level_set_figure(x: float = 1.5, y: float = 0.5, ax: Axes | None = None) -> 
 
 def directional_figure(angle: float = 0.0, fig: Figure | None = None) -> Figure:
     """Left: a unit direction u and the gradient of Himmelblau's function at (1, 1); right: D_u f against the angle of u."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     point = DIRECTION_POINT
     g = HIMMELBLAU.grad(point)
@@ -254,7 +245,7 @@ def directional_figure(angle: float = 0.0, fig: Figure | None = None) -> Figure:
 
 def taylor_figure(distance: float = 0.3, angle: float = 60.0, fig: Figure | None = None) -> Figure:
     """Left: Rosenbrock's function along a line with its first- and second-order Taylor models; right: their errors."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     x0, u = TAYLOR_POINT, direction(angle)
     ts = np.linspace(-1.0, 1.0, 301)
@@ -304,7 +295,7 @@ def critical_points_figure(ax: Axes | None = None) -> Axes:
 
 def curvature_figure(fig: Figure | None = None) -> Figure:
     """Left: Rosenbrock's narrow valley at its minimum with the Hessian's eigenvectors; right: curvature uᵀHu by angle."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     minimum = ROSENBROCK.minimizer
     H = ROSENBROCK.hessian(minimum)
@@ -356,7 +347,7 @@ def quadratic_figure(lambda1: float = 1.0, lambda2: float = 8.0, ax: Axes | None
 def jacobian_figure(r: float = 1.5, theta: float = 45.0, cell: float = POLAR_CELL, fig: Figure | None = None) -> Figure:
     """A cell dr × dθ at (r, θ) in the polar plane (left); its image in the x-y plane and the parallelogram spanned by
     J's columns, the linear approximation of the image (right)."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     point, size = np.array([r, np.radians(theta)]), np.array([cell, cell])
     boundary = rectangle_boundary(point, size)
@@ -395,7 +386,7 @@ def jacobian_figure(r: float = 1.5, theta: float = 45.0, cell: float = POLAR_CEL
 def least_squares_figure(fig: Figure | None = None) -> Figure:
     """Left: Chapter 1's data with the best line through the origin and the best line with an intercept; right: the
     loss over (b, w), Chapter 1's slice b = 0, and the gradient 2Xᵀ(Xw − y)/n at the slice's minimum."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     model = LeastSquares(LINE_DESIGN, LINE_Y)  # ‖Xw − y‖²/(2n): half the mean squared error
     through_origin = float(LeastSquares(LINE_X[:, None], LINE_Y).minimizer[0])  # Chapter 1's best w

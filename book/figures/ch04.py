@@ -3,6 +3,8 @@ The runs come from :mod:`book.optim` and the measurements from :mod:`book.descen
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
@@ -21,9 +23,8 @@ from book.descent import (
 )
 from book.functions import Himmelblau, LeastSquares, LogisticRegression, Quadratic, Rosenbrock
 from book.optim import backtracking_line_search, run, sgd
-from book.plotting import PALETTE, axes, finish
+from book.plotting import PALETTE, axes, finish, sized
 
-WIDE = (8.0, 3.6)
 """Size in inches of the two-panel figures."""
 
 PARABOLA = Quadratic([[2.0]])
@@ -77,19 +78,22 @@ LOGISTIC_STEPS = [0, 1, 2, 3, 5, 10, 15, 20, 30, 50, 100, 200]
 _COLOURS = [PALETTE[c] for c in ("blue", "orange", "green", "red", "purple", "sky")]
 
 
-def _sized(fig: Figure | None, size: tuple[float, float] = WIDE) -> Figure:
-    """``fig`` (a new pyplot figure if None) set to ``size`` inches."""
-    import matplotlib.pyplot as plt
+@functools.lru_cache(maxsize=32)
+def _grid(f, low: tuple[float, float], high: tuple[float, float],
+          count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``f`` on a count × count grid of the rectangle from ``low`` to ``high`` (computed once per objective)."""
+    X, Y = np.meshgrid(np.linspace(low[0], high[0], count), np.linspace(low[1], high[1], count))
+    return X, Y, f(np.stack([X, Y], axis=-1))
 
-    fig = fig if fig is not None else plt.figure(layout="constrained")
-    fig.set_size_inches(*size)
-    return fig
+
+@functools.cache
+def _conditioned(kappa: float) -> Quadratic:
+    """The conditioning figure's quadratic with curvatures 1 and κ (one object per κ, so its grid is cached)."""
+    return Quadratic(np.diag([1.0, kappa]))
 
 
 def _contours(ax: Axes, f, low: tuple[float, float], high: tuple[float, float], levels, count: int = 201) -> None:
-    xs, ys = np.linspace(low[0], high[0], count), np.linspace(low[1], high[1], count)
-    X, Y = np.meshgrid(xs, ys)
-    ax.contour(X, Y, f(np.stack([X, Y], axis=-1)), levels=levels, cmap="viridis", linewidths=1.0)
+    ax.contour(*_grid(f, low, high, count), levels=levels, cmap="viridis", linewidths=1.0)
     ax.set_xlim(low[0], high[0])
     ax.set_ylim(low[1], high[1])
 
@@ -105,7 +109,7 @@ def _semilog(ax: Axes, values: np.ndarray, colour: str, label: str, **kwargs) ->
 
 def parabola_figure(lr: float = 0.1, x0: float = 1.5, fig: Figure | None = None) -> Figure:
     """Gradient descent on f(x) = x²: left, the iterates on the parabola; right, their distance |x_k| to 0 per step."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     trajectory = run(sgd(lr), PARABOLA.grad, np.array([x0]), 12)
     xs = trajectory.x[:, 0]
@@ -127,7 +131,7 @@ def parabola_figure(lr: float = 0.1, x0: float = 1.5, fig: Figure | None = None)
 
 def bowl_figure(lr: float = 0.1, angle: float = 45.0, fig: Figure | None = None) -> Figure:
     """Gradient descent on the bowl x² + y² from a start on the circle of radius √2: the path, and f per step."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     start = np.sqrt(2.0) * np.array([np.cos(np.radians(angle)), np.sin(np.radians(angle))])
     trajectory = run(sgd(lr), BOWL.grad, start, 12, f=BOWL)
@@ -146,7 +150,7 @@ def bowl_figure(lr: float = 0.1, angle: float = 45.0, fig: Figure | None = None)
 
 def regimes_figure(fig: Figure | None = None) -> Figure:
     """Four learning rates on a quadratic with curvatures 1 and 10: the paths (left) and the value above the minimum per step (right)."""
-    fig = _sized(fig, (8.0, 3.8))
+    fig = sized(fig, (8.0, 3.8))
     left, right = fig.subplots(1, 2)
     _contours(left, VALLEY, (-3.0, -2.2), (1.0, 2.2), [0.1, 0.5, 1, 2, 4, 8, 16])
     for colour, (name, lr) in zip(_COLOURS, REGIMES.items()):
@@ -179,9 +183,9 @@ def rate_figure(ax: Axes | None = None) -> Axes:
 
 def conditioning_figure(kappa: float = 10.0, rule: str = "2/(L+μ)", fig: Figure | None = None) -> Figure:
     """GD on a quadratic with curvatures 1 and κ: the path (left; η = 2/(L+μ) zig-zags across the valley, η = 1/L walks along its floor) and the distance to the minimum under the rule's own bound, ((κ−1)/(κ+1))ᵏ or (1 − 1/κ)ᵏ (right)."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
-    f = Quadratic(np.diag([1.0, kappa]))
+    f = _conditioned(kappa)
     lr = 2 / (f.L + f.mu) if rule == STEP_RULES[0] else 1 / f.L
     trajectory = run(sgd(lr), f.grad, CONDITIONING_START, 800)
     errors = np.linalg.norm(trajectory.x, axis=-1) / np.linalg.norm(CONDITIONING_START)
@@ -222,7 +226,7 @@ def descent_lemma_figure(ax: Axes | None = None) -> Axes:
 
 def armijo_figure(fig: Figure | None = None) -> Figure:
     """Left: Rosenbrock along −∇f from (−1.2, 1), the Armijo line and the halved trial steps; right: f per step with fixed η and with backtracking."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     x, g = ROSENBROCK_START, ROSENBROCK.grad(ROSENBROCK_START)
     accepted = backtracking_line_search(ROSENBROCK, ROSENBROCK.grad, x, -g)
@@ -250,7 +254,7 @@ def armijo_figure(fig: Figure | None = None) -> Figure:
 
 def rosenbrock_figure(fig: Figure | None = None) -> Figure:
     """GD with η = 0.001 in Rosenbrock's curved valley: the path (left) and the value per step (right), fast down the wall, slow along the floor."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     trajectory = run(sgd(ROSENBROCK_LR), ROSENBROCK.grad, ROSENBROCK_START, 20000, f=ROSENBROCK)
     _contours(left, ROSENBROCK, (-1.6, -0.4), (1.4, 1.6), [0.1, 0.5, 1, 2, 5, 10, 20, 50, 100], count=301)
@@ -288,7 +292,7 @@ def basins_figure(x0: float = 1.0, y0: float = 1.0, ax: Axes | None = None) -> A
 
 def saddle_figure(fig: Figure | None = None) -> Figure:
     """GD near the saddle of x² + (y² − 1)²/4: from the axis y = 0 it stops at the saddle, from 10⁻⁶ off it escapes; right, ‖∇f‖ per step."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     _contours(left, SADDLE, (-1.6, -1.6), (1.6, 1.6), [0.05, 0.15, 0.25, 0.4, 0.7, 1.0, 1.5, 2.0])
     for colour, style, (name, y) in zip(_COLOURS, ("-", "-", ":"), SADDLE_STARTS.items()):
@@ -317,12 +321,19 @@ def least_squares_figure(ax: Axes | None = None) -> Axes:
     return finish(ax, "GD meets lstsq", "step k", "largest coordinate gap (log)", legend=False)
 
 
+@functools.cache
+def _logistic_run():
+    """GD with η = 1/L on the two blobs for the slider's largest step count (one run for every frame)."""
+    lr = 1 / smoothness_constant(CLASSES)
+    return run(sgd(lr), CLASSES.grad, np.zeros(CLASSES.dim), LOGISTIC_STEPS[-1], f=CLASSES)
+
+
 def logistic_figure(step: float = 10, fig: Figure | None = None) -> Figure:
     """Logistic regression by GD with η = 1/L: the data and the decision boundary after a number of steps (left), the loss per step (right)."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     k = int(step)
-    trajectory = run(sgd(1 / smoothness_constant(CLASSES)), CLASSES.grad, np.zeros(CLASSES.dim), LOGISTIC_STEPS[-1], f=CLASSES)
+    trajectory = _logistic_run()
     points, labels = CLASSES.X[:, 1:], CLASSES.y
     for colour, label in ((PALETTE["blue"], 0), (PALETTE["orange"], 1)):
         chosen = points[labels == label]

@@ -16,9 +16,8 @@ from book import schedules, stochastic
 from book.descent import linear_data
 from book.functions import LeastSquares
 from book.optim import run, sgd
-from book.plotting import PALETTE, axes, finish
+from book.plotting import PALETTE, axes, finish, sized
 
-WIDE = (8.0, 3.6)
 """Size in inches of the two-panel figures."""
 
 N = 1000
@@ -55,15 +54,6 @@ CLOUD_BATCH_SIZES = [*VARIANCE_BATCH_SIZES, N]
 SAMPLINGS = ["with replacement", "without replacement"]
 
 
-def _sized(fig: Figure | None, size: tuple[float, float] = WIDE) -> Figure:
-    """``fig`` (a new pyplot figure if None) set to ``size`` inches."""
-    import matplotlib.pyplot as plt
-
-    fig = fig if fig is not None else plt.figure(layout="constrained")
-    fig.set_size_inches(*size)
-    return fig
-
-
 @functools.cache
 def _loss_grid(radius: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The regression loss on a 121 × 121 grid of half-width ``radius`` around θ* (computed once per radius)."""
@@ -71,6 +61,12 @@ def _loss_grid(radius: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     axis_x = np.linspace(centre[0] - radius, centre[0] + radius, 121)
     axis_y = np.linspace(centre[1] - radius, centre[1] + radius, 121)
     return axis_x, axis_y, PROBLEM(np.stack(np.meshgrid(axis_x, axis_y), axis=-1))
+
+
+@functools.cache
+def _mean_square_limit(batch_size: int) -> float:
+    """The path figure's mean-square limit for batches of ``batch_size`` (computed once per batch size)."""
+    return stochastic.mean_square_limit(PROBLEM, batch_size, tol=1e-6)
 
 
 def _contours(ax: Axes, radius: float) -> None:
@@ -87,7 +83,7 @@ def _contours(ax: Axes, radius: float) -> None:
 def unbiased_figure(draws: np.ndarray, full_gradient: np.ndarray, errors: np.ndarray, standard_error: np.ndarray,
                     fig: Figure | None = None) -> Figure:
     """Left: mini-batch gradients scattered around the full gradient, their mean on it; right: the running mean's error against the number of draws, along σ_B/√k."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     shown = draws[:CLOUD_DRAWS]
     left.scatter(shown[:, 0], shown[:, 1], s=6, color=PALETTE["sky"], alpha=0.6, label=f"{len(shown)} mini-batch gradients")
@@ -169,7 +165,7 @@ def sgd_path_figure(lr: float, batch_size: float, schedule: str, ax: Axes | None
     ax.plot(path[:, 0], path[:, 1], color=PALETTE["blue"], lw=0.8, alpha=0.8, label=f"SGD, {PATH_STEPS} steps")
     ax.plot(*START, "o", color=PALETTE["ink"], ms=6, label="start")
     title = f"η = {lr:g}" if schedule == "constant" else f"η_t = {lr:g}/(1 + t/{DECAY_TAU})"
-    limit = stochastic.mean_square_limit(PROBLEM, batch_size, tol=1e-6)
+    limit = _mean_square_limit(batch_size)
     if schedule == "constant" and lr < limit:
         radius = np.sqrt(stochastic.noise_ball(PROBLEM, lr, batch_size))
         ax.add_patch(Circle(PROBLEM.minimizer, radius, fill=False, color=PALETTE["red"], lw=2.2, ls="--", zorder=6))
@@ -199,7 +195,7 @@ def cost_figure(examples: dict, gaps: dict, ax: Axes | None = None) -> Axes:
 
 def digits_figure(images: np.ndarray, labels: np.ndarray, fig: Figure | None = None) -> Figure:
     """The first twenty 8×8 digit images of the data set in grey, each titled with its label."""
-    fig = _sized(fig, (8.0, 2.2))
+    fig = sized(fig, (8.0, 2.2))
     for index, ax in enumerate(fig.subplots(2, 10).ravel()):
         ax.imshow(images[index].reshape(8, 8), cmap="gray_r", vmin=0, vmax=16)
         ax.set_title(str(labels[index]), fontsize=10)
@@ -210,7 +206,7 @@ def digits_figure(images: np.ndarray, labels: np.ndarray, fig: Figure | None = N
 
 def training_figure(history: dict, fig: Figure | None = None) -> Figure:
     """Left: training and test loss per epoch (log scale); right: training and test accuracy per epoch."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     epochs = np.arange(len(history["train loss"]))
     for part, colour in (("train", PALETTE["blue"]), ("test", PALETTE["orange"])):

@@ -3,6 +3,8 @@ sliders. The runs come from :mod:`book.optim`, the rates from :mod:`book.momentu
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -10,9 +12,8 @@ from matplotlib.figure import Figure
 from book import momentum
 from book.functions import Quadratic
 from book.optim import run, sgd
-from book.plotting import PALETTE, axes, finish
+from book.plotting import PALETTE, axes, finish, sized
 
-WIDE = (8.0, 3.6)
 """Size in inches of the two-panel figures."""
 
 VALLEY = Quadratic(np.diag([1.0, 100.0]))
@@ -54,19 +55,21 @@ _COLOURS = {"gradient descent": PALETTE["blue"], "heavy ball": PALETTE["orange"]
             "Nesterov, tuned": PALETTE["purple"]}
 
 
-def _sized(fig: Figure | None, size: tuple[float, float] = WIDE) -> Figure:
-    """``fig`` (a new pyplot figure if None) set to ``size`` inches."""
-    import matplotlib.pyplot as plt
+@functools.cache
+def _valley_grid() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The valley's values on a 201 × 201 grid of [−3.5, 3.5] × [−1, 1] (computed once)."""
+    X, Y = np.meshgrid(np.linspace(-3.5, 3.5, 201), np.linspace(-1.0, 1.0, 201))
+    return X, Y, VALLEY(np.stack([X, Y], axis=-1))
 
-    fig = fig if fig is not None else plt.figure(layout="constrained")
-    fig.set_size_inches(*size)
-    return fig
+
+@functools.cache
+def _gd_path() -> np.ndarray:
+    """Gradient descent at its best learning rate on the valley, the paths figure's reference (computed once)."""
+    return run(sgd(GD_LR), VALLEY.grad, START, PATH_STEPS).x
 
 
 def _valley_contours(ax: Axes) -> None:
-    xs, ys = np.linspace(-3.5, 3.5, 201), np.linspace(-1.0, 1.0, 201)
-    X, Y = np.meshgrid(xs, ys)
-    ax.contour(X, Y, VALLEY(np.stack([X, Y], axis=-1)), levels=[0.05, 0.3, 1, 2.5, 4.5, 10, 25, 50], cmap="viridis",
+    ax.contour(*_valley_grid(), levels=[0.05, 0.3, 1, 2.5, 4.5, 10, 25, 50], cmap="viridis",
                linewidths=1.0)
     ax.set_xlim(-3.5, 3.5)
     ax.set_ylim(-1.0, 1.0)
@@ -74,7 +77,7 @@ def _valley_contours(ax: Axes) -> None:
 
 def paths_figure(lr: float = 0.02, beta: float = 0.5, fig: Figure | None = None) -> Figure:
     """Heavy ball on the valley ½(x² + 100y²): left, the path over contours; right, its distance to the minimum per step against gradient descent at its best and the predicted rate."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     path = run(sgd(lr, momentum=beta), VALLEY.grad, START, PATH_STEPS).x
     _valley_contours(left)
@@ -85,7 +88,7 @@ def paths_figure(lr: float = 0.02, beta: float = 0.5, fig: Figure | None = None)
     left.legend(loc="lower right", fontsize=8)
     finish(left, f"{PATH_STEPS} steps on κ = 100", "x", "y", legend=False)
     steps = np.arange(len(path))
-    gd = run(sgd(GD_LR), VALLEY.grad, START, PATH_STEPS).x
+    gd = _gd_path()
     rate = momentum.heavy_ball_rate(lr, beta, CURVATURES)
     with np.errstate(all="ignore"):
         right.semilogy(steps, np.linalg.norm(path, axis=-1), color=PALETTE["orange"], label="heavy ball")
@@ -149,7 +152,7 @@ def race_figure(errors: dict, counts: dict, ax: Axes | None = None) -> Axes:
 
 def forms_figure(schedule, iterates: dict, fig: Figure | None = None) -> Figure:
     """Left: the step length per step of PyTorch's, Sutskever's and Polyak's momentum under a step decay, with the learning rate; right: their distance to the minimum."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     styles = {"PyTorch": ("-", PALETTE["blue"], 2.5), "Sutskever": ("-", PALETTE["orange"], 1.5),
               "Polyak": (":", PALETTE["ink"], 1.5)}

@@ -12,9 +12,8 @@ from matplotlib.figure import Figure
 
 from book.functions import Quadratic, Rosenbrock
 from book.optim import adagrad, adam, adamw, rmsprop, run, sgd
-from book.plotting import PALETTE, axes, finish
+from book.plotting import PALETTE, axes, finish, sized
 
-WIDE = (8.0, 3.6)
 """Size in inches of the two-panel figures."""
 
 SCALED_START = np.array([-2.0, 1.0])
@@ -57,27 +56,30 @@ HOVER_LRS, HOVER_STEPS, HOVER_WINDOW = (0.02, 0.002), 40_000, 2000
 COLOURS = [PALETTE[name] for name in ("ink", "blue", "orange", "green", "red", "purple", "sky")]
 
 
-def _sized(fig: Figure | None, size: tuple[float, float] = WIDE) -> Figure:
-    """``fig`` (a new pyplot figure if None) set to ``size`` inches."""
-    import matplotlib.pyplot as plt
-
-    fig = fig if fig is not None else plt.figure(layout="constrained")
-    fig.set_size_inches(*size)
-    return fig
-
-
 def scaled_quadratic(kappa: float) -> Quadratic:
     """½(x² + κy²): curvature 1 along x and κ along y."""
     return Quadratic(np.diag([1.0, float(kappa)]))
 
 
+@functools.cache
+def _scaled_grid(kappa: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """½(x² + κy²) on a 121 × 121 grid of [−2.5, 2.5] × [−1.5, 1.5] (computed once per κ)."""
+    xs, ys = np.meshgrid(np.linspace(-2.5, 2.5, 121), np.linspace(-1.5, 1.5, 121))
+    return xs, ys, scaled_quadratic(kappa)(np.stack([xs, ys], axis=-1))
+
+
+@functools.cache
+def _scaled_gd_path(kappa: float) -> np.ndarray:
+    """Gradient descent with η = 2/(1+κ) on ½(x² + κy²), the scaled figure's reference (computed once per κ)."""
+    return run(sgd(2 / (1 + kappa)), scaled_quadratic(kappa).grad, SCALED_START, SCALED_STEPS).x
+
+
 def scaled_figure(kappa: float, optimizer: str, fig: Figure | None = None) -> Figure:
     """Left: the chosen optimizer's path on the ellipses of ½(x² + κy²) from (−2, 1); right: its distance to the minimum per step on a log scale, against gradient descent's at its best learning rate (grey); the adaptive methods' paths barely change with κ while gradient descent slows down as κ grows."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     f = scaled_quadratic(kappa)
-    xs, ys = np.meshgrid(np.linspace(-2.5, 2.5, 121), np.linspace(-1.5, 1.5, 121))
-    left.contour(xs, ys, f(np.stack([xs, ys], axis=-1)), levels=np.geomspace(0.01, 4 * kappa, 12), cmap="viridis",
+    left.contour(*_scaled_grid(kappa), levels=np.geomspace(0.01, 4 * kappa, 12), cmap="viridis",
                  linewidths=0.7, alpha=0.7)
     path = run(SCALED_OPTIMIZERS[optimizer](kappa), f.grad, SCALED_START, SCALED_STEPS).x
     left.plot(path[:, 0], path[:, 1], ".-", color=PALETTE["red"], lw=1, ms=3, label=optimizer)
@@ -86,7 +88,7 @@ def scaled_figure(kappa: float, optimizer: str, fig: Figure | None = None) -> Fi
     left.set_ylim(-1.5, 1.5)
     finish(left, f"Path on ½(x² + {kappa:g}y²)", "x", "y")
     left.legend(fontsize=8, loc="lower right")
-    gd = run(sgd(2 / (1 + kappa)), f.grad, SCALED_START, SCALED_STEPS).x
+    gd = _scaled_gd_path(kappa)
     steps = np.arange(SCALED_STEPS + 1)
     with np.errstate(divide="ignore"):
         right.semilogy(steps, np.linalg.norm(gd, axis=-1), color=PALETTE["grey"], lw=1.5, label="GD, η = 2/(1+κ)")
@@ -99,7 +101,7 @@ def scaled_figure(kappa: float, optimizer: str, fig: Figure | None = None) -> Fi
 
 def sparse_figure(errors: Mapping[str, np.ndarray], frequencies: np.ndarray, fig: Figure | None = None) -> Figure:
     """Bars of each weight's remaining error after the run, for gradient descent and AdaGrad, against how often the weight's feature occurs."""
-    fig = _sized(fig, (6.4, 3.6))
+    fig = sized(fig, (6.4, 3.6))
     ax = fig.subplots()
     positions = np.arange(len(frequencies))
     width = 0.8 / len(errors)
@@ -140,7 +142,7 @@ def _rosenbrock_grid() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def adam_rosenbrock_figure(lr: float, beta1: float, beta2: float, fig: Figure | None = None) -> Figure:
     """Left: Adam's path on the level curves of Rosenbrock's curved valley from (−1.5, 2) for 1 000 steps with the chosen learning rate and betas, the minimum (1, 1) marked; right: the value f(x_k) per step on a log scale."""
-    fig = _sized(fig)
+    fig = sized(fig)
     left, right = fig.subplots(1, 2)
     xs, ys, values = _rosenbrock_grid()
     left.contour(xs, ys, values, levels=np.geomspace(0.1, 2000, 14), cmap="viridis", linewidths=0.7, alpha=0.7)
@@ -179,7 +181,7 @@ def eps_figure(gradients: np.ndarray, outside: np.ndarray, inside: np.ndarray, a
 
 def comparison_figure(values: Mapping[str, Mapping[str, np.ndarray]], fig: Figure | None = None) -> Figure:
     """One panel per problem: for each optimizer, the fraction of the 1 000 starts whose final value is below each threshold (higher and further left is better)."""
-    fig = _sized(fig, (8.0, 3.8))
+    fig = sized(fig, (8.0, 3.8))
     panels = fig.subplots(1, len(values))
     for ax, (problem, finals) in zip(panels, values.items()):
         for i, (name, final) in enumerate(finals.items()):

@@ -13,9 +13,8 @@ from matplotlib.figure import Figure
 
 from book import schedules, training
 from book.optim import adam, sgd
-from book.plotting import PALETTE, axes, finish
+from book.plotting import PALETTE, WIDER, axes, finish, sized
 
-WIDE = (9.0, 3.6)
 """Size in inches of the two-panel figures."""
 
 TOTAL = 1000
@@ -49,15 +48,6 @@ LR_MIN, LR_MAX = 1e-4, 10.0
 SCALING_SETTINGS = [(0.01, 1), (0.02, 2), (0.04, 4), (0.08, 8), (0.01, 4)]
 """Section 3's (η, B) pairs on Chapter 5's least squares: four along η/B = 0.01, then the first η with four times the batch."""
 SCALING_RUNS, SCALING_STEPS = 200, 3000
-
-
-def _sized(fig: Figure | None, size: tuple[float, float] = WIDE) -> Figure:
-    """``fig`` (a new pyplot figure if None) set to ``size`` inches."""
-    import matplotlib.pyplot as plt
-
-    fig = fig if fig is not None else plt.figure(layout="constrained")
-    fig.set_size_inches(*size)
-    return fig
 
 
 def schedule_for(peak_lr: float, warmup_steps: int) -> Callable:
@@ -108,7 +98,7 @@ def warmup_losses(peak_lr: float, warmup_steps: int) -> np.ndarray:
 
 def warmup_figure(peak_lr: float, warmup_steps: int, fig: Figure | None = None) -> Figure:
     """Left: the learning rate per step, linear warmup then cosine to 0 at step 300. Right: the training loss of Adam on the sine fit under that schedule (blue) and under the same peak rate without warmup (grey), on a log scale: at large peak rates the run without warmup jumps far above the starting loss in its first steps, and a longer warmup removes the jump."""
-    fig = _sized(fig)
+    fig = sized(fig, WIDER)
     left, right = fig.subplots(1, 2)
     steps = np.arange(STEPS + 1)
     left.plot(steps, schedule_for(peak_lr, warmup_steps)(steps), color=PALETTE["blue"], label=f"warmup {warmup_steps}")

@@ -7,9 +7,10 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from book.plotting import PALETTE, axes, finish
+from book.plotting import PALETTE, WIDER, axes, finish
 
-WIDE = (9.0, 3.6)
+WIDE = WIDER
+"""Size of the chapter's two-panel figures (the notebook draws some of its own at this size too)."""
 
 
 def _label(char: str) -> str:
@@ -19,7 +20,7 @@ def _label(char: str) -> str:
 def idea_figure(chars: str, weights: np.ndarray, next_chars: str, next_probs: np.ndarray, fig: Figure | None = None) -> Figure:
     """The idea: the last character of a text looks back at every earlier one with some weight, and the model turns
     what it gathers into probabilities for the next character."""
-    fig = fig or Figure(figsize=WIDE, layout="constrained")
+    fig = fig or Figure(figsize=WIDER, layout="constrained")
     left, right = fig.subplots(1, 2, width_ratios=[2.2, 1])
     n = len(chars)
     for i, c in enumerate(chars):
@@ -70,7 +71,7 @@ def mlp_figure(run, trigram: float, ax: Axes | None = None) -> Axes:
 def saturation_figure(dims: np.ndarray, spread: np.ndarray, unscaled: np.ndarray, scaled: np.ndarray, fig: Figure | None = None) -> Figure:
     """Left: the spread of the scores q·k grows like √d. Right: the median norm of the softmax Jacobian against d,
     with scores q·k (it vanishes) and q·k/√d (it stays put)."""
-    fig = fig or Figure(figsize=WIDE, layout="constrained")
+    fig = fig or Figure(figsize=WIDER, layout="constrained")
     left, right = fig.subplots(1, 2)
     left.plot(dims, spread, color=PALETTE["blue"], label="measured std of q·k")
     left.plot(dims, np.sqrt(dims), color=PALETTE["ink"], ls="--", lw=1, label="√d")
@@ -88,7 +89,7 @@ def saturation_figure(dims: np.ndarray, spread: np.ndarray, unscaled: np.ndarray
 def layer_norm_figure(singular_values: np.ndarray, depths, with_residual, without_residual, fig: Figure | None = None) -> Figure:
     """Left: singular values of LayerNorm's Jacobian, two of them zero. Right: the first block's gradient norm against
     depth at initialisation, with and without residual connections."""
-    fig = fig or Figure(figsize=WIDE, layout="constrained")
+    fig = fig or Figure(figsize=WIDER, layout="constrained")
     left, right = fig.subplots(1, 2)
     k = np.arange(1, singular_values.size + 1)
     left.semilogy(k, np.maximum(singular_values, 1e-17), "o", color=PALETTE["purple"], label="singular value")
@@ -104,7 +105,7 @@ def layer_norm_figure(singular_values: np.ndarray, depths, with_residual, withou
 
 def counting_figure(widths: np.ndarray, exact: np.ndarray, approximate: np.ndarray, flops_ratio: np.ndarray, fig: Figure | None = None) -> Figure:
     """Left: exact and approximate parameter counts against the width. Right: training flops per token divided by 6N."""
-    fig = fig or Figure(figsize=WIDE, layout="constrained")
+    fig = fig or Figure(figsize=WIDER, layout="constrained")
     left, right = fig.subplots(1, 2)
     left.loglog(widths, exact, "o-", color=PALETTE["blue"], label="exact N")
     left.loglog(widths, approximate, "--", color=PALETTE["orange"], label="12·n_layer·d² + (V + block)·d")
@@ -127,7 +128,7 @@ def causality_figure(changes: np.ndarray, ax: Axes | None = None) -> Axes:
 
 def race_figure(runs: dict, fig: Figure | None = None) -> Figure:
     """Validation loss of the MLP and the transformer against the step (left) and the seconds spent training (right)."""
-    fig = fig or Figure(figsize=WIDE, layout="constrained")
+    fig = fig or Figure(figsize=WIDER, layout="constrained")
     left, right = fig.subplots(1, 2, sharey=True)
     colours = {"mlp": PALETTE["orange"], "transformer": PALETTE["blue"]}
     for kind, run in runs.items():
