@@ -16,6 +16,7 @@ A translated message must keep its source's math, inline code, numbers and link 
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib.util
 import re
 import shutil
@@ -204,6 +205,63 @@ def search_words(glossary: str) -> list[str]:
     return sorted({word for term in terms for word in re.findall(r"[\u4e00-\u9fff]{2,}", term)})
 
 
+GLUE_ROLE = re.compile(r"\{glue:text\}`([^`:]+)(?::([^`]*))?`")
+GLUE_MIME = "application/papermill.record/text/plain"
+
+
+def glued_values(notebook: Path) -> dict[str, object]:
+    """name → value of every ``glue(name, value, display=False)`` in the notebook's stored outputs (nbval keeps them
+    equal to a fresh run's)."""
+    import nbformat
+
+    values = {}
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name is not None:
+                values[name] = ast.literal_eval(output["data"][GLUE_MIME])
+    return values
+
+
+def with_glued_values(text: str, values: dict[str, object]) -> str:
+    """``text`` with each {glue:text}`key:spec` replaced by the key's value formatted as myst-nb would show it.
+
+    >>> with_glued_values("about {glue:text}`rate:.2f` per step, {glue:text}`name`", {"rate": 0.12345, "name": "SGD"})
+    'about 0.12 per step, SGD'
+    """
+    def value(match: re.Match) -> str:
+        key, spec = match.group(1), match.group(2)
+        return format(values[key], spec) if spec else str(values[key])
+
+    return GLUE_ROLE.sub(value, text)
+
+
+def glue_resolved_locales(target: Path) -> Path:
+    """A copy of the catalogues with glued values written into the translations, for the Chinese build.
+
+    Sphinx parses a translated paragraph as a document of its own, where myst-nb cannot see the notebook's glue data;
+    the English paragraph's roles resolve as usual. The values are the notebooks' stored ones, which nbval checks.
+    """
+    shutil.rmtree(target, ignore_errors=True)
+    for po in LOCALES.rglob("*.po"):
+        relative = po.relative_to(LOCALES)
+        notebook = (ROOT / relative).with_suffix(".ipynb")
+        destination = target / LANGUAGE / "LC_MESSAGES" / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if not notebook.exists() or "{glue:text}" not in po.read_text(encoding="utf-8"):
+            shutil.copy2(po, destination)
+            continue
+        values = glued_values(notebook)
+        with open(po, "rb") as source:
+            catalogue = read_po(source)
+        for message in catalogue:
+            if message.id and message.string:
+                message.string = with_glued_values(message.string, values)
+        with open(destination, "wb") as out:
+            write_po(out, catalogue, width=0, omit_header=False, ignore_obsolete=True, include_previous=True)
+    return target
+
+
 def build(build_dir: Path = BUILD) -> float:
     """Build the Chinese edition (-W -n) from the English build's cache in ``build_dir`` (nothing is executed
     again) into ``build_dir/zh/html``, publish it as ``build_dir/html/zh``; return the seconds it took."""
@@ -214,7 +272,8 @@ def build(build_dir: Path = BUILD) -> float:
     words = zh / "search-words.txt"  # jieba's own dictionary lacks terms such as 学习率; this adds them
     words.parent.mkdir(parents=True, exist_ok=True)
     words.write_text("".join(f"{word} 100000\n" for word in search_words((ROOT / "glossary.md").read_text())))
-    config = {**ZH_CONFIG, "html_search_options": {"dict": str(words)}}
+    locales = glue_resolved_locales(zh / "locales")
+    config = {**ZH_CONFIG, "html_search_options": {"dict": str(words)}, "locale_dirs": [str(locales)]}
     _sphinx("html", zh / "html", zh / ".doctrees", config, warnings_fail=True, build_dir=build_dir)
     publish(zh / "html", build_dir / "html" / SUBDIR, build_dir / "html" / FRAMES)
     return time.perf_counter() - start
