@@ -27,6 +27,7 @@ import bench_autodiff  # noqa: E402
 import bench_adam  # noqa: E402
 import bench_capstone  # noqa: E402
 import bench_optim  # noqa: E402
+import bench_site  # noqa: E402
 import bench_sliders  # noqa: E402
 import library_cache  # noqa: E402
 
@@ -45,13 +46,15 @@ def build_times() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as scratch:
         command = [jupyter_book, "build", "-W", "-n", "--keep-going", ".", "--path-output", scratch]
         clean = timed(command)
+        chinese = timed([sys.executable, "scripts/i18n.py", "build", "--path-output", scratch])
         cached = timed(command)
         digests = Path(scratch) / "_build" / ".jupyter_cache" / library_cache.DIGESTS
         known = json.loads(digests.read_text())
         known[str(ROOT / "chapters" / "01_derivatives.ipynb")] = "changed"
         digests.write_text(json.dumps(known))
         one_chapter = timed(command)
-    return {"clean build (s)": clean, "cached rebuild (s)": cached, "rebuild after a change to Chapter 1's library (s)": one_chapter}
+    return {"clean build, English (s)": clean, "Chinese edition from the English cache (s)": chinese,
+            "cached rebuild (s)": cached, "rebuild after a change to Chapter 1's library (s)": one_chapter}
 
 
 def test_time() -> dict[str, float]:
@@ -97,6 +100,8 @@ SECTIONS = {
              bench_adam.run_benchmark),
     "capstone": ("Capstone GPT: a training step in book.autodiff vs the same model in jax under jit",
                  bench_capstone.run_benchmark),
+    "site": ("The built site: slider frame swaps in chromium and the largest page (after `make book`)",
+             lambda: bench_site.frame_swaps() | bench_site.page_budget()),
     "build": ("Build", build_times),
     "tests": ("Tests", test_time),
 }

@@ -44,8 +44,9 @@ pytestmark = pytest.mark.build
 
 
 def _slider_minimum(chapter: str) -> int:
-    """Sliders a chapter page must have: three in Chapter 1, none in the appendix (tables), two elsewhere."""
-    return {"chapters/01": 3, "chapters/ap": 0}.get(chapter.removeprefix(ZH)[:11], 2)
+    """Sliders a chapter page must have: three in Chapter 1, none in the appendix (tables) and in the capstone (its
+    figures come from one training run, and it has no explorable yet), two elsewhere."""
+    return {"chapters/01": 3, "chapters/ap": 0, "chapters/11": 0}.get(chapter.removeprefix(ZH)[:11], 2)
 
 
 @pytest.fixture(scope="module")
@@ -218,9 +219,11 @@ def page(browser, server):
 
 
 def _open(page, server, path):
+    """Load a page and wait until MathJax has typeset it (a page without math does not load MathJax)."""
     page.goto(f"{server}/{path}", wait_until="networkidle")
-    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
-    page.evaluate("() => MathJax.startup.promise")
+    if page.locator("script[src*='mathjax']").count():
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+        page.evaluate("() => MathJax.startup.promise")
 
 
 def _assert_local_and_clean(page, server):
@@ -233,7 +236,7 @@ def _assert_local_and_clean(page, server):
 @pytest.mark.parametrize("chapter", CHAPTER_PAGES + ZH_CHAPTER_PAGES)
 def test_math_is_typeset(page, server, chapter):
     _open(page, server, chapter)
-    assert page.locator("mjx-container").count() > 40
+    assert page.locator("mjx-container").count() > (20 if "11_capstone" in chapter else 40)  # the capstone runs, little math
     text = page.locator("article").inner_text()
     assert "\\frac" not in text and "$$" not in text and "\\lim" not in text
     _assert_local_and_clean(page, server)
@@ -388,11 +391,13 @@ def test_every_chapter_links_its_exercises_and_every_exercise_page_its_chapter(s
 
 
 @pytest.mark.browser
-def test_searching_momentum_lists_the_momentum_chapter_first(page, server):
+def test_searching_momentum_lists_its_definition_first_and_the_momentum_chapter_among_the_first_hits(page, server):
+    """Sphinx lists the glossary's entry (an exact object match) first, then pages by its own ranking."""
     page.goto(f"{server}/search.html?q=momentum", wait_until="networkidle")
     page.wait_for_selector("#search-results ul.search li a", timeout=15000)
-    first = page.locator("#search-results ul.search li a").first.get_attribute("href")
-    assert first.startswith("chapters/06_momentum.html"), first
+    hits = page.locator("#search-results ul.search li a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert hits[0] == "glossary.html#term-momentum", hits[:3]
+    assert any(href.startswith("chapters/06_momentum.html") for href in hits[:5]), hits[:5]
     _assert_local_and_clean(page, server)
 
 
