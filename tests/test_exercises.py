@@ -45,6 +45,32 @@ def solutions(chapter: str):
 PAIRS = [(chapter, name) for chapter in CHAPTERS for name in checkers(chapter)]
 
 
+def wrong_answers(chapter: str) -> dict:
+    """The strength test's data of a chapter: checker name → [(a wrong answer learners write, hint fragment or None)]."""
+    return importlib.import_module(f"test_exercises_{chapter}").WRONG_ANSWERS
+
+
+STRENGTH = [(chapter, name, i) for chapter in CHAPTERS for name, answers in wrong_answers(chapter).items()
+            for i in range(len(answers))]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_exercise_has_at_least_six_wrong_answers(chapter):
+    listed = wrong_answers(chapter)
+    assert set(listed) == set(checkers(chapter)), set(listed) ^ set(checkers(chapter))
+    assert all(len(answers) >= 6 for answers in listed.values()), {name: len(a) for name, a in listed.items()}
+
+
+@pytest.mark.parametrize(("chapter", "name", "i"), STRENGTH, ids=[f"{c}-{n}-{i}" for c, n, i in STRENGTH])
+def test_every_listed_wrong_answer_fails_with_its_hint(chapter, name, i):
+    """Fails, in one line, and where the exercise names the mistake, says so (the hint fragment is in the message)."""
+    answer, hint = wrong_answers(chapter)[name][i]
+    with np.errstate(all="ignore"):
+        result = checkers(chapter)[name](answer)
+    assert not result.passed and "\n" not in result.message, result.message
+    assert hint is None or hint in result.message, result.message
+
+
 def _checker_and_solution(chapter: str, name: str):
     return checkers(chapter)[name], getattr(solutions(chapter), name)
 

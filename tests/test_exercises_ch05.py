@@ -1,11 +1,9 @@
 """Chapter 5's checkers recognise the typical mistakes and show the hint written for each."""
 
-import inspect
 import itertools
 
 import numpy as np
 import pytest
-from conftest import assert_fails_with_hint
 
 from book.exercises import ch05 as check
 from exercises.solutions import ch05 as solutions
@@ -119,23 +117,3 @@ def test_the_references_agree_with_independent_formulas():
     assert check._epoch(X, y, w, 0.2, 6, 0) == pytest.approx(w - 0.2 * full, rel=1e-12)  # B = n: one full step
 
 
-def _checkers() -> set[str]:
-    return {n for n, f in inspect.getmembers(check, inspect.isfunction) if f.__module__ == check.__name__ and not n.startswith("_") and list(inspect.signature(f).parameters) == ["learner"]}
-
-
-def test_every_exercise_has_at_least_six_wrong_answers():
-    assert set(WRONG_ANSWERS) == _checkers()
-    assert all(len(answers) >= 6 for answers in WRONG_ANSWERS.values()), {k: len(v) for k, v in WRONG_ANSWERS.items()}
-
-
-@pytest.mark.parametrize(
-    ("name", "answer", "hint"),
-    [(name, answer, hint) for name, answers in WRONG_ANSWERS.items() for answer, hint in answers],
-    ids=[f"{name}-{i}" for name, answers in WRONG_ANSWERS.items() for i in range(len(answers))],
-)
-def test_a_wrong_answer_fails_with_its_hint(name, answer, hint):
-    result = getattr(check, name)(answer)
-    if hint is None:
-        assert not result.passed and "\n" not in result.message, result.message
-    else:
-        assert_fails_with_hint(result, hint)

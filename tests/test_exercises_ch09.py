@@ -2,7 +2,6 @@
 that mistake (``None``: the answer must fail, whatever the message)."""
 
 import numpy as np
-import pytest
 
 from book.exercises import ch09 as check
 from exercises.solutions import ch09 as solution
@@ -182,25 +181,6 @@ WRONG_ANSWERS = {
         (lambda: 256, "much smaller d"),
     ],
 }
-
-CASES = [(name, answer, hint) for name, answers in WRONG_ANSWERS.items() for answer, hint in answers]
-
-
-def test_every_checker_has_at_least_six_wrong_answers():
-    names = {name for name in dir(check) if callable(getattr(check, name)) and not name.startswith("_")
-             and getattr(getattr(check, name), "__module__", "") == check.__name__ and name in dir(solution)}
-    assert names == set(WRONG_ANSWERS)
-    assert all(len(answers) >= 6 for answers in WRONG_ANSWERS.values())
-
-
-@pytest.mark.parametrize(("name", "answer", "hint"), CASES)
-def test_wrong_answer_fails(name, answer, hint):
-    with np.errstate(all="ignore"):
-        result = getattr(check, name)(answer)
-    assert not result.passed, result.message
-    assert "\n" not in result.message
-    if hint is not None:
-        assert "Hint:" in result.message and hint in result.message, result.message
 
 
 def test_each_checker_runs_at_least_ten_cases(monkeypatch):
