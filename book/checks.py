@@ -31,6 +31,7 @@ import inspect
 import io
 import signal
 import sys
+import sysconfig
 import threading
 import time
 import warnings
@@ -204,17 +205,31 @@ _STATE = SimpleNamespace(in_learner=False, reentered="")
 _OURS = frozenset({__file__, contextlib.__file__})
 """The files whose code runs around the learner's and must never be interrupted."""
 
+_LIBRARIES = tuple({sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")})
+"""Where installed code lives (Python's own, numpy, pytest, …): never interrupted either. A finalizer or a warning
+hook that happens to run while the learner's code is stopped must finish; the learner's code is stopped again at its
+next line once the library returns to it."""
+
+_ALARM_REPEAT = 1e-4
+"""Seconds between the repeated alarms after time-up (see :func:`_arm`)."""
+
+
+def _interruptible(frame: FrameType) -> bool:
+    """Whether ``frame`` runs code that is neither the checker's nor an installed library's."""
+    filename = frame.f_code.co_filename
+    return filename not in _OURS and not filename.startswith(_LIBRARIES)
+
 
 def _in_learner(frame: FrameType | None, caller: FrameType, caller_is_learner: bool) -> bool:
     """Whether ``frame`` runs the learner's code: not ours, and called (maybe indirectly) by what ``caller`` called
     (or ``caller`` itself, when it is a cell of the learner's)."""
-    if frame is None or (frame is not caller and frame.f_code.co_filename in _OURS):
+    if frame is None or (frame is not caller and not _interruptible(frame)):
         return False
     while frame is not None:
         if frame is caller:
             return caller_is_learner
         if frame.f_back is caller:
-            return frame.f_code.co_filename not in _OURS
+            return _interruptible(frame)
         frame = frame.f_back
     return False
 
@@ -226,9 +241,9 @@ def _arm(seconds: float, caller: FrameType, caller_is_learner: bool = False) -> 
     At time-up a trace function goes on every frame of the learner's functions and on every frame they call next,
     and raises ``_TimeUp`` again at the next line they run: an answer that catches it (``except BaseException``
     inside an endless loop) meets it again on the first line of its handler. CPython removes a trace function that
-    raises, so a timer repeating every 0.1 ms puts it back and raises again (which also ends a sleep, and soon lands
-    in the handler of an outer ``try`` that caught the first). Only the learner's code is ever interrupted, never the
-    checker's (a cell using ``follow_up`` is stopped once).
+    raises, so a timer repeating every ``_ALARM_REPEAT`` seconds puts it back and raises again (which also ends a
+    sleep, and soon lands in the handler of an outer ``try`` that caught the first). Only the learner's code is ever
+    interrupted, never the checker's or an installed library's (a cell using ``follow_up`` is stopped once).
     """
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         return lambda: None
@@ -261,7 +276,7 @@ def _arm(seconds: float, caller: FrameType, caller_is_learner: bool = False) -> 
             raise _TimeUp
 
     previous = signal.signal(signal.SIGALRM, time_up)
-    signal.setitimer(signal.ITIMER_REAL, seconds, 1e-4)
+    signal.setitimer(signal.ITIMER_REAL, seconds, _ALARM_REPEAT)
 
     def disarm() -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
