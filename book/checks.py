@@ -43,6 +43,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from book.language import ENGLISH, LANGUAGES, Message, current_language
+
 __all__ = [
     "TIME_LIMIT", "OUTPUT_LIMIT", "OUTPUT_LINES", "Result", "Case", "Mistake", "check_function", "close_to",
     "follow_up", "frozen", "generated", "not_attempted", "correct", "wrong",
@@ -63,13 +65,19 @@ _STYLES = {
 }
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 @dataclass(frozen=True)
 class Result:
-    """What a checker found: ``passed``, a one-line ``message``, and a ``status`` for styling."""
+    """What a checker found: ``passed``, a one-line ``message`` (in the learner's language, see
+    :mod:`book.language`), and a ``status`` for styling; ``text`` says the message in every language."""
 
     passed: bool
     message: str
     status: str
+    text: Message | None = field(default=None, compare=False, repr=False)
 
     def __bool__(self) -> bool:
         return self.passed
@@ -78,27 +86,49 @@ class Result:
         return self.message
 
     def _repr_html_(self) -> str:
+        """The message in every language, each in a ``lang`` span, all but the learner's ``hidden``: the site's
+        editions show their own (``_assets/book.css``), from the same stored output."""
         icon, ink, paper = _STYLES[self.status]
+        if self.text is None:
+            shown = html.escape(self.message)
+        else:
+            here = current_language()
+            shown = "".join(
+                f'<span lang="{language.replace("_", "-")}"{"" if language == here else " hidden"}>'
+                f'{html.escape(self.message if language == here else _one_line(self.text.said(language)))}</span>'
+                for language in LANGUAGES
+            )
         return (
             f'<div class="check-result check-{self.status.replace(" ", "-")}" role="status" '
             f'style="border-left:4px solid {ink};background:{paper};color:#1f2328;padding:6px 10px;margin:4px 0;'
-            f'font-family:sans-serif">{icon} {html.escape(self.message)}</div>'
+            f'font-family:sans-serif">{icon} {shown}</div>'
         )
+
+
+def _result(passed: bool, text: Message, status: str) -> Result:
+    return Result(passed, _one_line(text.said()), status, text)
 
 
 def not_attempted() -> Result:
     """The answer to a blank exercise."""
-    return Result(False, "Not attempted yet.", "not attempted")
+    return _result(False, Message("Not attempted yet."), "not attempted")
 
 
-def correct(detail: str = "") -> Result:
+def correct(detail: str | Message = "") -> Result:
     """The answer to a correct solution."""
-    return Result(True, f"Correct ✔{' ' + detail if detail else ''}", "correct")
+    if not detail:
+        return _result(True, Message("Correct ✔"), "correct")
+    return _result(True, Message("Correct ✔ {detail}", detail=_message(detail)), "correct")
 
 
-def wrong(message: str) -> Result:
+def wrong(message: str | Message) -> Result:
     """The answer to anything else: one line saying what is wrong."""
-    return Result(False, " ".join(message.split()), "wrong")
+    return _result(False, _message(message), "wrong")
+
+
+def _message(text: str | Message) -> Message:
+    """``text`` as a message: English text is translated by the catalogue at display time."""
+    return text if isinstance(text, Message) else Message(text)
 
 
 def frozen(values: Any) -> np.ndarray:
@@ -333,11 +363,12 @@ class _CappedText(io.TextIOBase):
     def show(self) -> None:
         text = "".join(self._kept)
         if self.dropped:
-            text += ("\n" if text and not text.endswith("\n") else "") + f"… {self.dropped} more characters of your output not shown\n"
+            more = Message("… {count} more characters of your output not shown", count=self.dropped)
+            text += ("\n" if text and not text.endswith("\n") else "") + f"{more}\n"
         sys.stdout.write(text)
 
 
-def _error_text(error: BaseException) -> str:
+def _error_text(error: BaseException) -> Message:
     """``Name: first line of the message``, even when the message itself cannot be printed."""
     name = type(error).__name__
     try:
@@ -345,11 +376,11 @@ def _error_text(error: BaseException) -> str:
     except _PASS_THROUGH:
         raise
     except BaseException:  # an exception whose __str__ fails
-        return f"{name} (its message could not be shown)"
+        return Message("{name} (its message could not be shown)", name=name)
     detail = lines[0] if lines else ""
     if len(detail) > 200:
         detail = detail[:199] + "…"
-    return f"{name}: {detail}" if detail else name
+    return Message("{name}: {detail}", name=name, detail=detail) if detail else Message("{name}", name=name)
 
 
 def _innermost_frame(error: BaseException) -> FrameType | None:
@@ -415,7 +446,7 @@ class _Answer(NamedTuple):
     """An answer split into its parts (one part without ``parts``), or the count it had instead."""
 
     parts: tuple[_Numbers, ...] | None
-    count: str = ""
+    count: str | Message = ""
 
 
 def _read(answer: Any, parts: Mapping[str, int] | None) -> _Answer:
@@ -431,7 +462,7 @@ def _read(answer: Any, parts: Mapping[str, int] | None) -> _Answer:
         raise
     except BaseException:
         pass
-    return _Answer(None, f"one {type(answer).__name__}")
+    return _Answer(None, Message("one {type}", type=type(answer).__name__))
 
 
 class _Attempt(NamedTuple):
@@ -440,7 +471,7 @@ class _Attempt(NamedTuple):
     answer: _Answer | None = None
     is_none: bool = False
     error: BaseException | None = None
-    error_text: str = ""
+    error_text: str | Message = ""
     timed_out: bool = False
     reentered: str = ""
     seconds: float = 0.0
@@ -496,13 +527,19 @@ def _not_implemented(error: BaseException, learner: Any, case: Case, first: bool
     if frame is not None and code is not None and frame.f_code is code:
         if first:
             return not_attempted()
-        return wrong(f"For {case.label} your function raised NotImplementedError: it is not finished for this case yet.")
+        return wrong(Message("For {label} your function raised NotImplementedError: it is not finished for this case yet.", label=_label(case)))
     if frame is not None and namespace is not None and frame.f_globals is namespace and frame.f_code.co_name != "<module>":
-        return Result(False, f"Your answer calls {frame.f_code.co_name}, which is not written yet: complete it first.", "not attempted")
-    return wrong(f"For {case.label} your function raised {_error_text(error)}.")
+        text = Message("Your answer calls {name}, which is not written yet: complete it first.", name=frame.f_code.co_name)
+        return _result(False, text, "not attempted")
+    return wrong(Message("For {label} your function raised {error}.", label=_label(case), error=_error_text(error)))
 
 
-def _changed_argument(learner: Any, before: Case, args: tuple, kwargs: dict) -> str | None:
+def _label(case: Case) -> Message:
+    """A case's label, which the catalogue translates where it has words (``the bowl``), not its math."""
+    return Message(case.label)
+
+
+def _changed_argument(learner: Any, before: Case, args: tuple, kwargs: dict) -> str | Message | None:
     """The name of an argument the call changed in place, if any."""
     for position, (was, now) in enumerate(zip(before.args, args)):
         if not _same(was, now):
@@ -510,58 +547,64 @@ def _changed_argument(learner: Any, before: Case, args: tuple, kwargs: dict) -> 
                 names = [p.name for p in inspect.signature(learner).parameters.values() if p.kind <= p.POSITIONAL_OR_KEYWORD]
                 return names[position]
             except Exception:
-                return f"number {position + 1}"
+                return Message("number {position}", position=position + 1)
     return next((key for key in kwargs if not _same(before.kwargs[key], kwargs[key])), None)
 
 
 def _problem(attempt: _Attempt, learner: Any, case: Case, first: bool, changed: str | None, parts: Mapping[str, int] | None, noun: str) -> Result | None:
     """Anything wrong with an attempt before its numbers are compared."""
+    label = _label(case)
     if attempt.reentered:
-        which = f"the checker check.{attempt.reentered}" if attempt.reentered.isidentifier() else "a checker"
-        return wrong(f"For {case.label} your function called {which} itself; a check cannot run inside the answer it checks: remove that call.")
+        which = Message("the checker check.{name}", name=attempt.reentered) if attempt.reentered.isidentifier() else Message("a checker")
+        return wrong(Message("For {label} your function called {which} itself; a check cannot run inside the answer it checks: remove that call.", label=label, which=which))
     if attempt.timed_out:
-        return wrong(f"For {case.label} your function was still running after {TIME_LIMIT:g} s, the time a check allows: is there an endless loop, or a sleep?")
+        return wrong(Message("For {label} your function was still running after {seconds} s, the time a check allows: is there an endless loop, or a sleep?", label=label, seconds=f"{TIME_LIMIT:g}"))
     if attempt.error is not None:
         if isinstance(attempt.error, NotImplementedError):
             return _not_implemented(attempt.error, learner, case, first)
-        return wrong(f"For {case.label} your function raised {attempt.error_text}.")
+        return wrong(Message("For {label} your function raised {error}.", label=label, error=attempt.error_text))
     if changed:
-        return wrong(
-            f"For {case.label} your function changed its input {changed} in place, which corrupts the caller's data: "
-            f"leave the inputs as they are and compute into a new array (or into a copy made with .copy())."
-        )
+        return wrong(Message(
+            "For {label} your function changed its input {name} in place, which corrupts the caller's data: "
+            "leave the inputs as they are and compute into a new array (or into a copy made with .copy()).", label=label, name=changed
+        ))
     if attempt.is_none:
-        return wrong(f"For {case.label} your function returned None: did you forget the return statement?")
+        return wrong(Message("For {label} your function returned None: did you forget the return statement?", label=label))
     if attempt.answer.parts is None:
-        return wrong(f"For {case.label} expected {len(parts)} {noun} ({', '.join(sorted(parts, key=parts.get))}), got {attempt.answer.count}.")
+        names = sorted(parts, key=parts.get)
+        listed = Message(", ".join(f"{{{i}}}" for i in range(len(names))), **{str(i): Message(n) for i, n in enumerate(names)})
+        return wrong(Message("For {label} expected {count} {noun} ({names}), got {got}.", label=label, count=len(parts),
+                             noun=Message(noun), names=listed, got=attempt.answer.count))
     return None
 
 
-def _part_label(part: str | None, case: Case) -> str:
-    return f"{part} with {case.label}" if part else case.label
+def _part_label(part: str | None, case: Case) -> Message:
+    return Message("{part} with {label}", part=Message(part), label=_label(case)) if part else _label(case)
 
 
-def _value_problem(got: _Numbers, expected: np.ndarray, label: str) -> str | None:
+def _value_problem(got: _Numbers, expected: np.ndarray, label: Message) -> Message | None:
     """Not numbers, complex, the wrong shape or not finite: what to say, or None if the numbers can be compared."""
     if got.array is None and got.type_name == "bool":
-        return f"For {label} your function returned True or False where a number is expected: a bool is not the number 1 or 0, so return the number itself."
+        return Message("For {label} your function returned True or False where a number is expected: a bool is not the number 1 or 0, so return the number itself.", label=label)
     if got.array is None:
-        return f"For {label} your function returned a {got.type_name}; expected a number or an array of numbers."
+        return Message("For {label} your function returned a {type}; expected a number or an array of numbers.", label=label, type=got.type_name)
     if got.imaginary != 0:
-        return f"For {label} your function returned complex numbers (imaginary part up to {got.imaginary:.2g}); expected real numbers."
+        return Message("For {label} your function returned complex numbers (imaginary part up to {imaginary}); expected real numbers.", label=label, imaginary=f"{got.imaginary:.2g}")
     if got.array.shape != expected.shape:
         if expected.ndim == 0:
-            return f"For {label} your function returned shape {got.array.shape}; expected a single number."
-        return f"For {label} your function returned shape {got.array.shape}; expected shape {expected.shape}."
+            return Message("For {label} your function returned shape {shape}; expected a single number.", label=label, shape=got.array.shape)
+        return Message("For {label} your function returned shape {shape}; expected shape {expected}.", label=label, shape=got.array.shape, expected=expected.shape)
     if not np.all(np.isfinite(got.array)) and np.all(np.isfinite(expected)):
-        return f"For {label} your function returned {_short(got.array)} (not a finite number); expected {_short(expected)}."
+        return Message("For {label} your function returned {got} (not a finite number); expected {expected}.", label=label, got=_short(got.array), expected=_short(expected))
     return None
 
 
-def _short(array: np.ndarray) -> str:
+def _short(array: np.ndarray) -> Message:
     if array.ndim == 0:
-        return f"{float(array):.6g}"
-    return np.array2string(array, precision=6) if array.size <= 6 else f"an array of shape {array.shape}"
+        return Message("{value}", value=f"{float(array):.6g}")
+    if array.size <= 6:
+        return Message("{value}", value=np.array2string(array, precision=6))
+    return Message("an array of shape {shape}", shape=array.shape)
 
 
 def _apart(expected: float, got: float) -> tuple[str, str]:
@@ -573,28 +616,30 @@ def _apart(expected: float, got: float) -> tuple[str, str]:
     return shown
 
 
-def _difference(got: np.ndarray, expected: np.ndarray, label: str) -> str:
+def _difference(got: np.ndarray, expected: np.ndarray, label: Message) -> Message:
     """The first sentence about a wrong value: the worst entry, its index, both values and the gap."""
     gaps = np.abs(got - expected)
     worst = np.unravel_index(int(np.argmax(np.where(np.isnan(gaps), np.inf, gaps))), got.shape)
     e, g = _apart(float(expected[worst]), float(got[worst]))
-    off = f"off by {float(gaps[worst]):.2g}"
+    off = Message("off by {gap}", gap=f"{float(gaps[worst]):.2g}")
     if got.ndim == 0:
-        return f"For {label} expected {e} but got {g} ({off})."
+        return Message("For {label} expected {e} but got {g} ({off}).", label=label, e=e, g=g, off=off)
     index = "[" + ", ".join(str(int(i)) for i in worst) + "]"
     whole_e, whole_g = np.array2string(expected, precision=6), np.array2string(got, precision=6)
     if got.size <= 6 and whole_e != whole_g:
-        return f"For {label} expected {whole_e} but got {whole_g}; at {index} expected {e} but got {g} ({off})."
-    return f"For {label} at {index} of the {got.shape} array expected {e} but got {g} ({off})."
+        return Message("For {label} expected {whole_e} but got {whole_g}; at {index} expected {e} but got {g} ({off}).",
+                       label=label, whole_e=whole_e, whole_g=whole_g, index=index, e=e, g=g, off=off)
+    return Message("For {label} at {index} of the {shape} array expected {e} but got {g} ({off}).",
+                   label=label, index=index, shape=got.shape, e=e, g=g, off=off)
 
 
-def _float32_note(got: _Numbers, expected: np.ndarray) -> str:
+def _float32_note(got: _Numbers, expected: np.ndarray) -> Message | None:
     """Close, but only to float32's ~7 digits: say so."""
     array = got.array
     rounded = np.all(array.astype(np.float32) == array) and not np.all(array == np.round(array))
     if (got.low_precision or rounded) and np.allclose(array, expected, rtol=1e-5, atol=1e-6):
-        return "close, but not within tolerance — float32? Those carry only about 7 digits; compute in float64, numpy's default."
-    return ""
+        return Message("close, but not within tolerance — float32? Those carry only about 7 digits; compute in float64, numpy's default.")
+    return None
 
 
 def _agree(compare: Compare, got: np.ndarray, typical: np.ndarray) -> bool:
@@ -651,7 +696,7 @@ def check_function(
     if not cases:
         raise ValueError("cases must hold at least one Case: a checker with nothing to run would pass anything")
     if not callable(learner):
-        return wrong(f"Expected {name} to be a function, got {type(learner).__name__}.")
+        return wrong(Message("Expected {name} to be a function, got {type}.", name=Message(name), type=type(learner).__name__))
     adapt = adapt or (lambda function: function)
     output = _CappedText()
     try:
@@ -665,19 +710,20 @@ def _too_slow(attempt: _Attempt, finished: int, longest: float, total: int) -> R
     """A time-out after correct cases, in a call no longer than the slowest finished one: slow, not endless."""
     if not attempt.timed_out or not finished or attempt.seconds > 2 * longest + 0.01:
         return None
-    return wrong(
-        f"Too slow (over {TIME_LIMIT:g} s): your function was right on the {finished} cases it finished, but all {total} "
-        f"take longer than the {TIME_LIMIT:g} s a check allows: make it faster (numpy operations on whole arrays rather "
-        f"than Python loops, no work done twice)."
-    )
+    return wrong(Message(
+        "Too slow (over {seconds} s): your function was right on the {finished} cases it finished, but all {total} "
+        "take longer than the {seconds} s a check allows: make it faster (numpy operations on whole arrays rather "
+        "than Python loops, no work done twice).", seconds=f"{TIME_LIMIT:g}", finished=finished, total=total
+    ))
 
 
-def _described(describe: Callable, got: np.ndarray, expected: np.ndarray, label: str) -> str:
-    """The checker's own sentence about a wrong answer, or the usual one if it cannot say (a claim too odd to simulate)."""
+def _described(describe: Callable, got: np.ndarray, expected: np.ndarray, label: Message) -> Message:
+    """The checker's own sentence about a wrong answer (written in English, translated by the catalogue), or the
+    usual one if it cannot say (a claim too odd to simulate)."""
     try:
-        return describe(got, expected, label)
+        return Message(describe(got, expected, label.said(ENGLISH)))
     except Exception:
-        return f"For {label} your answer {_short(got)} is not right."
+        return Message("For {label} your answer {answer} is not right.", label=label, answer=_short(got))
 
 
 def _judge(learner, run, reference, cases, mistakes, hint, compare, parts, noun, adapt, output, agree, describe) -> Result:
@@ -712,11 +758,12 @@ def _judge(learner, run, reference, cases, mistakes, hint, compare, parts, noun,
             wrong_parts = ((part, i) for part, i in order if not compare(got[i].array, expected[i].array))
             failure = next(((_part_label(part, case), i, got[i], expected[i].array) for part, i in wrong_parts), None)
     if failure is None:
-        return correct(f"({len(cases)} cases checked)" if len(cases) > 1 else "")
+        return correct(Message("({count} cases checked)", count=len(cases)) if len(cases) > 1 else "")
     label, position, got, expected = failure
-    targeted = (outcomes and _hint_for(position, outcomes, mistakes, adapt, agree or compare, parts)) or _float32_note(got, expected) or hint
+    found = outcomes and _hint_for(position, outcomes, mistakes, adapt, agree or compare, parts)
+    targeted = (Message(found) if found else None) or _float32_note(got, expected) or (Message(hint) if hint else None)
     first = _described(describe, got.array, expected, label) if describe else _difference(got.array, expected, label)
-    return wrong(first + (f" Hint: {targeted}" if targeted else ""))
+    return wrong(Message("{first} Hint: {hint}", first=first, hint=targeted) if targeted else first)
 
 
 # --- notebook cells that use the learner's functions ----------------------------------------------------------
@@ -725,8 +772,9 @@ def _judge(learner, run, reference, cases, mistakes, hint, compare, parts, noun,
 class follow_up:
     """A notebook cell that uses the reader's functions, in one line whatever happens.
 
-    ``with follow_up(): ...`` prints "Complete f above first." when the blank ``f`` is still to be written, one line
-    for any other exception, and stops the cell after ``TIME_LIMIT`` seconds; ``KeyboardInterrupt`` still stops it.
+    ``with follow_up(): ...`` says "Complete f above first." (printed, or in a notebook shown as a check's result)
+    when the blank ``f`` is still to be written, one line for any other exception, and stops the cell after
+    ``TIME_LIMIT`` seconds; ``KeyboardInterrupt`` still stops it.
     """
 
     def __init__(self) -> None:
@@ -741,15 +789,28 @@ class follow_up:
         self._disarm()
         if error is None or isinstance(error, KeyboardInterrupt):
             return False
-        print(self._message(error))
+        text, status = self._message(error)
+        _tell(Result(False, text.said(), status, text))
         return True
 
-    def _message(self, error: BaseException) -> str:
+    def _message(self, error: BaseException) -> tuple[Message, str]:
         if isinstance(error, _TimeUp):
-            return f"This cell stopped after {TIME_LIMIT:g} s, the time it allows: is there an endless loop, or a sleep, in a function above?"
+            return Message("This cell stopped after {seconds} s, the time it allows: is there an endless loop, or a sleep, in a function above?", seconds=f"{TIME_LIMIT:g}"), "wrong"
         readers = [f for f in _frames(error) if f.f_globals is self._namespace and f.f_code.co_name != "<module>"]
         if isinstance(error, NotImplementedError) and readers and readers[-1] is _innermost_frame(error):
-            return f"Complete {readers[-1].f_code.co_name} above first."
+            return Message("Complete {name} above first.", name=readers[-1].f_code.co_name), "not attempted"
         if readers:
-            return f"This cell stopped: {readers[-1].f_code.co_name} raised {_error_text(error)}."
-        return f"This cell stopped with {_error_text(error)}: check what your functions above return."
+            return Message("This cell stopped: {name} raised {error}.", name=readers[-1].f_code.co_name, error=_error_text(error)), "wrong"
+        return Message("This cell stopped with {error}: check what your functions above return.", error=_error_text(error)), "wrong"
+
+
+def _tell(result: Result) -> None:
+    """Show a cell's one line: in a notebook as a check's result (whose page shows it in the reader's edition's
+    language), elsewhere printed."""
+    shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
+    if shell is not None and getattr(shell, "kernel", None) is not None:
+        from IPython.display import display
+
+        display(result)
+    else:
+        print(result.message)

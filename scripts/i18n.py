@@ -9,6 +9,9 @@
                                     the English build; `make book` runs both)
     python scripts/i18n.py check    list every catalogue's untranslated, fuzzy and inconsistent messages
 
+The checkers' messages (book/checks.py, book/exercises/) have a catalogue of their own, read by the library at run
+time: book/locale/zh_CN/LC_MESSAGES/checks.po. ``update`` extracts them from the source too (:func:`checker_messages`).
+
 A translated message must keep its source's math, inline code, numbers and link or role targets exactly
 (:func:`problems`); ``tests/test_i18n.py`` applies the same checks.
 """
@@ -31,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LANGUAGE = "zh_CN"
 LOCALES = ROOT / "locales" / LANGUAGE / "LC_MESSAGES"
 BUILD = ROOT / "_build"
+CHECKS = ROOT / "book" / "locale" / LANGUAGE / "LC_MESSAGES" / "checks.po"  # not a page's: the library's
 TEMPLATES = BUILD / "gettext"
 SUBDIR = "zh"  # the Chinese edition's folder in the site
 FRAMES = "_frames"
@@ -126,6 +130,128 @@ def _sphinx(builder: str, outdir: Path, doctrees: Path, overrides: dict, warning
         raise SystemExit(f"the {builder} build failed ({result})")
 
 
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+def placeholders(text: str) -> list[str]:
+    """The ``{...}`` placeholders of a checker's message template, sorted: a translation keeps them all."""
+    return sorted(_PLACEHOLDER.findall(text))
+
+
+def _template(node: ast.AST, constants: dict[str, str]) -> str | None:
+    """A string the source writes: a literal, a module constant, or an f-string as a template whose placeholders
+    are its expressions' source (``f"x = {x:g}"`` -> ``"x = {x:g}"``)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name) and node.id in constants:
+        return constants[node.id]
+    if isinstance(node, ast.JoinedStr):
+        return "".join(part.value if isinstance(part, ast.Constant) else _placeholder(part) for part in node.values)
+    return None
+
+
+def _placeholder(part: ast.FormattedValue) -> str:
+    conversion = "" if part.conversion == -1 else "!" + chr(part.conversion)
+    spec = ":" + "".join(v.value for v in part.format_spec.values if isinstance(v, ast.Constant)) if part.format_spec else ""
+    return "{" + ast.unparse(part.value) + conversion + spec + "}"
+
+
+def _strings_returned(function: ast.FunctionDef, constants: dict[str, str]) -> list[str]:
+    """The strings a function returns, and the phrases it assigns to build them (``ran = f"needed {steps} steps"``)."""
+    found = []
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.IfExp):
+            found += [t for t in (_template(v, constants) for v in (node.value.body, node.value.orelse)) if t is not None]
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.JoinedStr):
+            found.append(_template(node.value, constants))
+        if isinstance(node, ast.Return) and node.value is not None:
+            values = node.value.values if isinstance(node.value, ast.BoolOp) else [node.value]
+            if isinstance(node.value, ast.IfExp):
+                values = [node.value.body, node.value.orelse]
+            found += [t for t in (_template(v, constants) for v in values) if t is not None]
+    return found
+
+
+def checker_messages() -> list[str]:
+    """Every message a checker can show, from the source (no import): ``Message(...)`` templates in book/checks.py,
+    and in book/exercises/ the mistakes' hints, the hints, the cases' labels, the parts' names and noun, the
+    sentences of ``describe`` functions, what ``wrong`` is given, the strings those messages are built from and
+    the strings of the modules' tables; those with words to translate, and the labels' templates (whose values may
+    have words), each once, in source order."""
+    found: list[str] = []
+    templates: set[str] = set()
+    for path in [ROOT / "book" / "checks.py", *sorted((ROOT / "book" / "exercises").glob("*.py"))]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = {target.id: node.value.value for node in tree.body if isinstance(node, ast.Assign)
+                     for target in node.targets if isinstance(target, ast.Name)
+                     and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)}
+        functions = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+        if path.name != "checks.py":  # names kept in tables, for labels: (grad, 2.0, "∇f(x) = 2x (the bowl)")
+            found += [leaf.value for node in tree.body if isinstance(node, ast.Assign)
+                      and isinstance(node.value, (ast.Tuple, ast.List, ast.Constant))
+                      for leaf in ast.walk(node.value) if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str)]
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+            keywords = {k.arg: k.value for k in node.keywords}
+            wanted = []
+            if name == "Message" and node.args:
+                wanted.append(node.args[0])
+            if name in ("Mistake", "Case") and len(node.args) > 1:
+                wanted.append(node.args[1])
+            if name == "Case" and len(node.args) > 1 and isinstance(node.args[1], ast.JoinedStr):
+                templates.add(_template(node.args[1], constants))  # its values may have words: "(the bowl)"
+            if name == "wrong" and node.args:
+                wanted.append(node.args[0])
+                if isinstance(node.args[0], ast.JoinedStr):  # the phrases it is built from: _described(...)
+                    for part in node.args[0].values:
+                        if isinstance(part, ast.FormattedValue) and isinstance(part.value, ast.Call) \
+                                and isinstance(part.value.func, ast.Name) and part.value.func.id in functions:
+                            found += _strings_returned(functions[part.value.func.id], constants)
+            wanted += [keywords[k] for k in ("hint", "label", "parts_noun") if k in keywords]
+            if isinstance(keywords.get("parts"), ast.Dict):
+                wanted += keywords["parts"].keys
+            if isinstance(keywords.get("describe"), ast.Name) and keywords["describe"].id in functions:
+                found += _strings_returned(functions[keywords["describe"].id], constants)
+            found += [t for t in (_template(n, constants) for n in wanted) if t is not None]
+    return [m for m in dict.fromkeys(found) if has_words(m) or m in templates]
+
+
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_WORD = re.compile(r"(?<![\w.])[A-Za-z][A-Za-z']+(?![\w'])")
+
+
+def has_words(message: str) -> bool:
+    """Whether a checker's message has English words to translate: not only math, numbers, placeholders, quoted
+    text and code (a name followed by ``=``, ``(``, ``.`` or ``[``, or given after ``=``: ``f = exp, x = np.zeros(2)``)."""
+    rest = _QUOTED.sub(" ", _PLACEHOLDER.sub(" ", message))
+    for match in _WORD.finditer(rest):
+        before, after = rest[:match.start()].rstrip(), rest[match.end():].lstrip()
+        if not (after[:1] in ("=", "(", ".", "[") or before.endswith("=")):
+            return True
+    return False
+
+
+def update_checks() -> tuple[int, int, int]:
+    """Bring the checkers' catalogue up to their source (translations kept, changed messages fuzzy, new ones empty)."""
+    template = Catalog()
+    for message in checker_messages():
+        template.add(message)
+    existing = load(CHECKS) if CHECKS.exists() else None
+    catalogue = merge(template, existing)
+    catalogue.project = ZH_CONFIG["project"]
+    CHECKS.parent.mkdir(parents=True, exist_ok=True)
+    with CHECKS.open("wb") as f:
+        write_po(f, catalogue, width=0, omit_header=False, ignore_obsolete=True, include_previous=True)
+    return statistics(catalogue)
+
+
+def catalogues() -> list[Path]:
+    """Every catalogue: one per page, and the checkers'."""
+    return [*sorted(LOCALES.rglob("*.po")), CHECKS]
+
+
 def merge(template: Catalog, existing: Catalog | None) -> Catalog:
     """``existing`` brought up to ``template``: kept, fuzzy (changed) and new messages; removed ones and those with
     nothing to translate (math, code, numbers only) dropped."""
@@ -164,6 +290,7 @@ def update() -> dict[str, tuple[int, int, int]]:
     for stale in set(LOCALES.rglob("*.po")) - wanted:
         stale.unlink()
         print(f"removed {stale.relative_to(ROOT)}: the page is gone")
+    counts[str(CHECKS.relative_to(ROOT))] = update_checks()
     return counts
 
 
@@ -187,11 +314,12 @@ def load(path: Path) -> Catalog:
 def check() -> int:
     """Print every catalogue's counts and every inconsistent translation; return the number of unfinished messages."""
     unfinished = 0
-    for path in sorted(LOCALES.rglob("*.po")):
+    for path in catalogues():
         catalogue = load(path)
         total, done, fuzzy = statistics(catalogue)
         unfinished += total - done
-        print(f"{str(path.relative_to(LOCALES)):40} {total:4} messages, {done:4} translated, {fuzzy:3} fuzzy")
+        name = path.relative_to(LOCALES) if path.is_relative_to(LOCALES) else path.relative_to(ROOT)
+        print(f"{str(name):40} {total:4} messages, {done:4} translated, {fuzzy:3} fuzzy")
         for message in messages(catalogue):
             if message.string:
                 for problem in problems(message.id, message.string):
@@ -291,13 +419,16 @@ def publish(built: Path, published: Path, frames: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["update", "build", "check"])
+    parser.add_argument("command", choices=["update", "update-checks", "build", "check"])
     parser.add_argument("--path-output", type=Path, default=ROOT,
                         help="build: the folder holding _build, as jupyter-book's --path-output (default: the book)")
     args = parser.parse_args()
     if args.command == "update":
         for name, (total, done, fuzzy) in update().items():
             print(f"{name:40} {total:4} messages, {done:4} translated, {fuzzy:3} fuzzy")
+    elif args.command == "update-checks":
+        total, done, fuzzy = update_checks()
+        print(f"{str(CHECKS.relative_to(ROOT)):40} {total:4} messages, {done:4} translated, {fuzzy:3} fuzzy")
     elif args.command == "build":
         build_dir = args.path_output.resolve() / "_build"
         seconds = build(build_dir)
