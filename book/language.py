@@ -97,7 +97,7 @@ class _Catalogue:
             names = _PLACEHOLDER.findall(source)
             if names and _PLACEHOLDER.sub("", source).strip():
                 literal = [re.escape(part) for part in _PLACEHOLDER.split(source)]
-                pattern = "".join(part + ("(.+?)" if i < len(names) else "") for i, part in enumerate(literal))
+                pattern = "".join(part + ("(.*?)" if i < len(names) else "") for i, part in enumerate(literal))
                 self.templates.append((re.compile(pattern, re.DOTALL), names, target))
         # the most specific first: the template with the most fixed text decides what its placeholders hold
         self.templates.sort(key=lambda item: -len(_PLACEHOLDER.sub("", item[0].pattern)))
@@ -116,8 +116,10 @@ class _Catalogue:
 
 
 def _translated(text: str, catalogue: _Catalogue) -> str:
-    found = catalogue.translate(text)
-    return text if found is None else found
+    """``text`` translated, its surrounding spaces kept; as it is if the catalogue has no translation."""
+    core = text.strip()
+    found = catalogue.translate(core) if core else None
+    return text if found is None else text[: len(text) - len(text.lstrip())] + found + text[len(text.rstrip()):]
 
 
 @functools.cache

@@ -147,7 +147,17 @@ def _template(node: ast.AST, constants: dict[str, str]) -> str | None:
         return constants[node.id]
     if isinstance(node, ast.JoinedStr):
         return "".join(part.value if isinstance(part, ast.Constant) else _placeholder(part) for part in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):  # _IGNORED_STEP + " Pass it on: ...", label + "..."
+        left, right = (_template(side, constants) or (f"{{{side.id}}}" if isinstance(side, ast.Name) else None)
+                       for side in (node.left, node.right))
+        return None if left is None or right is None else left + right
     return None
+
+
+def _phrases(node: ast.JoinedStr) -> list[str]:
+    """The text written inside an f-string's placeholders (``{' all with one target' if same else ''}``), stripped."""
+    return [leaf.value.strip() for part in node.values if isinstance(part, ast.FormattedValue)
+            for leaf in ast.walk(part.value) if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str)]
 
 
 def _placeholder(part: ast.FormattedValue) -> str:
@@ -191,11 +201,26 @@ def checker_messages() -> list[str]:
                       and isinstance(node.value, (ast.Tuple, ast.List, ast.Constant))
                       for leaf in ast.walk(node.value) if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str)]
         for node in ast.walk(tree):
+            if path.name != "checks.py" and isinstance(node, (ast.Tuple, ast.List)):  # tables: (mistake, "hint")
+                found += [t for t in (_template(e, constants) for e in node.elts if isinstance(e, ast.Constant)) if t]
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and "label" in t.id.lower() for t in node.targets):
+                found += [t for t in [_template(node.value, constants)] if t is not None]
+                if isinstance(node.value, ast.JoinedStr):
+                    templates.add(_template(node.value, constants))
+                    found += _phrases(node.value)
             if not isinstance(node, ast.Call):
                 continue
             name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
             keywords = {k.arg: k.value for k in node.keywords}
             wanted = []
+            if name in functions:  # a helper's label or hint argument: _model_case(..., f"V = {V}, ...")
+                parameters = [a.arg for a in functions[name].args.args]
+                for parameter, argument in [*zip(parameters, node.args), *keywords.items()]:
+                    if parameter in ("label", "hint"):
+                        wanted.append(argument)
+                        if isinstance(argument, ast.JoinedStr):
+                            templates.add(_template(argument, constants))
+                            found += _phrases(argument)
             if name == "Message" and node.args:
                 wanted.append(node.args[0])
             if name in ("Mistake", "Case") and len(node.args) > 1:
@@ -239,8 +264,7 @@ def update_checks() -> tuple[int, int, int]:
     for message in checker_messages():
         template.add(message)
     existing = load(CHECKS) if CHECKS.exists() else None
-    catalogue = merge(template, existing)
-    catalogue.project = ZH_CONFIG["project"]
+    catalogue = merge(template, existing, keep_all=True)  # a label's template may hold no word itself
     CHECKS.parent.mkdir(parents=True, exist_ok=True)
     with CHECKS.open("wb") as f:
         write_po(f, catalogue, width=0, omit_header=False, ignore_obsolete=True, include_previous=True)
@@ -252,11 +276,11 @@ def catalogues() -> list[Path]:
     return [*sorted(LOCALES.rglob("*.po")), CHECKS]
 
 
-def merge(template: Catalog, existing: Catalog | None) -> Catalog:
-    """``existing`` brought up to ``template``: kept, fuzzy (changed) and new messages; removed ones and those with
-    nothing to translate (math, code, numbers only) dropped."""
+def merge(template: Catalog, existing: Catalog | None, keep_all: bool = False) -> Catalog:
+    """``existing`` brought up to ``template``: kept, fuzzy (changed) and new messages; removed ones and (unless
+    ``keep_all``) those with nothing to translate (math, code, numbers only) dropped."""
     catalogue = existing or Catalog(locale=LANGUAGE, project=ZH_CONFIG["project"], fuzzy=False)
-    for message in [m for m in template if m.id and not needs_translation(m.id)]:
+    for message in [m for m in template if m.id and not keep_all and not needs_translation(m.id)]:
         template.delete(message.id, message.context)  # shown as in English: nothing to translate
     # an unchanged page leaves its catalogue byte for byte as it was (no new date): no conflicts between translators
     catalogue.update(template, no_fuzzy_matching=False, update_header_comment=False,

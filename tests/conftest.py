@@ -16,6 +16,17 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 @pytest.fixture(autouse=True)
+def _english_checkers(monkeypatch):
+    """The checkers speak English in every test (a reader's BOOK_LANGUAGE does not change what the tests expect)."""
+    from book.language import use_language
+
+    monkeypatch.delenv("BOOK_LANGUAGE", raising=False)
+    use_language(None)
+    yield
+    use_language(None)
+
+
+@pytest.fixture(autouse=True)
 def _close_figures():
     import matplotlib.pyplot as plt
 

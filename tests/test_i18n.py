@@ -1,6 +1,8 @@
 """The Chinese edition's catalogues (no build): one per page, and every translation keeps its source's math, inline
 code, role and link targets and numbers; the consistency check itself is tried on hand-made good and bad
-translations. ``test_every_message_is_translated_and_none_is_fuzzy`` holds once the whole book is translated."""
+translations. ``test_every_message_is_translated_and_none_is_fuzzy`` holds once the whole book is translated.
+The checkers' catalogue (book/locale/zh_CN/LC_MESSAGES/checks.po) is held to the same checks, and keeps every
+``{placeholder}`` of its templates; tests/test_language.py checks that it covers every checker message."""
 
 from __future__ import annotations
 
@@ -16,11 +18,12 @@ i18n = importlib.util.module_from_spec(_spec)
 sys.modules["i18n"] = i18n
 _spec.loader.exec_module(i18n)
 
-CATALOGUES = sorted(i18n.LOCALES.rglob("*.po"))
+CATALOGUES = sorted(i18n.LOCALES.rglob("*.po"))  # the pages'
+EVERY_CATALOGUE = [*CATALOGUES, i18n.CHECKS]  # and the checkers'
 
 
 def _name(path) -> str:
-    return str(path.relative_to(i18n.LOCALES))
+    return str(path.relative_to(i18n.LOCALES)) if path.is_relative_to(i18n.LOCALES) else str(path.relative_to(ROOT))
 
 
 def test_every_page_has_a_catalogue_and_every_catalogue_a_page():
@@ -29,25 +32,31 @@ def test_every_page_has_a_catalogue_and_every_catalogue_a_page():
     assert {_name(path) for path in CATALOGUES} - pages == set()
 
 
-@pytest.mark.parametrize("path", CATALOGUES, ids=_name)
+@pytest.mark.parametrize("path", EVERY_CATALOGUE, ids=_name)
 def test_catalogue_is_for_chinese_and_holds_messages(path):
     catalogue = i18n.load(path)
     assert (catalogue.locale.language, catalogue.locale.territory) == ("zh", "CN")
     assert i18n.messages(catalogue)
 
 
-@pytest.mark.parametrize("path", CATALOGUES, ids=_name)
+@pytest.mark.parametrize("path", EVERY_CATALOGUE, ids=_name)
 def test_every_translation_keeps_math_code_targets_and_numbers(path):
     found = {message.id[:70]: i18n.problems(message.id, message.string)
              for message in i18n.messages(i18n.load(path)) if message.string}
     assert {message: problems for message, problems in found.items() if problems} == {}
 
 
-@pytest.mark.parametrize("path", CATALOGUES, ids=_name)
+@pytest.mark.parametrize("path", EVERY_CATALOGUE, ids=_name)
 def test_every_message_is_translated_and_none_is_fuzzy(path):
     catalogue = i18n.load(path)
     assert [m.id[:70] for m in i18n.messages(catalogue) if not m.string] == [], "untranslated"
     assert [m.id[:70] for m in i18n.messages(catalogue) if m.fuzzy] == [], "fuzzy: the English changed"
+
+
+def test_every_checker_template_keeps_its_placeholders():
+    found = {m.id[:70]: (i18n.placeholders(m.id), i18n.placeholders(m.string))
+             for m in i18n.messages(i18n.load(i18n.CHECKS)) if m.string}
+    assert {message: pair for message, pair in found.items() if pair[0] != pair[1]} == {}
 
 
 @pytest.mark.parametrize("path", [p for p in CATALOGUES if _name(p) in {"intro.po", "how-to-use.po", "glossary.po"}],
