@@ -18,6 +18,9 @@ Every call gets its own copy of the case's arguments, so an answer that changes 
 the reference or a later check. What the answer prints is shown after the check, cut to ``OUTPUT_LIMIT``
 characters. ``follow_up`` gives notebook cells that use the learner's functions the same one-line treatment.
 
+Every message is said in the learner's language, English unless :mod:`book.language` is told otherwise; a
+result's HTML carries it in every language, for the site's two editions.
+
 >>> from book.checks import Case, check_function
 >>> check_function(lambda x: 2 * x, lambda x: 2 * x, [Case((1.0,), "x = 1")]).passed
 True
@@ -772,9 +775,8 @@ def _judge(learner, run, reference, cases, mistakes, hint, compare, parts, noun,
 class follow_up:
     """A notebook cell that uses the reader's functions, in one line whatever happens.
 
-    ``with follow_up(): ...`` says "Complete f above first." (printed, or in a notebook shown as a check's result)
-    when the blank ``f`` is still to be written, one line for any other exception, and stops the cell after
-    ``TIME_LIMIT`` seconds; ``KeyboardInterrupt`` still stops it.
+    ``with follow_up(): ...`` prints "Complete f above first." when the blank ``f`` is still to be written, one line
+    for any other exception, and stops the cell after ``TIME_LIMIT`` seconds; ``KeyboardInterrupt`` still stops it.
     """
 
     def __init__(self) -> None:
@@ -789,28 +791,15 @@ class follow_up:
         self._disarm()
         if error is None or isinstance(error, KeyboardInterrupt):
             return False
-        text, status = self._message(error)
-        _tell(Result(False, text.said(), status, text))
+        print(self._message(error).said())
         return True
 
-    def _message(self, error: BaseException) -> tuple[Message, str]:
+    def _message(self, error: BaseException) -> Message:
         if isinstance(error, _TimeUp):
-            return Message("This cell stopped after {seconds} s, the time it allows: is there an endless loop, or a sleep, in a function above?", seconds=f"{TIME_LIMIT:g}"), "wrong"
+            return Message("This cell stopped after {seconds} s, the time it allows: is there an endless loop, or a sleep, in a function above?", seconds=f"{TIME_LIMIT:g}")
         readers = [f for f in _frames(error) if f.f_globals is self._namespace and f.f_code.co_name != "<module>"]
         if isinstance(error, NotImplementedError) and readers and readers[-1] is _innermost_frame(error):
-            return Message("Complete {name} above first.", name=readers[-1].f_code.co_name), "not attempted"
+            return Message("Complete {name} above first.", name=readers[-1].f_code.co_name)
         if readers:
-            return Message("This cell stopped: {name} raised {error}.", name=readers[-1].f_code.co_name, error=_error_text(error)), "wrong"
-        return Message("This cell stopped with {error}: check what your functions above return.", error=_error_text(error)), "wrong"
-
-
-def _tell(result: Result) -> None:
-    """Show a cell's one line: in a notebook as a check's result (whose page shows it in the reader's edition's
-    language), elsewhere printed."""
-    shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
-    if shell is not None and getattr(shell, "kernel", None) is not None:
-        from IPython.display import display
-
-        display(result)
-    else:
-        print(result.message)
+            return Message("This cell stopped: {name} raised {error}.", name=readers[-1].f_code.co_name, error=_error_text(error))
+        return Message("This cell stopped with {error}: check what your functions above return.", error=_error_text(error))

@@ -26,6 +26,7 @@ LOCALE = Path(__file__).resolve().parent / "locale"
 
 _CHOSEN: list[str | None] = [None]
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+_HAN_GAP = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")  # "对于 {label}" with a Chinese label
 
 
 def _known(language: str | None) -> str | None:
@@ -159,12 +160,14 @@ class Message:
         """The message in ``language`` (the current one by default); English where a translation is missing."""
         words = {name: value.said(language) if isinstance(value, Message) else str(value)
                  for name, value in self.values.items()}
-        template = translate(self.template, language)
-        if not words:
-            return template
-        if sorted(_PLACEHOLDER.findall(template)) != sorted(_PLACEHOLDER.findall(self.template)):
-            template = self.template  # a translation that lost or renamed a placeholder: English rather than wrong
-        return _PLACEHOLDER.sub(lambda m: words.get(m[0][1:-1], m[0]), template)
+        if (_known(language) or current_language()) == ENGLISH:
+            template = self.template
+        else:
+            template = translate(self.template, language)
+            if words and sorted(_PLACEHOLDER.findall(template)) != sorted(_PLACEHOLDER.findall(self.template)):
+                template = self.template  # a translation that lost or renamed a placeholder: English, not wrong
+        text = _PLACEHOLDER.sub(lambda m: words.get(m[0][1:-1], m[0]), template) if words else template
+        return text if template is self.template else _HAN_GAP.sub("", text)
 
     def __str__(self) -> str:
         return self.said()
