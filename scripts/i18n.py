@@ -8,9 +8,12 @@
                                     runs again) into _build/zh/html and publish it as _build/html/zh/ (run it after
                                     the English build; `make book` runs both)
     python scripts/i18n.py check    list every catalogue's untranslated, fuzzy and inconsistent messages
+    python scripts/i18n.py update-checks   only the checkers' catalogue (no build, a second)
 
 The checkers' messages (book/checks.py, book/exercises/) have a catalogue of their own, read by the library at run
-time: book/locale/zh_CN/LC_MESSAGES/checks.po. ``update`` extracts them from the source too (:func:`checker_messages`).
+time: book/locale/zh_CN/LC_MESSAGES/checks.po (in the package, so an installed ``book`` has it; locales/ holds one
+catalogue per page, which ``update`` and the Chinese build keep so). ``update`` extracts them from the source too
+(:func:`checker_messages`), and a translation also keeps every ``{placeholder}`` of its template.
 
 A translated message must keep its source's math, inline code, numbers and link or role targets exactly
 (:func:`problems`); ``tests/test_i18n.py`` applies the same checks.
