@@ -8,6 +8,9 @@
    chapters' ``{term}`` roles link to (the Chinese term is the first word of its definition).
 4. In the Chinese edition, the slider frames are the English edition's files (``zh/`` sits one level below), so the
    site holds each frame once.
+5. In the Chinese edition, a line a checker printed under a cell ("Complete f above first.") is shown in Chinese, from
+   the checkers' own catalogue (``book.language``): the notebooks ran once, in English. A check's result needs
+   nothing here, its HTML carries both languages.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.locale import init as init_locale
 from sphinx.util.i18n import docname_to_domain
+
+from book.language import translate
 
 FRAMES_DIR = "_frames"
 SUBDIR = {"zh_CN": "zh"}  # the folder of each translated edition below the English site
@@ -61,6 +66,20 @@ def _translate_captions(app, doctree) -> None:
             toctree["caption"] = catalogue.gettext(toctree["caption"])
 
 
+def _translate_checker_lines(app, doctree) -> None:
+    """Every printed output line of a cell that is a checker's message, in the edition's language."""
+    if edition(app.config.language) == "en":
+        return
+    for block in doctree.findall(nodes.literal_block):
+        if "output" not in block["classes"]:
+            continue
+        text = block.astext()
+        translated = "\n".join(translate(line, app.config.language) for line in text.split("\n"))
+        if translated != text:
+            block.children = [nodes.Text(translated)]
+            block.rawsource = translated
+
+
 def _add_switch(app, pagename, templatename, context, doctree) -> None:
     language = edition(app.config.language)
     label, lang, title = LINK[language]
@@ -90,6 +109,7 @@ def setup(app):
     app.connect("config-inited", _configure)
     app.connect("doctree-read", _untranslatable)
     app.connect("doctree-read", _translate_captions)
+    app.connect("doctree-read", _translate_checker_lines)
     app.connect("html-page-context", _add_switch)
     app.connect("html-page-context", _share_frames, priority=900)  # after _ext/offline.py has linked the frames
     return {"parallel_read_safe": True, "parallel_write_safe": True}
