@@ -3,7 +3,9 @@
 1. Every page gets a language switch in its header: a real link (with ``lang`` and ``hreflang``) to the same page in
    the other edition, by a relative URL, so it works from ``file://`` too; the page's head names the other edition
    as an alternate.
-2. In the Chinese edition, the captions of the table of contents' parts are translated too.
+2. In the Chinese edition, the captions of the table of contents' parts are translated too, and so are the exercises'
+   titles (``{exercise} Forward difference``), which sphinx-exercise leaves out of the messages: they are marked
+   as messages here, so the gettext build extracts them into each page's catalogue.
 3. Display math and glossary terms are not messages to translate: math is shared, and a term stays the target the
    chapters' ``{term}`` roles link to (the Chinese term is the first word of its definition).
 4. In the Chinese edition, the slider frames are the English edition's files (``zh/`` sits one level below), so the
@@ -21,6 +23,7 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.locale import init as init_locale
 from sphinx.util.i18n import docname_to_domain
+from sphinx_exercise.nodes import exercise_subtitle
 
 from book.language import translate
 
@@ -54,16 +57,38 @@ def _untranslatable(app, doctree) -> None:
 
 
 def _translate_captions(app, doctree) -> None:
-    """The table of contents' part captions in a translated edition (the toctree is inserted after Sphinx's own
-    translation pass, so its captions would stay in English in the navigation)."""
+    """The table of contents' part captions and the exercises' titles in a translated edition (both are made after
+    Sphinx's own translation pass, so they would stay in English); every build notes the exercises' titles for
+    :func:`_extract_exercise_titles`."""
+    subtitles = list(doctree.findall(exercise_subtitle))
+    doctree["exercise_titles"] = [(subtitle.astext(), subtitle.parent.parent.line or 1) for subtitle in subtitles]
     if edition(app.config.language) == "en":
         return
     domain = docname_to_domain(app.env.docname, app.config.gettext_compact)
     dirs = [str(Path(app.srcdir) / directory) for directory in app.config.locale_dirs]
     catalogue, found = init_locale(dirs, app.config.language, domain)
+    if not found:
+        return
     for toctree in doctree.findall(addnodes.toctree):
-        if found and toctree.get("caption"):
+        if toctree.get("caption"):
             toctree["caption"] = catalogue.gettext(toctree["caption"])
+    for subtitle in subtitles:
+        translated = catalogue.gettext(subtitle.astext())
+        if translated != subtitle.astext():
+            subtitle.children = [nodes.Text(translated)]
+
+
+def _extract_exercise_titles(app, doctree, docname) -> None:
+    """For the gettext builder, the exercises' titles as messages: sphinx-exercise folds each into an untranslatable
+    title while resolving, so they are added back as paragraphs of the page (this builder writes no page)."""
+    if app.builder.name != "gettext":
+        return
+    source = app.env.doc2path(docname)
+    for text, line in doctree.get("exercise_titles", []):
+        paragraph = nodes.paragraph(text, text)
+        paragraph.source, paragraph.line = str(source), line
+        paragraph.uid = ""  # the catalogue keeps only nodes that have one (a UID transform gives them while reading)
+        doctree += paragraph
 
 
 def _translate_checker_lines(app, doctree) -> None:
@@ -110,6 +135,7 @@ def setup(app):
     app.connect("doctree-read", _untranslatable)
     app.connect("doctree-read", _translate_captions)
     app.connect("doctree-read", _translate_checker_lines)
+    app.connect("doctree-resolved", _extract_exercise_titles)
     app.connect("html-page-context", _add_switch)
     app.connect("html-page-context", _share_frames, priority=900)  # after _ext/offline.py has linked the frames
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -45,6 +45,8 @@ ZH_CONFIG = {  # the Chinese edition's differences from _config.yml
     "language": LANGUAGE,
     "html_title": "面向 AI 的微积分：梯度与优化",
     "project": "面向 AI 的微积分：梯度与优化",
+    "togglebutton_hint": "点击显示",  # sphinx-togglebutton translates its hints before the language is set
+    "togglebutton_hint_hide": "点击隐藏",
 }
 
 # What a translation must carry over unchanged, in the order of these patterns: display and inline math, MyST roles
