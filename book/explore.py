@@ -44,8 +44,9 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
+from matplotlib.ft2font import RenderMode
 from matplotlib.text import Text
 from PIL import Image
 
@@ -110,12 +111,69 @@ def _draws_on_figure(figure_fn: Callable) -> bool:
     )
 
 
+_GLYPHS: dict[tuple, tuple[np.ndarray, int, int]] = {}
+"""Rasterised glyphs by font, size, angle and sub-pixel offset (see :class:`GlyphCacheRenderer`)."""
+MAX_GLYPHS = 20_000
+
+
+class GlyphCacheRenderer(RendererAgg):
+    """Agg's renderer, drawing each glyph from a cache: FreeType rasterises a glyph at a given font, size, angle
+    and sub-pixel offset to the same bitmap wherever it lands (a whole-pixel shift moves the bitmap, nothing else),
+    so titles, legends and labels drawn again on every frame cost a copy instead of a rasterisation. The pixels are
+    those of ``RendererAgg``."""
+
+    def _draw_text_glyphs_and_boxes(self, gc, x, y, angle, glyphs, boxes):
+        cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        load_flags = get_hinting_flag()
+        mode = RenderMode.NORMAL if gc.get_antialiased() else RenderMode.MONO
+        for font, size, glyph_index, slant, extend, dx, dy in glyphs:  # as RendererAgg's loop; dy is upwards
+            px = round(0x40 * (x + dx * cos - dy * sin))  # 26.6 fixed point: 64ths of a pixel
+            py = round(0x40 * (self.height - y + dx * sin + dy * cos))  # FreeType's y is upwards
+            key = (font, size, self.dpi, glyph_index, slant, extend, angle, px & 63, py & 63, load_flags, mode)
+            glyph = _GLYPHS.get(key)
+            if glyph is None:
+                font.set_size(size, self.dpi)
+                matrix = 0x10000 * np.array([[cos, -sin], [sin, cos]]) @ [[extend, extend * slant], [0, 1]]
+                font._set_transform(matrix.round().astype(int), [px & 63, py & 63])
+                bitmap = font._render_glyph(glyph_index, load_flags, mode)
+                buffer = np.array(bitmap.buffer)  # a copy: FreeType reuses its glyph slot
+                if mode == RenderMode.MONO:
+                    buffer *= 0xFF
+                if len(_GLYPHS) >= MAX_GLYPHS:
+                    _GLYPHS.clear()
+                glyph = _GLYPHS[key] = (buffer, bitmap.left, bitmap.top)
+            buffer, left, top = glyph
+            # draw_text_image's y is downwards & the bitmap's bottom side
+            self._renderer.draw_text_image(buffer, left + (px >> 6), int(self.height) - (top + (py >> 6)) + buffer.shape[0], 0, gc)
+        if boxes:
+            super()._draw_text_glyphs_and_boxes(gc, x, y, angle, (), boxes)
+
+
+class Canvas(FigureCanvasAgg):
+    """The Agg canvas, drawing with a :class:`GlyphCacheRenderer`."""
+
+    def get_renderer(self) -> RendererAgg:
+        w, h = self.get_width_height(physical=True)
+        key = w, h, self.figure.dpi
+        if self._lastKey != key:
+            self.renderer = GlyphCacheRenderer(w, h, self.figure.dpi)
+            self._lastKey = key
+        return self.renderer
+
+
 def new_figure() -> Figure:
     """A Figure in the book's style, outside pyplot (so nothing is shown twice and nothing leaks)."""
     with plotting.book_style():
         figure = Figure(figsize=plotting.FIGSIZE, dpi=plotting.DPI, layout="constrained")
-    FigureCanvasAgg(figure)
+    Canvas(figure)
     return figure
+
+
+def clear_figure(figure: Figure) -> None:
+    """``figure.clear()`` without clearing each Axes first (the costly part; the Axes are dropped anyway)."""
+    for ax in list(figure.axes):
+        figure.delaxes(ax)
+    figure.clear()
 
 
 STATIC_COMPRESSION = 6
@@ -212,7 +270,7 @@ class FrameRenderer:
         figure = self.figure
         with plotting.book_style():
             if self.on_figure or len(figure.axes) != 1:
-                figure.clear()
+                clear_figure(figure)
             if self.on_figure:
                 self.figure_fn(fig=figure, **params)
             else:
