@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 
 import numpy as np
 
@@ -53,7 +53,7 @@ def explorables(trained: bool = True) -> Iterator[tuple[str, str, Callable[[], E
                                                 optimizer=list(ch07.SCALED_OPTIMIZERS))
     yield "7", "adam_rosenbrock_figure", lambda: explore(ch07.adam_rosenbrock_figure, lr=ch07.ADAM_LRS,
                                                          beta1=ch07.BETA1S, beta2=ch07.BETA2S)
-    yield "8", "warmup_figure", lambda: explore(ch08.warmup_figure, peak_lr=ch08.PEAK_LRS, warmup_steps=ch08.WARMUPS)
+    yield "8", "warmup_figure", _warmup
     yield "8", "sweep_figure", lambda: explore(ch08.sweep_figure, sweep_steps=ch08.SWEEP_STEPS,
                                                optimizer=ch08.SWEEP_OPTIMIZERS)
     yield "9", "one_query (weights_figure)", lambda: explore(_one_query, d=[1, 4, 16, 64, 256],
@@ -78,6 +78,17 @@ def _one_query(d=64, scaling="q·k", ax=None):
     from book.figures import ch09
 
     return ch09.weights_figure(experiments.one_query(int(d), scaling != "q·k"), int(d), scaling, ax=ax)
+
+
+def _warmup() -> Explorable:
+    """Chapter 8's warmup explorable, built after the chapter's spike table, which trains every run the sliders show
+    (the 30 (peak, warmup) pairs, kept by ``warmup_losses``): a reader's slider only draws them."""
+    from book.figures import ch08
+
+    for peak in ch08.PEAK_LRS:
+        for warmup in ch08.WARMUPS:
+            ch08.warmup_losses(peak, warmup)
+    return explore(ch08.warmup_figure, peak_lr=ch08.PEAK_LRS, warmup_steps=ch08.WARMUPS)
 
 
 def _attention_map() -> Explorable:
@@ -141,10 +152,13 @@ def row(chapter: str, name: str, e: Explorable, moves_per_slider: int) -> dict:
     return r
 
 
-def run(moves_per_slider: int = 12, trained: bool = True, on_row: Callable[[str], None] | None = None) -> list[dict]:
-    """One row per explorable figure, measured one after the other in this process."""
+def run(moves_per_slider: int = 12, trained: bool = True, on_row: Callable[[str], None] | None = None,
+        skip: Collection[str] = ()) -> list[dict]:
+    """One row per explorable figure, measured one after the other in this process (chapters in ``skip`` left out)."""
     rows = []
     for chapter, name, build in explorables(trained):
+        if chapter in skip:
+            continue
         rows.append(row(chapter, name, build(), moves_per_slider))
         if on_row:
             on_row(line(rows[-1]))
@@ -179,6 +193,11 @@ def note(table_text: str) -> str:
                "figure need the chapters' trained models and were left out of this run (`--untrained`)."))
 
 
+def skipped(argv: list[str]) -> list[str]:
+    """The chapters named by ``--skip-chapter=N`` arguments (repeatable)."""
+    return [arg.split("=", 1)[1] for arg in argv if arg.startswith("--skip-chapter=")]
+
+
 def table(rows: list[dict]) -> str:
     """The rows as a Markdown table."""
     return "\n".join([TABLE_HEADER, *(line(r) for r in rows)])
@@ -190,5 +209,5 @@ if __name__ == "__main__":
 
     print("load average", os.getloadavg())
     print(TABLE_HEADER, flush=True)
-    run(trained="--untrained" not in sys.argv, on_row=lambda text: print(text, flush=True))
+    run(trained="--untrained" not in sys.argv, on_row=lambda text: print(text, flush=True), skip=skipped(sys.argv))
     print("load average", os.getloadavg())
