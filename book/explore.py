@@ -245,14 +245,20 @@ def _layout_key(figure: Figure) -> tuple | None:
     return tuple(key)
 
 
+MAX_BACKGROUNDS = 8
+"""Backgrounds a renderer keeps (one per layout: a slider that changes the limits does not redraw the axes of a layout
+already seen)."""
+
+
 class FrameRenderer:
     """Draws ``figure_fn`` for given parameters into PNG bytes; the one renderer of the live and the static path.
 
     The layout is computed once (constrained layout, at ``layout_params``) and then kept, so frames do not jump. When a
-    new frame has the same axes, limits, ticks and axis labels as the last (the usual case for a slider), only the data
-    artists and the titles are drawn again over a cached background, each title where the full drawing of that
-    background placed it: the figure function runs as usual, but the costly drawing of axes, ticks and labels is
-    skipped.
+    new frame has the same axes, limits, ticks and axis labels as the last (the usual case for a slider), or as one of
+    the last :data:`MAX_BACKGROUNDS` layouts drawn, only the data artists and the titles are drawn again over that
+    layout's cached background, each title where the full drawing of that background placed it: the figure function
+    runs as usual, but the costly drawing of axes, ticks and labels is skipped. Text is drawn by a
+    :class:`GlyphCacheRenderer`.
     """
 
     def __init__(self, figure_fn: Callable, layout_params: Mapping[str, Value], blit: bool = True) -> None:
@@ -264,6 +270,7 @@ class FrameRenderer:
         self.layout_key: tuple | None = None
         self.background = None
         self.title_positions: list[tuple[float, float]] = []
+        self.backgrounds: dict[tuple, tuple[Any, list[tuple[float, float]]]] = {}  # by layout key, oldest first
         self._draw_artists(layout_params)
 
     def _draw_artists(self, params: Mapping[str, Value]) -> None:
@@ -296,8 +303,12 @@ class FrameRenderer:
         redrawn = [_redrawn_artists(ax) for ax in figure.axes]
         titles = [title for ax in figure.axes for title in _titles(ax)]
         if key != self.layout_key:
-            self.background = self._render_background(redrawn, titles)
-            self.title_positions = [title.get_position() for title in titles]
+            if key not in self.backgrounds:
+                if len(self.backgrounds) >= MAX_BACKGROUNDS:
+                    del self.backgrounds[next(iter(self.backgrounds))]  # the oldest
+                background = self._render_background(redrawn, titles)
+                self.backgrounds[key] = background, [title.get_position() for title in titles]
+            self.background, self.title_positions = self.backgrounds[key]
             self.layout_key = key
         for title, position in zip(titles, self.title_positions):
             title.set_position(position)
