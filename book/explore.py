@@ -116,11 +116,37 @@ _GLYPHS: dict[tuple, tuple[np.ndarray, int, int]] = {}
 MAX_GLYPHS = 20_000
 
 
+_LAYOUTS: dict[tuple, list[tuple]] = {}
+"""Each text's glyphs and their offsets by font, size and string (see :class:`GlyphCacheRenderer`)."""
+
+
 class GlyphCacheRenderer(RendererAgg):
     """Agg's renderer, drawing each glyph from a cache: FreeType rasterises a glyph at a given font, size, angle
     and sub-pixel offset to the same bitmap wherever it lands (a whole-pixel shift moves the bitmap, nothing else),
-    so titles, legends and labels drawn again on every frame cost a copy instead of a rasterisation. The pixels are
-    those of ``RendererAgg``."""
+    so titles, legends and labels drawn again on every frame cost a copy instead of a rasterisation; a string's
+    layout (its glyphs and their offsets) is kept too. The pixels are those of ``RendererAgg``."""
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if ismath:
+            return self.draw_mathtext(gc, x, y, s, prop, angle)
+        font = self._prepare_font(prop)
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        size, flags = prop.get_size_in_points(), get_hinting_flag()
+        key = (font, size, self.dpi, s, flags, features, language)
+        try:
+            items = _LAYOUTS.get(key)
+        except TypeError:  # features or language given as a list: not kept
+            key, items = None, None
+        if items is None:
+            items = [(item.ft_object, item.glyph_index, item.x, item.y)
+                     for item in font._layout(s, flags=flags, features=features, language=language)]
+            if key is not None:
+                if len(_LAYOUTS) >= MAX_GLYPHS:
+                    _LAYOUTS.clear()
+                _LAYOUTS[key] = items
+        glyphs = ((ft_object, size, glyph_index, 0, 1, dx, dy) for ft_object, glyph_index, dx, dy in items)
+        self._draw_text_glyphs_and_boxes(gc, x, y, angle, glyphs, [])
 
     def _draw_text_glyphs_and_boxes(self, gc, x, y, angle, glyphs, boxes):
         cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
