@@ -64,8 +64,9 @@ def test_time() -> dict[str, float]:
 
 def slider_latency() -> str:
     """Median and p95 of one-notch live slider updates of every ``explore`` figure, as a Markdown table
-    (``--untrained`` leaves out the two figures that need a chapter's trained model)."""
-    return bench_sliders.table(bench_sliders.run(trained="--untrained" not in sys.argv))
+    (``--untrained`` leaves out the two figures that need a chapter's trained model, ``--skip-chapter=N`` a chapter)."""
+    return bench_sliders.table(bench_sliders.run(trained="--untrained" not in sys.argv,
+                                                 skip=bench_sliders.skipped(sys.argv)))
 
 
 def page_weight() -> dict[str, float]:

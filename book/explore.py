@@ -44,8 +44,9 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
+from matplotlib.ft2font import RenderMode
 from matplotlib.text import Text
 from PIL import Image
 
@@ -110,12 +111,95 @@ def _draws_on_figure(figure_fn: Callable) -> bool:
     )
 
 
+_GLYPHS: dict[tuple, tuple[np.ndarray, int, int]] = {}
+"""Rasterised glyphs by font, size, angle and sub-pixel offset (see :class:`GlyphCacheRenderer`)."""
+MAX_GLYPHS = 20_000
+
+
+_LAYOUTS: dict[tuple, list[tuple]] = {}
+"""Each text's glyphs and their offsets by font, size and string (see :class:`GlyphCacheRenderer`)."""
+
+
+class GlyphCacheRenderer(RendererAgg):
+    """Agg's renderer, drawing each glyph from a cache: FreeType rasterises a glyph at a given font, size, angle
+    and sub-pixel offset to the same bitmap wherever it lands (a whole-pixel shift moves the bitmap, nothing else),
+    so titles, legends and labels drawn again on every frame cost a copy instead of a rasterisation; a string's
+    layout (its glyphs and their offsets) is kept too. The pixels are those of ``RendererAgg``."""
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if ismath:
+            return self.draw_mathtext(gc, x, y, s, prop, angle)
+        font = self._prepare_font(prop)
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        size, flags = prop.get_size_in_points(), get_hinting_flag()
+        key = (font, size, self.dpi, s, flags, features, language)
+        try:
+            items = _LAYOUTS.get(key)
+        except TypeError:  # features or language given as a list: not kept
+            key, items = None, None
+        if items is None:
+            items = [(item.ft_object, item.glyph_index, item.x, item.y)
+                     for item in font._layout(s, flags=flags, features=features, language=language)]
+            if key is not None:
+                if len(_LAYOUTS) >= MAX_GLYPHS:
+                    _LAYOUTS.clear()
+                _LAYOUTS[key] = items
+        glyphs = ((ft_object, size, glyph_index, 0, 1, dx, dy) for ft_object, glyph_index, dx, dy in items)
+        self._draw_text_glyphs_and_boxes(gc, x, y, angle, glyphs, [])
+
+    def _draw_text_glyphs_and_boxes(self, gc, x, y, angle, glyphs, boxes):
+        cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        load_flags = get_hinting_flag()
+        mode = RenderMode.NORMAL if gc.get_antialiased() else RenderMode.MONO
+        for font, size, glyph_index, slant, extend, dx, dy in glyphs:  # as RendererAgg's loop; dy is upwards
+            px = round(0x40 * (x + dx * cos - dy * sin))  # 26.6 fixed point: 64ths of a pixel
+            py = round(0x40 * (self.height - y + dx * sin + dy * cos))  # FreeType's y is upwards
+            key = (font, size, self.dpi, glyph_index, slant, extend, angle, px & 63, py & 63, load_flags, mode)
+            glyph = _GLYPHS.get(key)
+            if glyph is None:
+                font.set_size(size, self.dpi)
+                matrix = 0x10000 * np.array([[cos, -sin], [sin, cos]]) @ [[extend, extend * slant], [0, 1]]
+                font._set_transform(matrix.round().astype(int), [px & 63, py & 63])
+                bitmap = font._render_glyph(glyph_index, load_flags, mode)
+                buffer = np.array(bitmap.buffer)  # a copy: FreeType reuses its glyph slot
+                if mode == RenderMode.MONO:
+                    buffer *= 0xFF
+                if len(_GLYPHS) >= MAX_GLYPHS:
+                    _GLYPHS.clear()
+                glyph = _GLYPHS[key] = (buffer, bitmap.left, bitmap.top)
+            buffer, left, top = glyph
+            # draw_text_image's y is downwards & the bitmap's bottom side
+            self._renderer.draw_text_image(buffer, left + (px >> 6), int(self.height) - (top + (py >> 6)) + buffer.shape[0], 0, gc)
+        if boxes:
+            super()._draw_text_glyphs_and_boxes(gc, x, y, angle, (), boxes)
+
+
+class Canvas(FigureCanvasAgg):
+    """The Agg canvas, drawing with a :class:`GlyphCacheRenderer`."""
+
+    def get_renderer(self) -> RendererAgg:
+        w, h = self.get_width_height(physical=True)
+        key = w, h, self.figure.dpi
+        if self._lastKey != key:
+            self.renderer = GlyphCacheRenderer(w, h, self.figure.dpi)
+            self._lastKey = key
+        return self.renderer
+
+
 def new_figure() -> Figure:
     """A Figure in the book's style, outside pyplot (so nothing is shown twice and nothing leaks)."""
     with plotting.book_style():
         figure = Figure(figsize=plotting.FIGSIZE, dpi=plotting.DPI, layout="constrained")
-    FigureCanvasAgg(figure)
+    Canvas(figure)
     return figure
+
+
+def clear_figure(figure: Figure) -> None:
+    """``figure.clear()`` without clearing each Axes first (the costly part; the Axes are dropped anyway)."""
+    for ax in list(figure.axes):
+        figure.delaxes(ax)
+    figure.clear()
 
 
 STATIC_COMPRESSION = 6
@@ -187,14 +271,20 @@ def _layout_key(figure: Figure) -> tuple | None:
     return tuple(key)
 
 
+MAX_BACKGROUNDS = 8
+"""Backgrounds a renderer keeps (one per layout: a slider that changes the limits does not redraw the axes of a layout
+already seen)."""
+
+
 class FrameRenderer:
     """Draws ``figure_fn`` for given parameters into PNG bytes; the one renderer of the live and the static path.
 
     The layout is computed once (constrained layout, at ``layout_params``) and then kept, so frames do not jump. When a
-    new frame has the same axes, limits, ticks and axis labels as the last (the usual case for a slider), only the data
-    artists and the titles are drawn again over a cached background, each title where the full drawing of that
-    background placed it: the figure function runs as usual, but the costly drawing of axes, ticks and labels is
-    skipped.
+    new frame has the same axes, limits, ticks and axis labels as the last (the usual case for a slider), or as one of
+    the last :data:`MAX_BACKGROUNDS` layouts drawn, only the data artists and the titles are drawn again over that
+    layout's cached background, each title where the full drawing of that background placed it: the figure function
+    runs as usual, but the costly drawing of axes, ticks and labels is skipped. Text is drawn by a
+    :class:`GlyphCacheRenderer`.
     """
 
     def __init__(self, figure_fn: Callable, layout_params: Mapping[str, Value], blit: bool = True) -> None:
@@ -206,13 +296,14 @@ class FrameRenderer:
         self.layout_key: tuple | None = None
         self.background = None
         self.title_positions: list[tuple[float, float]] = []
+        self.backgrounds: dict[tuple, tuple[Any, list[tuple[float, float]]]] = {}  # by layout key, oldest first
         self._draw_artists(layout_params)
 
     def _draw_artists(self, params: Mapping[str, Value]) -> None:
         figure = self.figure
         with plotting.book_style():
             if self.on_figure or len(figure.axes) != 1:
-                figure.clear()
+                clear_figure(figure)
             if self.on_figure:
                 self.figure_fn(fig=figure, **params)
             else:
@@ -238,8 +329,12 @@ class FrameRenderer:
         redrawn = [_redrawn_artists(ax) for ax in figure.axes]
         titles = [title for ax in figure.axes for title in _titles(ax)]
         if key != self.layout_key:
-            self.background = self._render_background(redrawn, titles)
-            self.title_positions = [title.get_position() for title in titles]
+            if key not in self.backgrounds:
+                if len(self.backgrounds) >= MAX_BACKGROUNDS:
+                    del self.backgrounds[next(iter(self.backgrounds))]  # the oldest
+                background = self._render_background(redrawn, titles)
+                self.backgrounds[key] = background, [title.get_position() for title in titles]
+            self.background, self.title_positions = self.backgrounds[key]
             self.layout_key = key
         for title, position in zip(titles, self.title_positions):
             title.set_position(position)

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from book.explore import MAX_FRAMES, STATIC_ENV, explore, grid_values, parameter_grid, render_png
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+from book.explore import MAX_FRAMES, STATIC_ENV, explore, grid_values, new_figure, parameter_grid, render_png
 from book.figures import ch01, ch04
 
 
@@ -96,6 +98,43 @@ def test_static_frames_equal_the_live_drawing_and_a_full_redraw(figure_fn, slide
         assert np.array_equal(pixels(live), pixels(static))
         reference = render_png(figure_fn, params, e.initial)  # drawn from scratch, no blitting
         assert np.array_equal(pixels(static), pixels(reference))
+
+
+def limits(top: float = 1.0, slope: float = 1.0, ax=None):
+    """A line under a ceiling that sets the y limits: two layouts."""
+    ax.plot([0, 1], [0, slope * top / 2], label=f"slope {slope:g}")
+    ax.set_ylim(0, top)
+    ax.set_title(f"top {top:g}, slope {slope:g}")
+    ax.legend()
+    return ax
+
+
+def test_a_layout_seen_before_reuses_its_background_and_draws_the_same_frame():
+    e = explore(limits, top=[1.0, 2.0], slope=[0.5, 1.0])
+    e.set(top=2.0)  # a second layout
+    frame = e.set(top=1.0, slope=0.5)  # a new frame on the first layout: its background comes back from the cache
+    assert len(e.renderer.backgrounds) == 2
+    assert np.array_equal(pixels(frame), pixels(render_png(limits, {"top": 1.0, "slope": 0.5}, e.initial)))
+
+
+def test_glyph_cache_draws_the_pixels_agg_draws():
+    def text_figure(figure):
+        ax = figure.add_subplot()
+        ax.set_title("Secant → tangent, slope 0.821")
+        ax.text(0.3, 0.4, r"$\Vert\partial \ell/\partial W_l\Vert$ and $\frac{1}{2}$", rotation=30)
+        ax.text(0.1, 0.8, "x ≈ 0.333", fontsize=7.5)
+        ax.set_xlabel("step t")
+        ax.set_ylabel("learning rate η_t")
+        for x in np.linspace(0.05, 0.9, 7):  # the same glyphs at many sub-pixel offsets, drawn from the cache
+            ax.text(x, 0.15 + x / 3, "0.5", fontsize=9)
+        return figure
+
+    cached = text_figure(new_figure())
+    cached.canvas.draw()
+    plain = text_figure(new_figure())
+    FigureCanvasAgg(plain).draw()
+    assert type(cached.canvas.get_renderer()).__name__ == "GlyphCacheRenderer"
+    assert np.array_equal(np.asarray(cached.canvas.buffer_rgba()), np.asarray(plain.canvas.buffer_rgba()))
 
 
 def test_a_frame_shown_again_is_the_same_frame():

@@ -146,15 +146,15 @@ def adam_rosenbrock_figure(lr: float, beta1: float, beta2: float, fig: Figure | 
     left, right = fig.subplots(1, 2)
     xs, ys, values = _rosenbrock_grid()
     left.contour(xs, ys, values, levels=np.geomspace(0.1, 2000, 14), cmap="viridis", linewidths=0.7, alpha=0.7)
-    trajectory = run(adam(lr, betas=(beta1, beta2)), ROSENBROCK.grad, ROSENBROCK_START, ROSENBROCK_STEPS, f=ROSENBROCK)
-    path = trajectory.x
+    path = run(adam(lr, betas=(beta1, beta2)), ROSENBROCK.grad, ROSENBROCK_START, ROSENBROCK_STEPS).x
+    values = ROSENBROCK(path)  # f at every iterate in one call, not one call per step
     left.plot(path[:, 0], path[:, 1], "-", color=PALETTE["red"], lw=1, label="Adam's path")
     left.plot(1, 1, marker="*", ms=12, color=PALETTE["ink"], ls="none", label="minimum (1, 1)")
     left.set_xlim(-2, 2)
     left.set_ylim(-1, 3)
     finish(left, f"lr = {lr:g}, β₁ = {beta1:g}, β₂ = {beta2:g}", "x", "y")
     left.legend(fontsize=8, loc="lower right")
-    right.semilogy(np.arange(len(trajectory.f)), np.maximum(trajectory.f, 1e-16), color=PALETTE["red"], lw=1.2,
+    right.semilogy(np.arange(len(values)), np.maximum(values, 1e-16), color=PALETTE["red"], lw=1.2,
                    label="Adam")
     right.set_ylim(1e-12, 1e4)
     finish(right, "Rosenbrock value per step", "step k", "f(x_k)")
