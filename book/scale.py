@@ -19,6 +19,7 @@ import numpy as np
 
 from book import networks, schedules
 from book._validate import require_choice, require_count, require_positive
+from book.numerics import logsumexp, softmax
 from book.optim import Optimizer, Trajectory, adamw, clip_by_global_norm, run
 
 __all__ = [
@@ -38,7 +39,6 @@ __all__ = [
     "clipped",
     "fp16",
     "fp16_lost_fraction",
-    "global_norm",
     "llama_shapes",
     "loss_scale_halvings",
     "outlier_run",
@@ -89,11 +89,6 @@ def clipped(grad_fn: Callable, max_norm: float) -> Callable:
     """``grad_fn`` with its gradients clipped to global norm ``max_norm`` (:func:`book.optim.clip_by_global_norm`)."""
     limit = require_positive("max_norm", max_norm)
     return lambda x, *args: clip_by_global_norm(grad_fn(x, *args), limit)[0]
-
-
-def global_norm(tree: dict[str, np.ndarray]) -> float:
-    """‖g‖ of all arrays of ``tree`` together, the norm clipping compares with max_norm."""
-    return float(np.sqrt(sum(np.sum(np.square(leaf)) for leaf in tree.values())))
 
 
 def outlier_run(max_norm: float | None, outlier_scale: float, steps: int = 400, outlier_step: int = 200,
@@ -252,9 +247,7 @@ def z_loss_gradient(logits: Any, weight: float = 1e-4) -> np.ndarray:
     """The gradient of PaLM's auxiliary loss ``weight``·(log Z)², Z = Σ exp(logits), with respect to the logits (last
     axis): 2·weight·log Z·softmax(logits). It pulls log Z towards 0, a direction the cross-entropy never pushes."""
     z = np.asarray(logits, dtype=float)
-    top = z.max(axis=-1, keepdims=True)
-    log_z = top + np.log(np.sum(np.exp(z - top), axis=-1, keepdims=True))
-    return 2 * require_positive("weight", weight) * log_z * np.exp(z - log_z)
+    return 2 * require_positive("weight", weight) * logsumexp(z) * softmax(z)
 
 
 def attention_saturation(scale: float, head_size: int = 16, positions: int = 32, qk_norm: bool = False,
@@ -269,8 +262,7 @@ def attention_saturation(scale: float, head_size: int = 16, positions: int = 32,
         q = np.sqrt(head_size) * q / np.linalg.norm(q)
         k = np.sqrt(head_size) * k / np.linalg.norm(k, axis=1, keepdims=True)
     scores = k @ q / np.sqrt(head_size)
-    p = np.exp(scores - scores.max())
-    p /= p.sum()
+    p = softmax(scores)
     jacobian = np.diag(p) - np.outer(p, p)
     return {"entropy": float(-np.sum(p * np.log(np.where(p > 0, p, 1.0)))),
             "jacobian_norm": float(np.linalg.norm(jacobian, 2))}

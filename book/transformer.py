@@ -31,6 +31,7 @@ import numpy as np
 
 from book._validate import require_count, require_positive
 from book.autodiff import Tensor, cross_entropy, gelu, layer_norm, node, reuse_freed_memory
+from book.numerics import softmax
 
 reuse_freed_memory()  # a training step allocates hundreds of arrays of a few MB: reuse them rather than remap them
 
@@ -157,8 +158,7 @@ def self_attention(qkv: Tensor, n_head: int, *, scale: bool = True, maps: list |
     scores = np.matmul(q, k.transpose(0, 1, 3, 2))
     scores *= factor
     scores += _causal_mask(T)
-    p = np.exp(scores - scores.max(axis=-1, keepdims=True))
-    p /= p.sum(axis=-1, keepdims=True)
+    p = softmax(scores)
     if maps is not None:
         maps.append(p)
 
@@ -268,8 +268,7 @@ def generate(params: dict, config: GPTConfig, prompt: np.ndarray, length: int, t
     rng = np.random.default_rng(seed)
     for _ in range(length):
         scores = logits(params, config, np.array([ids[-config.block_size:]])).data[0, -1] / temperature
-        p = np.exp(scores - scores.max())
-        ids.append(int(rng.choice(config.vocab_size, p=p / p.sum())))
+        ids.append(int(rng.choice(config.vocab_size, p=softmax(scores))))
     return np.array(ids[len(ids) - length:], dtype=np.int64)
 
 

@@ -13,7 +13,7 @@ from book import landscape, networks, scale, text, training
 from book import transformer as tf
 from book.experiments import ch10 as experiments
 from book.figures import ch10
-from book.optim import adam, adamw, run
+from book.optim import adam, adamw, global_norm, run
 
 CHAPTER = Path(__file__).resolve().parent.parent / "chapters" / "10_large_models.ipynb"
 
@@ -51,7 +51,7 @@ def test_recipe_and_adam_both_train_below_1e3_and_clipping_never_acts(recipe_run
     adam_run = run(adam(0.01), training.sine_gradient, training.sine_start(), STEPS, f=training.sine_loss)
     assert recipe_run.f[0] == pytest.approx(0.112, abs=5e-4)
     assert recipe_run.f[-1] < 1e-3 and adam_run.f[-1] < 1e-3
-    norms = [scale.global_norm(training.sine_gradient(_at(recipe_run, t))) for t in range(STEPS)]
+    norms = [global_norm(training.sine_gradient(_at(recipe_run, t))) for t in range(STEPS)]
     assert max(norms) == pytest.approx(0.88, abs=0.005) and max(norms) < 1.0
     unclipped = run(scale.recipe_optimizer(PEAK, WARMUP, STEPS), training.sine_gradient, training.sine_start(), STEPS)
     np.testing.assert_array_equal(unclipped.x["W1"], recipe_run.x["W1"])  # clipping at 1 is a no-op here
@@ -63,7 +63,7 @@ def test_recipe_and_adam_both_train_below_1e3_and_clipping_never_acts(recipe_run
 def test_clipped_gradient_has_norm_max_norm_and_the_same_direction():
     g = {"a": np.array([3.0, 0.0]), "b": np.array([[4.0]])}
     c = scale.clipped(lambda x: g, 1.0)(None)
-    assert scale.global_norm(c) == pytest.approx(1.0, rel=1e-5)
+    assert global_norm(c) == pytest.approx(1.0, rel=1e-5)
     np.testing.assert_allclose(c["a"] / c["b"][0, 0], g["a"] / 4.0)
 
 
@@ -71,7 +71,7 @@ def test_clipped_gradient_has_norm_max_norm_and_the_same_direction():
 def test_outlier_norms_and_jumps(s, order, raw_jump):
     raw, clip = scale.outlier_run(None, s), scale.outlier_run(1.0, s)
     t = ch10.OUTLIER_STEP
-    norm = scale.global_norm(networks.two_layer_backprop(_at(raw, t), INPUTS, s * (TARGETS + 1)))
+    norm = global_norm(networks.two_layer_backprop(_at(raw, t), INPUTS, s * (TARGETS + 1)))
     assert order / 3.2 < norm < order * 3.2
     assert raw.f[t + 1:].max() / raw.f[t] > raw_jump  # chaotic after the outlier: a bound, not a value
     assert 25 < clip.f[t + 1:].max() / clip.f[t] < 50
@@ -91,7 +91,7 @@ def _cosine_rate(t: int, peak: float = PEAK, warmup: int = WARMUP, total: int = 
 
 
 def _step_norm(trajectory, t):
-    return scale.global_norm({n: trajectory.x[n][t + 1] - trajectory.x[n][t] for n in trajectory.x})
+    return global_norm({n: trajectory.x[n][t + 1] - trajectory.x[n][t] for n in trajectory.x})
 
 
 @pytest.mark.parametrize("s", [10, 100, 1000])

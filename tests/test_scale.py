@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from book import scale
+from book.optim import global_norm
 
 DTYPE_BYTES = {"fp32": np.dtype(np.float32).itemsize, "bf16": np.dtype(ml_dtypes.bfloat16).itemsize}
 
@@ -52,7 +53,7 @@ def test_bf16_helpers():
 
 
 def test_global_norm_and_clipped():
-    assert scale.global_norm({"a": np.array([3.0]), "b": np.array([[4.0]])}) == 5.0
+    assert global_norm({"a": np.array([3.0]), "b": np.array([[4.0]])}) == 5.0
     g = scale.clipped(lambda x: {"a": x}, 2.0)(np.array([0.3, 0.4]))
     np.testing.assert_array_equal(g["a"], [0.3, 0.4])  # below the threshold: unchanged
 
