@@ -1,6 +1,6 @@
 """Training runs for comparing learning-rate schedules: a small seeded network, Adam's step sizes, the LR range test.
 
-The problem is Chapter 3's two-layer tanh network fitting sin x (:func:`book.networks.two_layer_problem`), its
+The problem is the two-layer tanh network fitting sin x (:func:`book.networks.two_layer_problem`), its
 parameters a dict, its gradients backpropagated by hand; any :mod:`book.optim` optimizer trains it.
 
 The learning-rate range test ("LR finder", Smith 2017) grows the rate exponentially, one step at a time, records
