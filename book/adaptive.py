@@ -1,6 +1,7 @@
-"""Numbers about adaptive optimizers (Chapter 7): bias-correction factors, where ε_opt sits, replayed gradients, sparse data.
+"""Adaptive step sizes measured: Adam's bias-correction factors, where ε_opt sits, optimizers replayed on given
+gradients, and optimizers compared from many starts at their tuned learning rates.
 
-The optimizers themselves live in :mod:`book.optim`; this module holds what the chapter measures about them.
+The optimizers themselves live in :mod:`book.optim`; this module measures what they do.
 
 >>> round(correction_factor(0.999, 693), 4)
 0.5001
@@ -16,12 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from book._validate import require_count, require_fraction, require_positive
+from book._validate import require_fraction, require_positive
 from book.functions import Objective
 from book.numerics import float_if_scalar
 from book.optim import Optimizer, run
 
-__all__ = ["correction_factor", "steps_until", "rms_step", "replay", "sparse_features", "final_points", "tune"]
+__all__ = ["correction_factor", "steps_until", "rms_step", "replay", "final_points", "tune"]
 
 
 def correction_factor(beta: float, steps: Any) -> np.ndarray | float:
@@ -53,14 +54,6 @@ def replay(optimizer: Optimizer, x0: Any, gradients: Any) -> np.ndarray:
         x, state = optimizer.step(x, g, state)
         iterates.append(x)
     return np.stack(iterates)
-
-
-def sparse_features(n: int, frequencies: Any, weights: Any, seed: int = 0, noise: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
-    """n examples of 0/1 features, feature j present with probability frequencies[j], and targets X·weights + noise."""
-    rng = np.random.default_rng(seed)
-    frequencies = np.asarray(frequencies, dtype=float)
-    X = (rng.random((require_count("n", n, minimum=1), frequencies.size)) < frequencies).astype(float)
-    return X, X @ np.asarray(weights, dtype=float) + noise * rng.standard_normal(n)
 
 
 def final_points(optimizers: Mapping[str, Optimizer], f: Objective, starts: np.ndarray, steps: int) -> dict[str, np.ndarray]:

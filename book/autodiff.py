@@ -27,6 +27,7 @@ from numpy.typing import ArrayLike
 
 from book._validate import require_callable, require_finite_array, require_positive
 from book.calculus import default_step
+from book import numerics
 from book.numerics import sigmoid
 
 __all__ = [
@@ -443,8 +444,7 @@ def logsumexp(x: Tensor | ArrayLike, axis: int = -1) -> Tensor:
     array([0.69314718])
     """
     data = _data(x)
-    top = np.max(data, axis=axis, keepdims=True)
-    out = top + np.log(np.sum(np.exp(data - top), axis=axis, keepdims=True))
+    out = numerics.logsumexp(data, axis)
     return node(out, (x, lambda g: g * np.exp(data - out)))
 
 
@@ -461,9 +461,7 @@ def softmax(x: Tensor | ArrayLike, axis: int = -1) -> Tensor:
     >>> softmax(Tensor([0.0, np.log(3.0)])).data
     array([0.25, 0.75])
     """
-    data = _data(x)
-    p = np.exp(data - np.max(data, axis=axis, keepdims=True))
-    p /= np.sum(p, axis=axis, keepdims=True)
+    p = numerics.softmax(_data(x), axis)
     return node(p, (x, lambda g: p * (g - np.sum(g * p, axis=axis, keepdims=True))))
 
 
@@ -527,22 +525,13 @@ def cross_entropy(scores: Tensor | ArrayLike, targets: ArrayLike) -> Tensor:
     1.3862943611198906
     """
     data = _data(scores)
-    ids = np.asarray(targets)
-    if ids.dtype.kind not in "iu" or ids.shape != data.shape[:-1]:
-        raise ValueError(f"targets must be integers of shape {data.shape[:-1]} (the scores' shape without the last "
-                         f"axis), got {ids.dtype} of shape {ids.shape}")
-    if ids.size and (ids.min() < 0 or ids.max() >= data.shape[-1]):
-        raise ValueError(f"targets must be class ids in 0..{data.shape[-1] - 1}, "
-                         f"got values in {ids.min()}..{ids.max()}")
-    flat, picks = data.reshape(-1, data.shape[-1]), ids.reshape(-1)
+    log_probs = numerics.log_softmax(data)
+    value = -np.mean(numerics.target_log_probs(log_probs, targets))
+    picks = np.asarray(targets).reshape(-1)
     rows = np.arange(picks.size)
-    top = flat.max(axis=1, keepdims=True)
-    e = np.exp(flat - top)
-    total = e.sum(axis=1, keepdims=True)
-    value = np.mean(np.log(total[:, 0]) + top[:, 0] - flat[rows, picks])
 
     def rule(g: np.ndarray) -> np.ndarray:
-        d = e / total
+        d = np.exp(log_probs).reshape(-1, data.shape[-1])
         d[rows, picks] -= 1.0
         return (d * (g / picks.size)).reshape(data.shape)
 

@@ -6,6 +6,8 @@
 * :func:`adagrad_eps_in_sqrt` — optax's ``adagrad``: g/√(s + ε_opt), with its defaults s₀ = 0.1, ε_opt = 1e-7.
 * :func:`adam_paper` — Kingma & Ba's "efficient" Adam: the bias corrections folded into the step size, ε_opt not corrected.
 * :func:`adamw_paper` — Loshchilov & Hutter's AdamW: x ← x − (lr·m̂/(√v̂ + ε_opt) + λx), λ not multiplied by lr.
+* :func:`sutskever_momentum` and :func:`polyak_momentum` — Sutskever et al.'s velocity form and Polyak's heavy-ball
+  form of momentum, written literally (:func:`sutskever` and :func:`polyak` run them).
 * :func:`sutskever_nesterov` — Sutskever et al.'s Nesterov momentum, whose velocity v gives PyTorch's x = θ + βv.
 * :func:`first_step` and :func:`momentum_forms` — what the appendix compares: one step from 0, and PyTorch's
   momentum beside Sutskever's under the same learning rate (a schedule, for the drop).
@@ -30,11 +32,11 @@ import numpy as np
 
 from book._validate import require_betas, require_callable, require_choice, require_count, require_finite_array
 from book._validate import require_fraction, require_lr, require_nonnegative, require_positive
-from book.momentum import sutskever
 from book.optim import Optimizer, Schedule, run, sgd
 
 __all__ = ["rmsprop_eps_in_sqrt", "adagrad_eps_in_sqrt", "adam_paper", "adamw_paper", "sutskever_nesterov",
-           "first_step", "momentum_forms", "layer_gradient"]
+           "first_step", "momentum_forms", "layer_gradient",
+           "sutskever_momentum", "polyak_momentum", "sutskever", "polyak"]
 
 
 def rmsprop_eps_in_sqrt(lr: float | Schedule = 0.01, alpha: float = 0.9, eps: float = 1e-8) -> Optimizer:
@@ -113,7 +115,7 @@ def first_step(optimizer: Optimizer, g: Any) -> np.ndarray:
 
 
 def momentum_forms(grad_fn: Callable, x0: Any, lr: float | Schedule, momentum: float, steps: int) -> tuple[np.ndarray, np.ndarray]:
-    """The iterates of PyTorch's momentum (:func:`book.optim.sgd`) and of Sutskever's (:func:`book.momentum.sutskever`)
+    """The iterates of PyTorch's momentum (:func:`book.optim.sgd`) and of Sutskever's (:func:`sutskever`)
     with the same learning rate or schedule, each stacked with x0 first."""
     return run(sgd(lr, momentum=momentum), grad_fn, x0, steps).x, sutskever(grad_fn, x0, lr, momentum, steps)
 
@@ -126,3 +128,47 @@ def layer_gradient(inputs: Any, upstream: Any, layout: str) -> np.ndarray:
     if len(inputs) != len(upstream):
         raise ValueError(f"upstream must have one row per row of inputs, got {len(upstream)} and {len(inputs)} rows")
     return upstream.T @ inputs if layout == "out_in" else inputs.T @ upstream
+
+
+def sutskever_momentum(lr: float | Schedule, momentum: float) -> Optimizer:
+    """Sutskever et al. (2013)'s momentum as an optimizer: v ← βv − η_t g, x ← x + v, from v = 0.
+
+    >>> opt = sutskever_momentum(0.1, 0.9)
+    >>> x, state = opt.step(np.array([1.0]), np.array([1.0]), opt.init(np.array([1.0])))
+    >>> x, state.slots["velocity"]
+    (array([0.9]), array([-0.1]))
+    """
+    momentum = require_fraction("momentum", momentum)
+
+    def update(x, g, slots, t, lr):
+        v = momentum * slots["velocity"] - lr * g
+        return x + v, {"velocity": v}
+
+    return Optimizer("sutskever_momentum", require_lr(lr), {"velocity": 0.0}, update)
+
+
+def polyak_momentum(lr: float | Schedule, momentum: float) -> Optimizer:
+    """Polyak's heavy ball as an optimizer: x_(k+1) = x_k − η_k g_k + β(x_k − x_(k−1)), keeping x_k − x_(k−1) (0 at first).
+
+    >>> opt = polyak_momentum(0.1, 0.9)
+    >>> x, state = opt.step(np.array([1.0]), np.array([1.0]), opt.init(np.array([1.0])))
+    >>> x, state.slots["displacement"]
+    (array([0.9]), array([-0.1]))
+    """
+    momentum = require_fraction("momentum", momentum)
+
+    def update(x, g, slots, t, lr):
+        new = x - lr * g + momentum * slots["displacement"]
+        return new, {"displacement": new - x}
+
+    return Optimizer("polyak_momentum", require_lr(lr), {"displacement": 0.0}, update)
+
+
+def sutskever(grad_fn: Callable, x0: Any, lr: float | Schedule, momentum: float, steps: int) -> np.ndarray:
+    """The iterates of :func:`sutskever_momentum` run from x0 for ``steps`` steps, stacked with x0 first."""
+    return run(sutskever_momentum(lr, momentum), grad_fn, x0, steps).x
+
+
+def polyak(grad_fn: Callable, x0: Any, lr: float | Schedule, momentum: float, steps: int) -> np.ndarray:
+    """The iterates of :func:`polyak_momentum` run from x0 for ``steps`` steps, stacked with x0 first."""
+    return run(polyak_momentum(lr, momentum), grad_fn, x0, steps).x

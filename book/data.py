@@ -1,5 +1,6 @@
-"""Data sets and their preparation: the digits images shipped with scikit-learn, a seeded train/test split, and
-standardised features with a bias column.
+"""Data sets and their preparation: the digits images shipped with scikit-learn, seeded synthetic sets (two labelled
+blobs, linear targets with noise, sparse 0/1 features), a seeded train/test split, and standardised features with a
+bias column.
 
 The digits are a copy of the test set of the UCI "Optical Recognition of Handwritten Digits" data (E. Alpaydin and
 C. Kaynak, 1998; licence CC BY 4.0) that scikit-learn (BSD-3-Clause) installs with itself: nothing is downloaded.
@@ -7,11 +8,13 @@ C. Kaynak, 1998; licence CC BY 4.0) that scikit-learn (BSD-3-Clause) installs wi
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from book._validate import require_finite_array
+from book._validate import require_count, require_finite_array
 
-__all__ = ["load_digits", "split", "standardize", "with_bias"]
+__all__ = ["load_digits", "split", "standardize", "with_bias", "two_blobs", "linear_data", "sparse_features"]
 
 
 def load_digits() -> tuple[np.ndarray, np.ndarray]:
@@ -67,3 +70,31 @@ def with_bias(X: np.ndarray) -> np.ndarray:
     """
     X = np.asarray(X, dtype=float)
     return np.column_stack([np.ones(X.shape[0]), X])
+
+
+def two_blobs(n: int, seed: int = 0, separation: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
+    """n points in the plane, half around (−s/2, −s/2) with label 0 and half around (s/2, s/2) with label 1.
+
+    Returns the design matrix with a leading column of ones (the bias) and the labels.
+    """
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % 2
+    centres = (labels[:, None] - 0.5) * separation
+    points = centres + rng.standard_normal((n, 2))
+    return np.column_stack([np.ones(n), points]), labels.astype(float)
+
+
+def linear_data(n: int, weights: np.ndarray, noise: float = 0.5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A design matrix (a column of ones, then standard normal features) and targets X·weights + noise·N(0, 1)."""
+    rng = np.random.default_rng(seed)
+    weights = np.asarray(weights, dtype=float)
+    X = np.column_stack([np.ones(n), rng.standard_normal((n, weights.size - 1))])
+    return X, X @ weights + noise * rng.standard_normal(n)
+
+
+def sparse_features(n: int, frequencies: Any, weights: Any, seed: int = 0, noise: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """n examples of 0/1 features, feature j present with probability frequencies[j], and targets X·weights + noise."""
+    rng = np.random.default_rng(seed)
+    frequencies = np.asarray(frequencies, dtype=float)
+    X = (rng.random((require_count("n", n, minimum=1), frequencies.size)) < frequencies).astype(float)
+    return X, X @ np.asarray(weights, dtype=float) + noise * rng.standard_normal(n)

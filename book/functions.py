@@ -25,9 +25,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from book._validate import require_finite_array, require_nonnegative, require_real, require_real_array
-from book.numerics import float_if_scalar, log_sigmoid, sigmoid
+from book.numerics import float_if_scalar, log_sigmoid, log_softmax, sigmoid, softmax
 
-__all__ = ["sigmoid", "design_matrix", "Objective", "Quadratic", "Rosenbrock", "Himmelblau", "LeastSquares", "LogisticRegression", "LINE_X", "LINE_Y", "line_loss"]
+__all__ = ["sigmoid", "design_matrix", "Objective", "Quadratic", "Rosenbrock", "Himmelblau", "LeastSquares", "LogisticRegression", "SoftmaxRegression", "Saddle", "LINE_X", "LINE_Y", "line_loss"]
 
 SYMMETRY_RTOL = 1e-10
 
@@ -419,3 +419,82 @@ def polar_jacobian(p: Any) -> np.ndarray:
         raise ValueError(f"p must be one point (r, θ) of shape (2,), got shape {points.shape}")
     r, theta = points
     return np.array([[np.cos(theta), -r * np.sin(theta)], [np.sin(theta), r * np.cos(theta)]]) + 0.0  # + 0.0: no −0
+
+
+class Saddle(Objective):
+    """f(x, y) = x² + (y² − 1)²/4: a saddle at the origin between two minima (0, ±1), with f = 0 there.
+
+    >>> Saddle()(np.array([0.0, 1.0]))
+    0.0
+    >>> Saddle().hessian(np.zeros(2))
+    array([[ 2.,  0.],
+           [ 0., -1.]])
+    """
+
+    dim: ClassVar[int] = 2
+    minimizers: ClassVar[np.ndarray] = np.array([[0.0, 1.0], [0.0, -1.0]])
+
+    def value(self, x: np.ndarray) -> np.ndarray | float:
+        """x² + (y² − 1)²/4, shape ``(...)``; a float for a single point."""
+        points = self.points(x)
+        return float_if_scalar(points[..., 0] ** 2 + (points[..., 1] ** 2 - 1) ** 2 / 4)
+
+    def grad(self, x: np.ndarray) -> np.ndarray:
+        """(2x, y³ − y), shape ``(..., 2)``."""
+        points = self.points(x)
+        return np.stack([2 * points[..., 0], points[..., 1] ** 3 - points[..., 1]], axis=-1)
+
+    def hessian(self, x: np.ndarray) -> np.ndarray:
+        """[[2, 0], [0, 3y² − 1]], shape ``(..., 2, 2)``."""
+        points = self.points(x)
+        zero = np.zeros_like(points[..., 0])
+        rows = [np.stack([zero + 2, zero], axis=-1), np.stack([zero, 3 * points[..., 1] ** 2 - 1], axis=-1)]
+        return np.stack(rows, axis=-2)
+
+
+class SoftmaxRegression(Objective):
+    """Mean cross-entropy of a linear softmax classifier, plus (l2/2)‖W‖²; the d×k weights W flattened to d·k.
+
+    >>> f = SoftmaxRegression([[1.0, 0.0], [0.0, 1.0]], [0, 1], classes=2)
+    >>> round(f(np.zeros(4)), 6)  # log 2: both classes equally likely
+    0.693147
+    """
+
+    argument: ClassVar[str] = "w"
+
+    def __init__(self, X: Any, y: Any, classes: int, l2: float = 0.0) -> None:
+        self.X = design_matrix(X)
+        labels = np.asarray(y)
+        if labels.shape != (self.X.shape[0],) or not np.all((labels == np.round(labels)) & (labels >= 0) & (labels < classes)):
+            raise ValueError(f"y must hold one integer label in 0..{classes - 1} per row of X, got shape {labels.shape}")
+        self.y = labels.astype(int)
+        self.classes = int(classes)
+        self.l2 = require_nonnegative("l2", require_real("l2", l2))
+        self.n, self.features = self.X.shape
+        self.dim = self.features * self.classes
+
+    def __repr__(self) -> str:
+        return f"SoftmaxRegression(n={self.n}, features={self.features}, classes={self.classes}, l2={self.l2:g})"
+
+    def weights(self, w: Any) -> np.ndarray:
+        """The flat parameters as weight matrices, shape ``(..., features, classes)``."""
+        return self.points(w).reshape(*np.shape(w)[:-1], self.features, self.classes)
+
+    def scores(self, w: Any, X: np.ndarray | None = None) -> np.ndarray:
+        """The class scores X W of every row (the training rows by default), shape ``(..., rows, classes)``."""
+        return (self.X if X is None else np.asarray(X, dtype=float)) @ self.weights(w)
+
+    def value(self, w: np.ndarray) -> np.ndarray | float:
+        """Mean of −log softmax(z)_y (= log Σⱼ e^(zⱼ) − z_y) over the rows, plus (l2/2)‖W‖²; shape ``(...)``."""
+        scores = self.scores(w)
+        picked = np.take_along_axis(log_softmax(scores), np.broadcast_to(self.y[:, None], scores.shape[:-1] + (1,)), axis=-1)
+        loss = -np.mean(picked[..., 0], axis=-1)
+        return float_if_scalar(loss + 0.5 * self.l2 * np.sum(self.points(w) ** 2, axis=-1))
+
+    def grad(self, w: np.ndarray) -> np.ndarray:
+        """Xᵀ(softmax(X W) − onehot(y)) / n + l2 W, flattened: shape ``(..., dim)``."""
+        weights = self.weights(w)
+        with np.errstate(over="ignore", invalid="ignore"):
+            signal = softmax(self.X @ weights) - np.eye(self.classes)[self.y]  # (..., n, classes)
+            data_part = (np.swapaxes(self.X, -1, -2) @ signal / self.n).reshape(*weights.shape[:-2], self.dim)
+            return data_part + self.l2 * self.points(w)

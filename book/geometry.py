@@ -1,5 +1,5 @@
 """What derivatives say about the shape of a function: directions, level-set tangents, Taylor models, critical
-points and their kinds, and the areas a map scales by its Jacobian (Chapter 2).
+points and their kinds, and the areas a map scales by its Jacobian.
 
 Points in the plane are arrays shaped ``(..., 2)``; an objective ``f`` has the ``value``/``grad``/``hessian``
 interface of :mod:`book.functions`.

@@ -18,7 +18,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from book._validate import require_count, require_positive
-from book.autodiff import Tensor, logsumexp
+from book.autodiff import Tensor, cross_entropy
+from book.numerics import softmax
 from book.optim import adamw, clip_by_global_norm, run
 from book.schedules import warmup_cosine
 from book.text import Vocabulary, load_splits, vocabulary
@@ -135,14 +136,9 @@ def logits(params: dict, X: np.ndarray) -> Tensor:
     return ((rows @ W1 + b1).tanh()) @ W2 + b2
 
 
-def cross_entropy(scores: Tensor, y: np.ndarray) -> Tensor:
-    """Mean over rows of −log softmax(scores)[y] = logsumexp(scores) − scores[y], in nats."""
-    picked = scores[np.arange(len(y)), y]
-    return (logsumexp(scores, axis=1).reshape(-1) - picked).mean()
-
-
 def loss(params: dict, X: np.ndarray, y: np.ndarray) -> Tensor:
-    """The mean cross-entropy of the model on the pairs (X, y); params are Tensors."""
+    """The mean cross-entropy of the model on the pairs (X, y) (:func:`book.autodiff.cross_entropy`); params are
+    Tensors."""
     return cross_entropy(logits(params, X), y)
 
 
@@ -205,9 +201,8 @@ def sample(params: Params, vocab: Vocabulary, prompt: str, length: int, temperat
     tensors = {name: Tensor(value) for name, value in params.items()}
     uniforms = np.random.default_rng(seed).random(length)
     for u in uniforms:
-        scaled = logits(tensors, np.array([ids[-context:]])).data[0] / temperature
-        p = np.exp(scaled - scaled.max())
-        ids.append(min(int(np.searchsorted(np.cumsum(p) / p.sum(), u)), vocab.size - 1))
+        p = softmax(logits(tensors, np.array([ids[-context:]])).data[0] / temperature)
+        ids.append(min(int(np.searchsorted(np.cumsum(p), u)), vocab.size - 1))
     return vocab.decode(ids[len(prompt):])
 
 

@@ -1,4 +1,4 @@
-"""Small networks and losses differentiated by ``book.autodiff``: the worked examples of Chapter 3, as functions.
+"""Small networks and losses differentiated by ``book.autodiff``, as functions.
 
 A neuron's computational graph, the work of forward against reverse mode, a two-layer network with
 backpropagation written out by hand (and trained with ``book.optim``), gradients through deep chains, the

@@ -1,4 +1,5 @@
-"""Training at scale: the published recipe, clipping, the gradient noise scale, gradient accumulation, training-state memory, bf16 arithmetic.
+"""Training at scale: the published recipe and clipping, the memory of the training state and its sharding,
+activation checkpointing and pipelines, and low-precision (bf16, fp16) arithmetic.
 
 Memory is counted in bytes per parameter, as in the ZeRO paper (Rajbhandari et al. 2020): with mixed precision,
 Adam keeps 2 (bf16 weights) + 2 (bf16 gradients) + 4 (fp32 master weights) + 4 (m) + 4 (v) = 16 bytes:
@@ -19,6 +20,7 @@ import numpy as np
 
 from book import networks, schedules
 from book._validate import require_choice, require_count, require_positive
+from book.noise import batch_size_tradeoff  # noqa: F401  (figures.ch10 still calls scale.batch_size_tradeoff; drop once it calls noise.)
 from book.optim import Optimizer, Trajectory, adamw, clip_by_global_norm, run
 
 __all__ = [
@@ -29,28 +31,21 @@ __all__ = [
     "FSDP_STRATEGIES",
     "GPT3_LEARNING_RATES",
     "STATE_OPTIMIZERS",
-    "accumulated_gradient",
     "bf16",
     "bf16_descent",
-    "batch_size_tradeoff",
     "bytes_per_parameter",
     "checkpointed_activations",
     "clipped",
     "fp16",
     "fp16_lost_fraction",
-    "global_norm",
     "llama_shapes",
     "loss_scale_halvings",
     "outlier_run",
-    "micro_batch_costs",
-    "noise_scale",
     "optimizer_state_bytes",
     "pipeline_bubble",
     "recipe_optimizer",
     "sharded_memory",
     "training_memory",
-    "attention_saturation",
-    "z_loss_gradient",
 ]
 
 BF16 = ml_dtypes.bfloat16
@@ -91,11 +86,6 @@ def clipped(grad_fn: Callable, max_norm: float) -> Callable:
     return lambda x, *args: clip_by_global_norm(grad_fn(x, *args), limit)[0]
 
 
-def global_norm(tree: dict[str, np.ndarray]) -> float:
-    """‖g‖ of all arrays of ``tree`` together, the norm clipping compares with max_norm."""
-    return float(np.sqrt(sum(np.sum(np.square(leaf)) for leaf in tree.values())))
-
-
 def outlier_run(max_norm: float | None, outlier_scale: float, steps: int = 400, outlier_step: int = 200,
                 peak_lr: float = 0.05, warmup_steps: int = 20) -> Trajectory:
     """The recipe on the sine fit (:func:`book.networks.two_layer_problem`), except that step ``outlier_step`` sees
@@ -113,28 +103,6 @@ def outlier_run(max_norm: float | None, outlier_scale: float, steps: int = 400, 
 
     optimizer = recipe_optimizer(peak_lr, warmup_steps, steps)
     return run(optimizer, grad_fn if max_norm is None else clipped(grad_fn, max_norm), start, steps, f=loss)
-
-
-def accumulated_gradient(grad_fn: Callable, parameters: Any, inputs: np.ndarray, targets: np.ndarray,
-                         micro_batches: int) -> dict[str, np.ndarray]:
-    """The mean-loss gradient over the whole batch, from ``micro_batches`` slices: Σ (n_i / n) grad_fn(slice i)."""
-    count = require_count("micro_batches", micro_batches, 1)
-    if count > len(inputs):
-        raise ValueError(f"micro_batches must be at most the batch size {len(inputs)}, got {micro_batches!r}")
-    total: dict[str, np.ndarray] = {}
-    for rows in np.array_split(np.arange(len(inputs)), count):
-        part = grad_fn(parameters, inputs[rows], targets[rows])
-        for name, g in part.items():
-            total[name] = total.get(name, 0.0) + len(rows) / len(inputs) * g
-    return total
-
-
-def micro_batch_costs(batch_size: int, micro_batches: int, floats_per_example: int) -> dict[str, int]:
-    """What k micro-batches cost: activations stored at once (floats), forward-backward passes in sequence, examples."""
-    batch, count = require_count("batch_size", batch_size, 1), require_count("micro_batches", micro_batches, 1)
-    per_example = require_count("floats_per_example", floats_per_example, 1)
-    largest = -(-batch // count)
-    return {"stored_activations": largest * per_example, "passes": count, "examples": batch}
 
 
 def bytes_per_parameter(optimizer: str, precision: str) -> int:
@@ -246,66 +214,3 @@ def pipeline_bubble(stages: int, micro_batches: int) -> float:
     """The idle fraction of a GPipe schedule: (p − 1) / (m + p − 1) with p stages and m micro-batches."""
     p, m = require_count("stages", stages, 1), require_count("micro_batches", micro_batches, 1)
     return (p - 1) / (m + p - 1)
-
-
-def z_loss_gradient(logits: Any, weight: float = 1e-4) -> np.ndarray:
-    """The gradient of PaLM's auxiliary loss ``weight``·(log Z)², Z = Σ exp(logits), with respect to the logits (last
-    axis): 2·weight·log Z·softmax(logits). It pulls log Z towards 0, a direction the cross-entropy never pushes."""
-    z = np.asarray(logits, dtype=float)
-    top = z.max(axis=-1, keepdims=True)
-    log_z = top + np.log(np.sum(np.exp(z - top), axis=-1, keepdims=True))
-    return 2 * require_positive("weight", weight) * log_z * np.exp(z - log_z)
-
-
-def attention_saturation(scale: float, head_size: int = 16, positions: int = 32, qk_norm: bool = False,
-                         seed: int = 0) -> dict[str, float]:
-    """Attention of one query over ``positions`` keys whose entries grow with ``scale`` (random, seeded): the
-    weights' entropy in nats and the norm of the softmax Jacobian diag(p) − ppᵀ (its largest singular value).
-    With ``qk_norm`` the query and keys are normalised to length √head_size first, as QK-norm does."""
-    rng = np.random.default_rng(seed)
-    q = require_positive("scale", scale) * rng.normal(size=head_size)
-    k = scale * rng.normal(size=(require_count("positions", positions, 2), require_count("head_size", head_size, 1)))
-    if qk_norm:
-        q = np.sqrt(head_size) * q / np.linalg.norm(q)
-        k = np.sqrt(head_size) * k / np.linalg.norm(k, axis=1, keepdims=True)
-    scores = k @ q / np.sqrt(head_size)
-    p = np.exp(scores - scores.max())
-    p /= p.sum()
-    jacobian = np.diag(p) - np.outer(p, p)
-    return {"entropy": float(-np.sum(p * np.log(np.where(p > 0, p, 1.0)))),
-            "jacobian_norm": float(np.linalg.norm(jacobian, 2))}
-
-
-def noise_scale(example_gradients: Any) -> dict[str, float]:
-    """The simple gradient noise scale B_simple = tr(Σ)/‖G‖² (McCandlish et al. 2018) from ``example_gradients``, one
-    flattened per-example gradient per row (n ≥ 2 rows): tr(Σ) is the sum of the coordinates' sample variances, and
-    ‖G‖² the unbiased ‖ḡ‖² − tr(Σ)/n (the mean's own noise removed; it can come out ≤ 0 when the noise swamps the
-    mean of too few rows, and then B_simple means nothing).
-
-    >>> noise_scale([[1.0, 0.0], [3.0, 0.0]])
-    {'trace': 2.0, 'squared_norm': 3.0, 'b_simple': 0.6666666666666666}
-    """
-    g = np.asarray(example_gradients, dtype=float)
-    if g.ndim != 2 or g.shape[0] < 2:
-        raise ValueError(f"example_gradients must be a 2-D array with one gradient per row and at least 2 rows, "
-                         f"got shape {g.shape}")
-    n = g.shape[0]
-    mean = g.mean(axis=0)
-    trace = float(((g - mean) ** 2).sum() / (n - 1))
-    squared_norm = float(mean @ mean - trace / n)
-    return {"trace": trace, "squared_norm": squared_norm, "b_simple": trace / squared_norm}
-
-
-def batch_size_tradeoff(batch_size: Any, b_noise: float) -> dict[str, Any]:
-    """McCandlish et al.'s model of steps and examples to reach a given loss with batch size B: S/S_min = 1 + B_noise/B
-    and E/E_min = 1 + B/B_noise, so (S/S_min − 1)(E/E_min − 1) = 1 and B = B_noise costs twice the minimum of both.
-
-    >>> batch_size_tradeoff(10, 10)
-    {'steps': 2.0, 'examples': 2.0}
-    """
-    b = np.asarray(batch_size, dtype=float)
-    if np.any(~(b > 0)):
-        raise ValueError(f"batch_size must be positive, got {batch_size!r}")
-    noise = require_positive("b_noise", b_noise)
-    steps, examples = 1 + noise / b, 1 + b / noise
-    return {"steps": float(steps) if steps.ndim == 0 else steps, "examples": float(examples) if b.ndim == 0 else examples}

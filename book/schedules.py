@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from book._validate import require_count, require_positive
+from book.numerics import float_if_scalar
 
 __all__ = [
     "constant",
@@ -54,15 +55,10 @@ def _steps(t: Any) -> np.ndarray:
     return steps.astype(float)
 
 
-def _scalar_or_array(values: np.ndarray) -> float | np.ndarray:
-    """A float for one step, the array for many."""
-    return float(values) if values.ndim == 0 else values
-
-
 def _schedule(rule: Callable[[np.ndarray], np.ndarray], name: str) -> Schedule:
     """The callable ``t -> lr`` that checks t and applies ``rule``; ``name`` is what it prints as."""
     def schedule(t: Any) -> float | np.ndarray:
-        return _scalar_or_array(rule(_steps(t)))
+        return float_if_scalar(rule(_steps(t)))
 
     schedule.__name__ = schedule.__qualname__ = name
     return schedule
@@ -166,7 +162,7 @@ def radam_rho(t: Any, beta2: float = 0.999) -> float | np.ndarray:
         raise ValueError(f"t must count gradients seen, 1, 2, 3, ..., got {t!r}")
     rho_infinity = 2 / (1 - beta2) - 1
     power = beta2**steps
-    return _scalar_or_array(rho_infinity - 2 * steps * power / (1 - power))
+    return float_if_scalar(rho_infinity - 2 * steps * power / (1 - power))
 
 
 def radam_rectification(t: Any, beta2: float = 0.999) -> float | np.ndarray:
@@ -176,7 +172,7 @@ def radam_rectification(t: Any, beta2: float = 0.999) -> float | np.ndarray:
     rho_infinity = 2 / (1 - beta2) - 1
     with np.errstate(invalid="ignore"):
         factor = np.sqrt((rho - 4) * (rho - 2) * rho_infinity / ((rho_infinity - 4) * (rho_infinity - 2) * rho))
-    return _scalar_or_array(np.where(rho > 4, factor, 0.0))
+    return float_if_scalar(np.where(rho > 4, factor, 0.0))
 
 
 def _beta2(beta2: Any) -> float:

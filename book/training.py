@@ -1,6 +1,6 @@
 """Training runs for comparing learning-rate schedules: a small seeded network, Adam's step sizes, the LR range test.
 
-The problem is Chapter 3's two-layer tanh network fitting sin x (:func:`book.networks.two_layer_problem`), its
+The problem is the two-layer tanh network fitting sin x (:func:`book.networks.two_layer_problem`), its
 parameters a dict, its gradients backpropagated by hand; any :mod:`book.optim` optimizer trains it.
 
 The learning-rate range test ("LR finder", Smith 2017) grows the rate exponentially, one step at a time, records
@@ -33,6 +33,7 @@ __all__ = [
     "step_to_lr_ratios",
     "suggest_lr",
     "warmup_cosine_losses",
+    "warmup_then_cosine",
 ]
 
 _INPUTS, _TARGETS, _START = networks.two_layer_problem(samples=64, width=16, seed=0)
@@ -58,15 +59,18 @@ def fit_sine(optimizer: Optimizer, steps: int) -> Trajectory:
     return run(optimizer, sine_gradient, sine_start(), steps, f=sine_loss)
 
 
+def warmup_then_cosine(peak_lr: float, warmup_steps: int, steps: int) -> schedules.Schedule:
+    """Linear warmup over ``warmup_steps`` then cosine to 0 at ``steps``; plain cosine when ``warmup_steps`` is 0."""
+    if require_count("warmup_steps", warmup_steps) == 0:
+        return schedules.cosine(peak_lr, steps)
+    return schedules.warmup_cosine(peak_lr, warmup_steps, steps)
+
+
 @functools.cache
 def warmup_cosine_losses(peak_lr: float, warmup_steps: int, steps: int) -> np.ndarray:
-    """The loss at each step of Adam on the sine fit, with linear warmup over ``warmup_steps`` (0: none) then cosine to
-    0 at ``steps``: shape ``(steps + 1,)``, read-only, computed once per setting."""
-    if require_count("warmup_steps", warmup_steps) == 0:
-        schedule = schedules.cosine(peak_lr, steps)
-    else:
-        schedule = schedules.warmup_cosine(peak_lr, warmup_steps, steps)
-    losses = fit_sine(adam(schedule), steps).f
+    """The loss at each step of Adam on the sine fit under :func:`warmup_then_cosine`: shape ``(steps + 1,)``,
+    read-only, computed once per setting."""
+    losses = fit_sine(adam(warmup_then_cosine(peak_lr, warmup_steps, steps)), steps).f
     losses.setflags(write=False)
     return losses
 

@@ -20,17 +20,22 @@ cross-entropy are fused operations of :mod:`book.autodiff`, so a step is mostly 
 twice as fast in float32 — ``with precision(np.float32):`` and parameters cast with ``.astype(np.float32)`` — and,
 on a shared machine, with the BLAS held to one thread (``threadpoolctl.threadpool_limits(1)``); gradient checks stay
 in float64.
+
+Two measures of stability go with the model: :func:`attention_saturation` (how peaked attention gets as the scores
+grow, with and without QK-norm) and :func:`z_loss_gradient` (PaLM's auxiliary loss on the log-normaliser).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from book._validate import require_count, require_positive
 from book.autodiff import Tensor, cross_entropy, gelu, layer_norm, node, reuse_freed_memory
+from book.numerics import logsumexp, softmax
 
 reuse_freed_memory()  # a training step allocates hundreds of arrays of a few MB: reuse them rather than remap them
 
@@ -47,6 +52,8 @@ __all__ = [
     "generate",
     "parameter_count",
     "decays",
+    "attention_saturation",
+    "z_loss_gradient",
     "approximate_parameter_count",
     "training_flops_per_token",
 ]
@@ -157,8 +164,7 @@ def self_attention(qkv: Tensor, n_head: int, *, scale: bool = True, maps: list |
     scores = np.matmul(q, k.transpose(0, 1, 3, 2))
     scores *= factor
     scores += _causal_mask(T)
-    p = np.exp(scores - scores.max(axis=-1, keepdims=True))
-    p /= p.sum(axis=-1, keepdims=True)
+    p = softmax(scores)
     if maps is not None:
         maps.append(p)
 
@@ -268,8 +274,7 @@ def generate(params: dict, config: GPTConfig, prompt: np.ndarray, length: int, t
     rng = np.random.default_rng(seed)
     for _ in range(length):
         scores = logits(params, config, np.array([ids[-config.block_size:]])).data[0, -1] / temperature
-        p = np.exp(scores - scores.max())
-        ids.append(int(rng.choice(config.vocab_size, p=p / p.sum())))
+        ids.append(int(rng.choice(config.vocab_size, p=softmax(scores))))
     return np.array(ids[len(ids) - length:], dtype=np.int64)
 
 
@@ -312,3 +317,28 @@ def training_flops_per_token(config: GPTConfig, T: int | None = None) -> int:
     T = config.block_size if T is None else T
     L, C, V = config.n_layer, config.n_embd, config.vocab_size
     return 6 * (12 * L * C * C + V * C) + 12 * L * T * C
+
+
+def z_loss_gradient(logits: Any, weight: float = 1e-4) -> np.ndarray:
+    """The gradient of PaLM's auxiliary loss ``weight``·(log Z)², Z = Σ exp(logits), with respect to the logits (last
+    axis): 2·weight·log Z·softmax(logits). It pulls log Z towards 0, a direction the cross-entropy never pushes."""
+    z = np.asarray(logits, dtype=float)
+    return 2 * require_positive("weight", weight) * logsumexp(z) * softmax(z)
+
+
+def attention_saturation(scale: float, head_size: int = 16, positions: int = 32, qk_norm: bool = False,
+                         seed: int = 0) -> dict[str, float]:
+    """Attention of one query over ``positions`` keys whose entries grow with ``scale`` (random, seeded): the
+    weights' entropy in nats and the norm of the softmax Jacobian diag(p) − ppᵀ (its largest singular value).
+    With ``qk_norm`` the query and keys are normalised to length √head_size first, as QK-norm does."""
+    rng = np.random.default_rng(seed)
+    q = require_positive("scale", scale) * rng.normal(size=head_size)
+    k = scale * rng.normal(size=(require_count("positions", positions, 2), require_count("head_size", head_size, 1)))
+    if qk_norm:
+        q = np.sqrt(head_size) * q / np.linalg.norm(q)
+        k = np.sqrt(head_size) * k / np.linalg.norm(k, axis=1, keepdims=True)
+    scores = k @ q / np.sqrt(head_size)
+    p = softmax(scores)
+    jacobian = np.diag(p) - np.outer(p, p)
+    return {"entropy": float(-np.sum(p * np.log(np.where(p > 0, p, 1.0)))),
+            "jacobian_norm": float(np.linalg.norm(jacobian, 2))}

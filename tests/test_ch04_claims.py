@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
-from book import descent
+from book import convergence
 from book.figures import ch04
 from book.functions import Quadratic
 from book.optim import backtracking_line_search, run, sgd
@@ -54,7 +54,7 @@ def test_regimes_do_what_their_names_say():
     f = ch04.VALLEY
     ends = {name: distances(run(sgd(lr), f.grad, ch04.VALLEY_START, 60), f)[-1] for name, lr in ch04.REGIMES.items()}
     assert ends["best, 2/(L+μ)"] < ends["oscillating"] < ends["too small"] < 3.0 < ends["divergent"]
-    best = min(ch04.REGIMES.values(), key=lambda lr: descent.measured_rates(f, [lr], ch04.VALLEY_START, 300, 100)[0])
+    best = min(ch04.REGIMES.values(), key=lambda lr: convergence.measured_rates(f, [lr], ch04.VALLEY_START, 300, 100)[0])
     assert best == ch04.REGIMES["best, 2/(L+μ)"]
 
 
@@ -64,7 +64,7 @@ def test_measured_asymptotic_rate_at_the_best_step_is_kappa_minus_one_over_kappa
     errors = distances(t, f)
     kappa = f.condition_number
     assert kappa == pytest.approx(10.0)
-    measured = descent.asymptotic_rate(errors, ch04.RATE_TAIL)
+    measured = convergence.asymptotic_rate(errors, ch04.RATE_TAIL)
     assert abs(measured - (kappa - 1) / (kappa + 1)) < 1e-3  # the issue's tolerance
     assert measured == pytest.approx(9 / 11, abs=5e-7)  # "agrees to all six digits shown"
     assert errors[1] / errors[0] == pytest.approx(0.661828, abs=1e-6)  # the short-run ratio differs
@@ -78,9 +78,9 @@ def test_the_best_rate_is_at_two_over_L_plus_mu_by_search():
     """Minimise the measured rate over a fine grid of η instead of trusting the formula."""
     f = ch04.SPREAD
     lrs = np.linspace(0.15, 0.2, 501)
-    rates = descent.measured_rates(f, lrs, ch04.SPREAD_START, ch04.RATE_STEPS, ch04.RATE_TAIL)
+    rates = convergence.measured_rates(f, lrs, ch04.SPREAD_START, ch04.RATE_STEPS, ch04.RATE_TAIL)
     assert lrs[np.argmin(rates)] == pytest.approx(2 / 11, abs=2e-4)  # two grid steps: the tail still mixes both ends
-    crossing = descent.measured_rates(f, ch04.RATE_LRS, ch04.SPREAD_START, ch04.RATE_STEPS, ch04.RATE_TAIL)
+    crossing = convergence.measured_rates(f, ch04.RATE_LRS, ch04.SPREAD_START, ch04.RATE_STEPS, ch04.RATE_TAIL)
     assert np.all((crossing < 1) == (ch04.RATE_LRS < 0.2))  # the V crosses 1 at 2/L
 
 
@@ -93,10 +93,10 @@ COUNTS = {1.0: (1, 1, 1), 2.0: (13, 13, 20), 5.0: (35, 35, 62), 10.0: (69, 69, 1
 def test_iteration_counts_against_the_bound(kappa):
     f = Quadratic(np.diag([1.0, kappa]))
     bound, best, safe = COUNTS[kappa]
-    assert descent.iteration_bound(kappa, ch04.TOLERANCE) == bound
+    assert convergence.iteration_bound(kappa, ch04.TOLERANCE) == bound
     for lr, expected in ((2 / (f.L + f.mu), best), (1 / f.L, safe)):
         errors = distances(run(sgd(lr), f.grad, ch04.CONDITIONING_START, 20000), f)
-        assert descent.iterations_to(errors, ch04.TOLERANCE) == expected
+        assert convergence.iterations_to(errors, ch04.TOLERANCE) == expected
         if expected > 1:  # not on a knife edge: round-off (~1e-12 relative) cannot move the count
             assert errors[expected - 1] / errors[0] > (1 + 1e-6) * ch04.TOLERANCE
             assert errors[expected] / errors[0] < (1 - 1e-6) * ch04.TOLERANCE
@@ -108,10 +108,10 @@ def test_measured_counts_grow_like_6_9_kappa_plus_one():
     for kappa in (100.0, 1000.0):
         f = Quadratic(np.diag([1.0, kappa]))
         errors = distances(run(sgd(2 / (f.L + f.mu)), f.grad, ch04.CONDITIONING_START, 20000), f)
-        per_kappa.append(descent.iterations_to(errors, ch04.TOLERANCE) / (kappa + 1))
+        per_kappa.append(convergence.iterations_to(errors, ch04.TOLERANCE) / (kappa + 1))
     assert per_kappa[1] == pytest.approx(6.9, abs=0.01) and abs(per_kappa[0] - 6.9) < 0.07  # 6.84 at κ = 100: "for large κ"
     f = Quadratic(np.diag([1.0, 1000.0]))
-    safe = descent.iterations_to(distances(run(sgd(1 / f.L), f.grad, ch04.CONDITIONING_START, 20000), f), ch04.TOLERANCE)
+    safe = convergence.iterations_to(distances(run(sgd(1 / f.L), f.grad, ch04.CONDITIONING_START, 20000), f), ch04.TOLERANCE)
     assert safe / (per_kappa[1] * 1001) == pytest.approx(2.0, abs=0.02)
 
 
@@ -147,7 +147,7 @@ def test_two_over_L_plus_mu_zig_zags_and_one_over_L_does_not(kappa):
 # Section 4: smoothness and the descent lemma
 def test_smoothness_constant_of_the_logistic_loss_is_attained_at_zero_and_never_exceeded():
     f = ch04.CLASSES
-    L = descent.smoothness_constant(f)
+    L = convergence.smoothness_constant(f)
     assert np.linalg.eigvalsh(f.hessian(np.zeros(f.dim)))[-1] == pytest.approx(L, rel=1e-12)
     points = np.random.default_rng(1).normal(scale=3.0, size=(500, f.dim))
     assert np.max(np.linalg.eigvalsh(f.hessian(points))) <= L * (1 + 1e-12)
@@ -155,7 +155,7 @@ def test_smoothness_constant_of_the_logistic_loss_is_attained_at_zero_and_never_
 
 def test_descent_lemma_holds_below_two_over_L_and_a_wrong_L_breaks_it():
     f = ch04.CLASSES
-    L = descent.smoothness_constant(f)
+    L = convergence.smoothness_constant(f)
     points = np.random.default_rng(0).normal(scale=3.0, size=(1000, f.dim))
     g = f.grad(points)
 
@@ -169,7 +169,7 @@ def test_descent_lemma_holds_below_two_over_L_and_a_wrong_L_breaks_it():
 
 def test_logistic_stopping_rule():
     f = ch04.CLASSES
-    t = run(sgd(1 / descent.smoothness_constant(f)), f.grad, np.zeros(f.dim), 1000, f=f)
+    t = run(sgd(1 / convergence.smoothness_constant(f)), f.grad, np.zeros(f.dim), 1000, f=f)
     norms = np.linalg.norm(f.grad(t.x), axis=1)
     stop = int(np.flatnonzero(norms <= 1e-6)[0])
     assert stop == 287
@@ -193,7 +193,7 @@ def test_armijo_at_rosenbrocks_start():
 
 def test_backtracking_beats_fixed_steps_on_rosenbrock_without_warnings():
     f, x = ch04.ROSENBROCK, ch04.ROSENBROCK_START
-    path, lengths = descent.line_search_descent(f, x, 2000)
+    path, lengths = convergence.line_search_descent(f, x, 2000)
     fixed = run(sgd(0.001), f.grad, x, 2000, f=f)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -213,7 +213,7 @@ def test_armijo_sees_the_curvature_along_the_gradient_not_lambda_max():
     """At the accepted 2^-8 steps: the step passes Armijo (re-checked by hand) though it is twice 2/λ_max, and a
     fixed step of 2^-8 diverges; the curvature along −∇f (by central differences of f along the line) is small."""
     f, x = ch04.ROSENBROCK, ch04.ROSENBROCK_START
-    path, lengths = descent.line_search_descent(f, x, 2000)
+    path, lengths = convergence.line_search_descent(f, x, 2000)
     long = path[:-1][lengths == 2.0**-8]
     limit = 2 / np.linalg.eigvalsh(f.hessian(f.minimizer))[-1]
     assert 2.0**-8 / limit == pytest.approx(1.96, abs=0.005)
@@ -338,7 +338,7 @@ def test_rosenbrock_valley_values_and_conditioning():
 
 def test_himmelblau_basins():
     f = ch04.HIMMELBLAU
-    labels = descent.basin_grid(f, *ch04.BASIN_GRID, ch04.HIMMELBLAU_LR, ch04.HIMMELBLAU_STEPS)
+    labels = convergence.basin_grid(f, *ch04.BASIN_GRID, ch04.HIMMELBLAU_LR, ch04.HIMMELBLAU_STEPS)
     assert labels.shape == (161, 161) and np.all(labels >= 0)
     shares = [np.mean(labels == i) for i in range(4)]
     assert [round(100 * s) for s in shares] == [26, 26, 24, 25]
@@ -370,7 +370,7 @@ def test_saddle_on_axis_converges_to_it_and_off_axis_escapes():
 # Section 7: least squares and logistic regression
 def test_least_squares_by_gd_matches_lstsq():
     f = ch04.REGRESSION
-    L = descent.smoothness_constant(f)
+    L = convergence.smoothness_constant(f)
     mu = np.linalg.eigvalsh(f.gram)[0]
     assert (round(L, 3), round(mu, 3), round(L / mu, 2)) == (1.064, 0.743, 1.43)
     t = run(sgd(1 / L), f.grad, np.zeros(f.dim), 200, f=f)
@@ -384,7 +384,7 @@ def test_least_squares_by_gd_matches_lstsq():
 
 def test_logistic_regression_by_gd():
     f = ch04.CLASSES
-    t = run(sgd(1 / descent.smoothness_constant(f)), f.grad, np.zeros(f.dim), 200, f=f)
+    t = run(sgd(1 / convergence.smoothness_constant(f)), f.grad, np.zeros(f.dim), 200, f=f)
     assert t.f[10] == pytest.approx(0.2146, abs=5e-5) and t.f[200] == pytest.approx(0.1997, abs=5e-5)
     accuracy = np.mean((f.X @ t.x[-1] > 0) == (f.y == 1))
     assert accuracy == 75 / 80  # 93.8%

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from book import data, schedules, stochastic
+from book import data, functions, noise, schedules
 from book.figures import ch05
 from book.functions import LeastSquares
 from book.optim import run, sgd
@@ -31,21 +31,21 @@ def test_regression_data_minimiser_and_full_gradient():
     by_hand = X.T @ (X @ np.zeros(2) - y) / 1000  # the mean of (w₀ + w₁xᵢ − yᵢ)(1, xᵢ)
     np.testing.assert_allclose(f.grad(np.zeros(2)), by_hand, rtol=1e-12)
     np.testing.assert_allclose(by_hand, [-2.04, 0.9933], atol=5e-4)
-    np.testing.assert_allclose(stochastic.example_gradients(f, np.zeros(2)).mean(axis=0), by_hand, rtol=1e-12)
+    np.testing.assert_allclose(noise.example_gradients(f, np.zeros(2)).mean(axis=0), by_hand, rtol=1e-12)
 
 
 @pytest.mark.parametrize("replace", [True, False])
 def test_minibatch_gradient_is_exactly_unbiased_over_every_possible_batch(replace):
     small, w, B = _small_problem(), np.array([0.3, 0.7]), 3
     batches = itertools.product(range(small.n), repeat=B) if replace else itertools.permutations(range(small.n), B)
-    mean = np.mean([stochastic.minibatch_gradient(small, w, np.array(batch)) for batch in batches], axis=0)
+    mean = np.mean([noise.minibatch_gradient(small, w, np.array(batch)) for batch in batches], axis=0)
     np.testing.assert_allclose(mean, small.grad(w), rtol=1e-12)
 
 
 def test_ten_thousand_draws_land_on_the_full_gradient_within_chance():
     w, full = ch05.CLOUD_POINT, f.grad(ch05.CLOUD_POINT)
-    draws = stochastic.minibatch_draws(f, w, batch_size=10, draws=10_000, seed=0)
-    spread = np.sqrt(stochastic.minibatch_variance(f, w, batch_size=10))
+    draws = noise.minibatch_draws(f, w, batch_size=10, draws=10_000, seed=0)
+    spread = np.sqrt(noise.minibatch_variance(f, w, batch_size=10))
     gap = np.linalg.norm(draws.mean(axis=0) - full)
     assert np.linalg.norm(full) == pytest.approx(2.27, abs=0.005)
     assert spread == pytest.approx(0.94, abs=0.005) and 0.40 < spread / np.linalg.norm(full) < 0.44  # "some 40 %"
@@ -55,7 +55,7 @@ def test_ten_thousand_draws_land_on_the_full_gradient_within_chance():
 
 
 def _means_of_draws_by_hand(seed, draws=10_000, B=10):
-    """The mean of ``draws`` mini-batch gradients at θ = 0, drawn with numpy alone (no book.stochastic)."""
+    """The mean of ``draws`` mini-batch gradients at θ = 0, drawn with numpy alone (no book.noise)."""
     X, y = np.asarray(f.X), np.asarray(f.y)
     examples = (X @ np.zeros(2) - y)[:, None] * X
     return examples[np.random.default_rng(seed).integers(0, f.n, size=(draws, B))].mean(axis=1).mean(axis=0)
@@ -76,17 +76,17 @@ def test_seed_zero_is_an_unlucky_draw_of_about_one_in_fifty():
 
 def test_over_many_seeds_the_errors_of_the_mean_have_the_size_of_the_standard_error():
     w, full = ch05.CLOUD_POINT, f.grad(ch05.CLOUD_POINT)
-    variance = stochastic.minibatch_variance(f, w, batch_size=10)
-    squared = [np.sum((stochastic.minibatch_draws(f, w, 10, 2000, seed=s).mean(axis=0) - full) ** 2) for s in range(60)]
+    variance = noise.minibatch_variance(f, w, batch_size=10)
+    squared = [np.sum((noise.minibatch_draws(f, w, 10, 2000, seed=s).mean(axis=0) - full) ** 2) for s in range(60)]
     assert np.mean(squared) / (variance / 2000) == pytest.approx(1.0, abs=0.35)  # E‖mean − ∇f‖² = σ_B²/k: unbiased
 
 
 def test_running_mean_error_falls_like_one_over_root_k():
     w, full = ch05.CLOUD_POINT, f.grad(ch05.CLOUD_POINT)
-    draws = stochastic.minibatch_draws(f, w, 10, 1000, seed=3)
-    np.testing.assert_allclose(stochastic.running_mean(draws)[[0, 99, 999]], [draws[0], draws[:100].mean(0), draws.mean(0)], rtol=1e-12)
+    draws = noise.minibatch_draws(f, w, 10, 1000, seed=3)
+    np.testing.assert_allclose(noise.running_mean(draws)[[0, 99, 999]], [draws[0], draws[:100].mean(0), draws.mean(0)], rtol=1e-12)
     counts = (10, 100, 1000)
-    rms = [np.sqrt(np.mean([np.sum((stochastic.minibatch_draws(f, w, 10, k, seed=s).mean(axis=0) - full) ** 2) for s in range(30)]))
+    rms = [np.sqrt(np.mean([np.sum((noise.minibatch_draws(f, w, 10, k, seed=s).mean(axis=0) - full) ** 2) for s in range(30)]))
            for k in counts]
     assert np.polyfit(np.log(counts), np.log(rms), 1)[0] == pytest.approx(-0.5, abs=0.08)
 
@@ -99,9 +99,9 @@ def test_running_mean_error_falls_like_one_over_root_k():
 def test_variance_formulas_match_enumerating_every_batch(replace, B):
     small, w = _small_problem(), np.array([0.3, 0.7])
     batches = itertools.product(range(small.n), repeat=B) if replace else itertools.permutations(range(small.n), B)
-    gradients = np.array([stochastic.minibatch_gradient(small, w, np.array(batch)) for batch in batches])
+    gradients = np.array([noise.minibatch_gradient(small, w, np.array(batch)) for batch in batches])
     exact = np.mean(np.sum((gradients - small.grad(w)) ** 2, axis=-1))
-    assert stochastic.minibatch_variance(small, w, B, replace=replace) == pytest.approx(exact, rel=1e-12)
+    assert noise.minibatch_variance(small, w, B, replace=replace) == pytest.approx(exact, rel=1e-12)
     if not replace and B == small.n:
         assert exact == pytest.approx(0.0, abs=1e-25)
 
@@ -109,8 +109,8 @@ def test_variance_formulas_match_enumerating_every_batch(replace, B):
 def _variances(sampling):
     replace = sampling == "with replacement"
     sizes = ch05.VARIANCE_BATCH_SIZES
-    measured = [stochastic.measured_variance(f, ch05.CLOUD_POINT, B, draws=2000, seed=B, replace=replace) for B in sizes]
-    predicted = [stochastic.minibatch_variance(f, ch05.CLOUD_POINT, B, replace=replace) for B in sizes]
+    measured = [noise.measured_variance(f, ch05.CLOUD_POINT, B, draws=2000, seed=B, replace=replace) for B in sizes]
+    predicted = [noise.minibatch_variance(f, ch05.CLOUD_POINT, B, replace=replace) for B in sizes]
     return np.array(sizes), np.array(measured), np.array(predicted)
 
 
@@ -125,7 +125,7 @@ def test_measured_variance_falls_with_slope_minus_one_with_replacement():
 def test_without_replacement_bends_to_half_at_512():
     sizes, measured, predicted = _variances("without replacement")
     np.testing.assert_allclose(measured, predicted, rtol=0.08)
-    with_replacement = stochastic.minibatch_variance(f, ch05.CLOUD_POINT, 512)
+    with_replacement = noise.minibatch_variance(f, ch05.CLOUD_POINT, 512)
     assert measured[-1] / with_replacement == pytest.approx(0.5, abs=0.05)
 
 
@@ -149,7 +149,7 @@ def _sgd_chains_by_hand(lr, B, runs, steps, seed):
 
 def test_exact_noise_ball_matches_independent_chains_and_the_additive_model_does_not():
     """η = 0.2, B = 1: exact 0.304, chains ≈ 0.306, additive 0.230 (about a quarter short)."""
-    exact, additive = stochastic.noise_ball(f, 0.2, 1), stochastic.additive_noise_ball(f, 0.2, 1)
+    exact, additive = noise.noise_ball(f, 0.2, 1), noise.additive_noise_ball(f, 0.2, 1)
     chains = _sgd_chains_by_hand(0.2, 1, runs=400, steps=6000, seed=11)
     assert exact == pytest.approx(0.304, abs=5e-4) and additive == pytest.approx(0.230, abs=5e-4)
     assert chains == pytest.approx(exact, rel=0.03)
@@ -186,15 +186,15 @@ def _brute_force_growth(lr, B):
 @pytest.mark.parametrize(("B", "limit"), [(1, 0.56), (2, 0.88)])
 def test_mean_square_limit_by_brute_force_over_every_batch(B, limit):
     """The second moment settles just below the limit and grows just above it, far below 2/L = 1.94."""
-    computed = stochastic.mean_square_limit(f, B)
+    computed = noise.mean_square_limit(f, B)
     assert computed == pytest.approx(limit, abs=0.005)
     assert _brute_force_growth(0.99 * computed, B) < 1 < _brute_force_growth(1.01 * computed, B)
     assert 2 / np.linalg.eigvalsh(f.gram)[-1] == pytest.approx(1.94, abs=0.005)
 
 
 def test_mean_square_limit_for_batches_of_four():
-    assert stochastic.mean_square_limit(f, 4) == pytest.approx(1.24, abs=0.005)
-    assert stochastic.mean_square_limit(f, 1) < stochastic.mean_square_limit(f, 2) < stochastic.mean_square_limit(f, 4)
+    assert noise.mean_square_limit(f, 4) == pytest.approx(1.24, abs=0.005)
+    assert noise.mean_square_limit(f, 1) < noise.mean_square_limit(f, 2) < noise.mean_square_limit(f, 4)
 
 
 def test_one_dimensional_balance_and_its_limit_two_thirds_for_normal_inputs():
@@ -225,18 +225,18 @@ def test_one_dimensional_balance_and_its_limit_two_thirds_for_normal_inputs():
 
 
 def test_noise_ball_tends_to_the_first_order_formula_for_small_steps():
-    H, sigma = np.asarray(f.gram), stochastic.gradient_covariance(f, f.minimizer)
+    H, sigma = np.asarray(f.gram), noise.gradient_covariance(f, f.minimizer)
     slope = 0.5 * np.trace(np.linalg.inv(H) @ sigma)
     for lr in (1e-3, 1e-4):
-        assert stochastic.noise_ball(f, lr, 3) / (lr / 3) == pytest.approx(slope, rel=2 * lr)
-        assert stochastic.additive_noise_ball(f, lr, 3) / (lr / 3) == pytest.approx(slope, rel=2 * lr)
+        assert noise.noise_ball(f, lr, 3) / (lr / 3) == pytest.approx(slope, rel=2 * lr)
+        assert noise.additive_noise_ball(f, lr, 3) / (lr / 3) == pytest.approx(slope, rel=2 * lr)
 
 
 @pytest.fixture(scope="module")
 def noise_balls():
     settings = ch05.NOISE_BALL_SETTINGS
-    measured = [stochastic.stationary_distance(f, lr, B, steps=4000, runs=200, seed=done) for done, (lr, B) in enumerate(settings, start=1)]
-    return {setting: (ball, stochastic.noise_ball(f, *setting)) for setting, ball in zip(settings, measured)}
+    measured = [noise.stationary_distance(f, lr, B, steps=4000, runs=200, seed=done) for done, (lr, B) in enumerate(settings, start=1)]
+    return {setting: (ball, noise.noise_ball(f, *setting)) for setting, ball in zip(settings, measured)}
 
 
 def test_measured_noise_ball_matches_the_exact_second_moment_at_every_setting(noise_balls):
@@ -244,7 +244,7 @@ def test_measured_noise_ball_matches_the_exact_second_moment_at_every_setting(no
     assert max(gaps) < 0.035  # "within 3 %"
     measured, exact = noise_balls[(0.2, 1)]
     assert measured == pytest.approx(0.306, abs=5e-4)
-    assert 1 - stochastic.additive_noise_ball(f, 0.2, 1) / exact == pytest.approx(0.24, abs=0.005)  # "24 % too small"
+    assert 1 - noise.additive_noise_ball(f, 0.2, 1) / exact == pytest.approx(0.24, abs=0.005)  # "24 % too small"
 
 
 def test_noise_ball_grows_with_lr_over_batch_size(noise_balls):
@@ -272,7 +272,7 @@ def decay_curves():
     rates = [0.1, 0.01, schedules.inverse_time_decay(ch05.DECAY_LR, ch05.DECAY_TAU)]
     curves = []
     for done, lr in enumerate(rates, start=1):
-        gradient = stochastic.stochastic_gradient(f, 1, seed=done, scheme="replace", runs=(runs,))
+        gradient = noise.stochastic_gradient(f, 1, seed=done, scheme="replace", runs=(runs,))
         path = run(sgd(lr), gradient, np.broadcast_to(ch05.START, (runs, 2)), steps).x
         curves.append(np.mean(np.sum((path - f.minimizer) ** 2, axis=-1), axis=-1))
     return curves
@@ -288,7 +288,7 @@ def test_a_small_beta_decays_far_slower_than_one_over_t():
     """β = η₀τ = 0.2, βμ ≈ 0.19: the squared error falls like t^(−2βλ) for λ between μ and L, not like 1/t."""
     mu, L = np.linalg.eigvalsh(f.gram)
     eta0, tau, runs, steps = 0.05, 4, 200, 10_000
-    gradient = stochastic.stochastic_gradient(f, 1, seed=5, scheme="replace", runs=(runs,))
+    gradient = noise.stochastic_gradient(f, 1, seed=5, scheme="replace", runs=(runs,))
     path = run(sgd(schedules.inverse_time_decay(eta0, tau)), gradient, np.broadcast_to(ch05.START, (runs, 2)), steps).x
     curve = np.mean(np.sum((path - f.minimizer) ** 2, axis=-1), axis=-1)
     late = np.arange(1000, steps + 1)
@@ -301,8 +301,8 @@ def test_constant_rates_level_off_at_their_noise_ball_and_decay_keeps_falling(de
     fast, slow, decaying = decay_curves
     assert fast[10_000] == pytest.approx(0.12, abs=0.005) and fast[1000] == pytest.approx(0.14, abs=0.005)
     assert slow[1000] == pytest.approx(0.010, abs=5e-4) and slow[10_000] == pytest.approx(0.010, abs=5e-4)
-    assert fast[5000:].mean() == pytest.approx(stochastic.noise_ball(f, 0.1, 1), rel=0.2)
-    assert slow[5000:].mean() == pytest.approx(stochastic.noise_ball(f, 0.01, 1), rel=0.06)
+    assert fast[5000:].mean() == pytest.approx(noise.noise_ball(f, 0.1, 1), rel=0.2)
+    assert slow[5000:].mean() == pytest.approx(noise.noise_ball(f, 0.01, 1), rel=0.06)
     assert decaying[1000] == pytest.approx(0.010, abs=5e-4) and decaying[10_000] == pytest.approx(0.0012, abs=5e-5)
     late = np.arange(1000, 10_001)
     assert np.polyfit(np.log(late), np.log(decaying[late]), 1)[0] == pytest.approx(-1.0, abs=0.05)
@@ -323,7 +323,7 @@ def test_sampling_with_replacement_misses_about_a_third_of_the_data():
 
 
 def test_shuffling_uses_every_example_exactly_once_per_epoch():
-    stream = stochastic.batches(1000, 10, seed=0, scheme="shuffle")
+    stream = noise.batches(1000, 10, seed=0, scheme="shuffle")
     for _ in range(2):
         epoch = np.concatenate([next(stream) for _ in range(100)])
         assert np.array_equal(np.sort(epoch), np.arange(1000))
@@ -345,7 +345,7 @@ def cost_gaps():
     L = np.linalg.eigvalsh(f.gram)[-1]
     result = {"gd": _gap(run(sgd(1 / L), f.grad, ch05.START, epochs).x)}
     for scheme in ("shuffle", "replace"):
-        gradient = stochastic.stochastic_gradient(f, B, seed=0, scheme=scheme, runs=(runs,))
+        gradient = noise.stochastic_gradient(f, B, seed=0, scheme=scheme, runs=(runs,))
         result[scheme] = np.mean(_gap(run(sgd(lr), gradient, np.broadcast_to(ch05.START, (runs, 2)), epochs * f.n // B).x), axis=-1)
     return result
 
@@ -393,7 +393,7 @@ def test_softmax_loss_matches_scikit_learn_and_its_gradient_matches_central_diff
     from sklearn.metrics import log_loss
 
     _, _, X_train, _, y_train, _ = digits
-    objective = stochastic.SoftmaxRegression(X_train, y_train, classes=10)
+    objective = functions.SoftmaxRegression(X_train, y_train, classes=10)
     w = 0.05 * np.random.default_rng(0).standard_normal(objective.dim)
     scores = X_train @ w.reshape(65, 10)
     probabilities = np.exp(scores - scores.max(axis=1, keepdims=True))
@@ -410,14 +410,14 @@ def test_softmax_loss_matches_scikit_learn_and_its_gradient_matches_central_diff
 @pytest.fixture(scope="module")
 def history(digits):
     _, _, X_train, X_test, y_train, y_test = digits
-    train_loss = stochastic.SoftmaxRegression(X_train, y_train, classes=10)
-    test_loss = stochastic.SoftmaxRegression(X_test, y_test, classes=10)
-    weights = stochastic.train(train_loss, np.zeros(train_loss.dim), lr=ch05.DIGITS_LR, batch_size=ch05.DIGITS_BATCH,
+    train_loss = functions.SoftmaxRegression(X_train, y_train, classes=10)
+    test_loss = functions.SoftmaxRegression(X_test, y_test, classes=10)
+    weights = noise.train(train_loss, np.zeros(train_loss.dim), lr=ch05.DIGITS_LR, batch_size=ch05.DIGITS_BATCH,
                                epochs=ch05.DIGITS_EPOCHS, seed=0)
     return {
         "train loss": train_loss(weights), "test loss": test_loss(weights),
-        "train accuracy": stochastic.accuracy(train_loss, weights, X_train, y_train),
-        "test accuracy": stochastic.accuracy(train_loss, weights, X_test, y_test),
+        "train accuracy": noise.accuracy(train_loss, weights, X_train, y_train),
+        "test accuracy": noise.accuracy(train_loss, weights, X_test, y_test),
     }
 
 
@@ -473,7 +473,7 @@ def test_path_explorable_draws_the_exact_radius_or_says_the_frame_is_unstable(lr
     stable = B > 1 or lr < 0.56  # the limit for B = 1 (0.5635), checked by brute force above; the others exceed 1.2
     if stable:
         assert len(circles) == 1 and "unstable" not in title
-        assert circles[0].get_radius() == pytest.approx(np.sqrt(stochastic.noise_ball(f, lr, B)), rel=1e-9)
+        assert circles[0].get_radius() == pytest.approx(np.sqrt(noise.noise_ball(f, lr, B)), rel=1e-9)
     else:
         assert not circles and "unstable" in title
     assert (lr, B) != (0.6, 1) or not stable  # the slider does reach an unstable frame, marked as such

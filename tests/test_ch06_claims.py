@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from book import descent, momentum
+from book import conventions, convergence, noise
 from book.figures import ch06
 from book.optim import run, sgd
 from book.schedules import step_decay
@@ -18,7 +18,7 @@ def distances(optimizer, steps):
 
 
 def plain_heavy_ball(alpha, beta, steps, lookahead=False):
-    """Heavy ball (or Nesterov's look-ahead form) on the valley, written without book.optim or book.momentum."""
+    """Heavy ball (or Nesterov's look-ahead form) on the valley, written without book.optim or book.convergence."""
     curvatures = np.array([1.0, 100.0])
     x = previous = START.copy()
     path = [x]
@@ -57,7 +57,7 @@ def test_example_roots_by_the_quadratic_formula():
     flat = np.roots([1, -(1 - 0.02 * 1 + 0.5), 0.5])
     assert np.iscomplexobj(steep) and np.allclose(np.abs(steep), math.sqrt(0.5))
     assert np.isrealobj(flat) and sorted(np.abs(flat)) == pytest.approx([0.5218, 0.9582], abs=5e-5)
-    assert momentum.heavy_ball_rate(0.02, 0.5, ch06.CURVATURES) == pytest.approx(max(abs(flat)), rel=1e-12)
+    assert convergence.heavy_ball_rate(0.02, 0.5, ch06.CURVATURES) == pytest.approx(max(abs(flat)), rel=1e-12)
 
 
 def test_one_coordinate_simulation_approaches_the_radius():
@@ -68,37 +68,37 @@ def test_one_coordinate_simulation_approaches_the_radius():
 def test_stability_boundary_is_alpha_L_equal_two_one_plus_beta():
     for beta in (0.0, 0.5, 0.9):
         edge = 2 * (1 + beta) / 100
-        assert momentum.heavy_ball_rate(edge * 0.999, beta, ch06.CURVATURES) < 1
-        assert momentum.heavy_ball_rate(edge * 1.001, beta, ch06.CURVATURES) > 1
+        assert convergence.heavy_ball_rate(edge * 0.999, beta, ch06.CURVATURES) < 1
+        assert convergence.heavy_ball_rate(edge * 1.001, beta, ch06.CURVATURES) > 1
 
 
 # Section 3: the map, against simulation
 @pytest.mark.parametrize(("alpha", "beta"), ch06.CHECK_POINTS)
 def test_map_check_points_agree_with_simulation(alpha, beta):
     errors = distances(sgd(alpha, momentum=beta), ch06.CHECK_STEPS)
-    predicted = momentum.heavy_ball_rate(alpha, beta, ch06.CURVATURES)
-    assert abs(momentum.fitted_rate(errors, ch06.CHECK_START) - predicted) < 1e-3
+    predicted = convergence.heavy_ball_rate(alpha, beta, ch06.CURVATURES)
+    assert abs(convergence.fitted_rate(errors, ch06.CHECK_START) - predicted) < 1e-3
 
 
 def test_map_agrees_with_simulation_on_random_points():
     rng = np.random.default_rng(6)
     for alpha, beta in zip(rng.uniform(0.002, 0.035, 25), rng.uniform(0.0, 0.9, 25)):
-        predicted = momentum.heavy_ball_rate(alpha, beta, ch06.CURVATURES)
+        predicted = convergence.heavy_ball_rate(alpha, beta, ch06.CURVATURES)
         if not 0.75 < predicted < 0.995:
             continue
         errors = plain_heavy_ball(alpha, beta, 600)
-        assert abs(momentum.fitted_rate(errors, 200) - predicted) < 2e-3, (alpha, beta)
+        assert abs(convergence.fitted_rate(errors, 200) - predicted) < 2e-3, (alpha, beta)
 
 
 def test_band_where_both_roots_are_complex_has_rate_root_beta_independent_of_alpha():
     for alpha in (0.02, 0.025, 0.03):
-        assert momentum.heavy_ball_rate(alpha, 0.9, ch06.CURVATURES) == pytest.approx(math.sqrt(0.9), rel=1e-9)
+        assert convergence.heavy_ball_rate(alpha, 0.9, ch06.CURVATURES) == pytest.approx(math.sqrt(0.9), rel=1e-9)
 
 
 # Section 4: best parameters, rate √β
 def test_best_parameters_by_grid_search_of_the_map():
     alphas, betas = np.linspace(0.028, 0.038, 401), np.linspace(0.62, 0.72, 401)
-    rates = momentum.heavy_ball_rate(alphas[None, :], betas[:, None], ch06.CURVATURES)
+    rates = convergence.heavy_ball_rate(alphas[None, :], betas[:, None], ch06.CURVATURES)
     row, column = np.unravel_index(np.argmin(rates), rates.shape)
     assert alphas[column] == pytest.approx(0.033058, abs=1e-4) and betas[row] == pytest.approx(0.669421, abs=1e-3)
     assert rates.min() == pytest.approx(9 / 11, abs=1e-3)
@@ -129,16 +129,16 @@ def test_the_jump_from_rounding_is_mostly_the_step_size_rounded_up():
 
 
 def test_the_best_corner_is_sharp_rounding_costs_a_lot():
-    assert momentum.heavy_ball_rate(0.0331, 0.669, ch06.CURVATURES) == pytest.approx(0.885, abs=5e-4)
+    assert convergence.heavy_ball_rate(0.0331, 0.669, ch06.CURVATURES) == pytest.approx(0.885, abs=5e-4)
     errors = plain_heavy_ball(0.0331, 0.669, 600)
-    assert momentum.fitted_rate(errors, 200) == pytest.approx(0.885, abs=1e-3)
-    assert momentum.heavy_ball_rate(0.0330, 0.669, ch06.CURVATURES) == pytest.approx(0.829, abs=5e-4)
-    assert momentum.fitted_rate(plain_heavy_ball(0.0330, 0.669, 600), 200) == pytest.approx(0.829, abs=1e-3)
+    assert convergence.fitted_rate(errors, 200) == pytest.approx(0.885, abs=1e-3)
+    assert convergence.heavy_ball_rate(0.0330, 0.669, ch06.CURVATURES) == pytest.approx(0.829, abs=5e-4)
+    assert convergence.fitted_rate(plain_heavy_ball(0.0330, 0.669, 600), 200) == pytest.approx(0.829, abs=1e-3)
 
 
 def test_heavy_ball_rate_from_a_long_run_is_within_1e_3_of_root_beta():
     errors = plain_heavy_ball(ch06.BEST_LR, ch06.BEST_BETA, 1500)
-    rate = descent.asymptotic_rate(errors, 750)
+    rate = convergence.asymptotic_rate(errors, 750)
     assert abs(rate - math.sqrt(ch06.BEST_BETA)) < 1e-3
     assert rate == pytest.approx(0.8189, abs=5e-5)
     assert abs(rate / (math.sqrt(ch06.BEST_BETA) * 2 ** (1 / 750)) - 1) < 1e-5  # the k·ρᵏ of a double root
@@ -150,11 +150,11 @@ def test_nesterov_rate_is_one_minus_one_over_root_kappa():
     lr, mu = ch06.NESTEROV_LR, ch06.NESTEROV_MOMENTUM
     assert (lr, mu) == pytest.approx((0.01, 9 / 11), rel=1e-14)
     curvatures = np.linspace(1.0, 100.0, 991)
-    assert momentum.nesterov_rate(lr, mu, curvatures) == pytest.approx(0.9, abs=5e-5)
+    assert convergence.nesterov_rate(lr, mu, curvatures) == pytest.approx(0.9, abs=5e-5)
     errors = distances(sgd(lr, momentum=mu, nesterov=True), 1500)
-    measured = descent.asymptotic_rate(errors, 750)
+    measured = convergence.asymptotic_rate(errors, 750)
     assert abs(measured - 0.9) < 1e-3 and measured == pytest.approx(0.9008, abs=5e-5)
-    lookahead = descent.asymptotic_rate(plain_heavy_ball(lr, mu, 1500, lookahead=True), 750)
+    lookahead = convergence.asymptotic_rate(plain_heavy_ball(lr, mu, 1500, lookahead=True), 750)
     assert lookahead == pytest.approx(measured, abs=1e-4)  # PyTorch's form and the look-ahead form: one rate
 
 
@@ -200,12 +200,12 @@ def _pytorch_nesterov_by_hand(lr, beta, steps):
 
 def test_steps_to_one_in_a_million():
     tuned_lr, tuned_beta = ch06.TUNED_NESTEROV_LR, ch06.TUNED_NESTEROV_MOMENTUM
-    counts = {"gd": descent.iterations_to(plain_heavy_ball(2 / 101, 0.0, 800), 1e-6),
-              "heavy": descent.iterations_to(plain_heavy_ball(ch06.BEST_LR, ch06.BEST_BETA, 800), 1e-6),
-              "nesterov": descent.iterations_to(_pytorch_nesterov_by_hand(0.01, 9 / 11, 800), 1e-6),
-              "tuned": descent.iterations_to(_pytorch_nesterov_by_hand(tuned_lr, tuned_beta, 800), 1e-6)}
+    counts = {"gd": convergence.iterations_to(plain_heavy_ball(2 / 101, 0.0, 800), 1e-6),
+              "heavy": convergence.iterations_to(plain_heavy_ball(ch06.BEST_LR, ch06.BEST_BETA, 800), 1e-6),
+              "nesterov": convergence.iterations_to(_pytorch_nesterov_by_hand(0.01, 9 / 11, 800), 1e-6),
+              "tuned": convergence.iterations_to(_pytorch_nesterov_by_hand(tuned_lr, tuned_beta, 800), 1e-6)}
     assert counts == {"gd": 691, "heavy": 85, "nesterov": 157, "tuned": 135}
-    assert descent.iterations_to(distances(sgd(tuned_lr, momentum=tuned_beta, nesterov=True), 800), 1e-6) == 135
+    assert convergence.iterations_to(distances(sgd(tuned_lr, momentum=tuned_beta, nesterov=True), 800), 1e-6) == 135
     # more steps than the rate alone predicts: the double roots' k·ρᵏ
     for name, rate in (("heavy", 9 / 11), ("nesterov", 0.9), ("tuned", 1 - 2 / math.sqrt(301))):
         assert counts[name] > math.log(1e-6) / math.log(rate) + 10
@@ -216,10 +216,10 @@ def test_gradient_descent_shrinks_both_directions_by_exactly_rho_star():
     errors = plain_heavy_ball(2 / 101, 0.0, 800)
     rho = 99 / 101
     np.testing.assert_allclose(errors, errors[0] * rho ** np.arange(801), rtol=1e-12)
-    assert descent.iterations_to(errors, 1e-6) == math.ceil(math.log(1e-6) / math.log(rho))
+    assert convergence.iterations_to(errors, 1e-6) == math.ceil(math.log(1e-6) / math.log(rho))
     # at another step size the two directions shrink by different factors and the count is not the rate's
     other = plain_heavy_ball(0.015, 0.0, 1500)
-    assert descent.iterations_to(other, 1e-6) != math.ceil(math.log(1e-6) / math.log(0.985))
+    assert convergence.iterations_to(other, 1e-6) != math.ceil(math.log(1e-6) / math.log(0.985))
 
 
 # Section 7: momentum with noisy gradients
@@ -263,7 +263,7 @@ def test_heavy_ball_noise_ball_on_chapter_5s_problem_by_an_independent_simulatio
     for lr in ch06.NOISY_LRS[:2]:
         heavy, effective, plain = settled(lr, 0.9), settled(lr / 0.1, 0.0), settled(lr, 0.0)
         assert 0.85 < heavy / effective < 1.1 and 8 < heavy / plain < 12
-        ours = momentum.settled_distance(f, sgd(lr, momentum=0.9), 1, ch06.NOISY_STEPS, ch06.NOISY_RUNS, seed=0)
+        ours = noise.settled_distance(f, sgd(lr, momentum=0.9), 1, ch06.NOISY_STEPS, ch06.NOISY_RUNS, seed=0)
         assert ours == pytest.approx(heavy, rel=0.1)
 
 
@@ -288,7 +288,7 @@ def test_no_polynomial_with_p0_equal_1_beats_the_chebyshev_bound_and_heavy_ball_
         errors = np.array([[e[0] for e in [_one_direction(ch06.BEST_LR, ch06.BEST_BETA, lam, k)]] for lam in grid[::20]])
         worst = np.abs(errors).max()
         assert bound <= worst <= 2 * (k + 1) * bound
-        np.testing.assert_allclose(momentum.residual_polynomial(ch06.BEST_LR, ch06.BEST_BETA, grid[::20], k)[k],
+        np.testing.assert_allclose(convergence.residual_polynomial(ch06.BEST_LR, ch06.BEST_BETA, grid[::20], k)[k],
                                    errors[:, 0], rtol=1e-9, atol=1e-15)
 
 
@@ -324,12 +324,12 @@ def test_three_forms_as_the_chapter_runs_them():
     constant = lambda t: 0.02
     torch_form = run(sgd(0.02, momentum=m), VALLEY.grad, START, steps).x
     assert np.max(np.abs(_sutskever_by_hand(constant, m, steps) - torch_form)) < 1e-12
-    assert np.max(np.abs(momentum.sutskever(VALLEY.grad, START, 0.02, m, steps) - torch_form)) < 1e-12
+    assert np.max(np.abs(conventions.sutskever(VALLEY.grad, START, 0.02, m, steps) - torch_form)) < 1e-12
     decayed = lambda t: 0.02 * 0.1 ** (t // 30)
     torch_form = run(sgd(step_decay(**ch06.DECAY), momentum=m), VALLEY.grad, START, steps).x
     sutskever = _sutskever_by_hand(decayed, m, steps)
-    np.testing.assert_allclose(momentum.sutskever(VALLEY.grad, START, step_decay(**ch06.DECAY), m, steps), sutskever, atol=1e-12)
-    np.testing.assert_allclose(momentum.polyak(VALLEY.grad, START, step_decay(**ch06.DECAY), m, steps), _polyak_by_hand(decayed, m, steps), atol=1e-12)
+    np.testing.assert_allclose(conventions.sutskever(VALLEY.grad, START, step_decay(**ch06.DECAY), m, steps), sutskever, atol=1e-12)
+    np.testing.assert_allclose(conventions.polyak(VALLEY.grad, START, step_decay(**ch06.DECAY), m, steps), _polyak_by_hand(decayed, m, steps), atol=1e-12)
     assert np.max(np.abs(sutskever[:31] - torch_form[:31])) < 1e-12
     assert np.max(np.abs(sutskever - torch_form)) == pytest.approx(0.48, abs=0.005)
     assert np.max(np.abs(_polyak_by_hand(decayed, m, steps) - sutskever)) < 1e-12

@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from book import adaptive
-from book.descent import iterations_to, smoothness_constant
+from book import adaptive, data
+from book.convergence import iterations_to, smoothness_constant
 from book.figures import ch07
 from book.functions import LeastSquares, Rosenbrock
 from book.optim import adagrad, adam, adamw, rmsprop, run, sgd
@@ -80,7 +80,7 @@ def test_adagrad_steps_with_a_constant_gradient_are_lr_over_root_k():
 
 def _sparse():
     frequencies = np.array([1.0, 0.3, 0.03, 0.01])
-    return frequencies, LeastSquares(*adaptive.sparse_features(1000, frequencies, [1.0, -2.0, 3.0, 2.0], seed=0))
+    return frequencies, LeastSquares(*data.sparse_features(1000, frequencies, [1.0, -2.0, 3.0, 2.0], seed=0))
 
 
 def test_sparse_features_gd_leaves_the_rare_weight_far_adagrad_fits_all():
@@ -340,7 +340,7 @@ def test_tune_picks_the_smallest_median_and_skips_diverging_rates():
     (lambda: adaptive.steps_until(-0.1, 0.5), "beta"),
     (lambda: adaptive.steps_until(0.9, 1.0), "level"),
     (lambda: adaptive.rms_step(1.0, 1.0, 0.0), "eps"),
-    (lambda: adaptive.sparse_features(0, [0.5], [1.0]), "n"),
+    (lambda: data.sparse_features(0, [0.5], [1.0]), "n"),
     (lambda: adaptive.tune(sgd, Rosenbrock(), np.array([[2.0, 2.0]]), 50, [10.0]), "lrs"),
     (lambda: adaptive.tune(sgd, Rosenbrock(), np.array([[2.0, 2.0]]), 50, [1e-4], floor=0.0), "floor"),
 ])

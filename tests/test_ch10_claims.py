@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from reading import glued_values
 
-from book import landscape, networks, scale, text, training
+from book import landscape, networks, noise, scale, text, training
 from book import transformer as tf
 from book.experiments import ch10 as experiments
 from book.figures import ch10
-from book.optim import adam, adamw, run
+from book.optim import adam, adamw, global_norm, run
 
 CHAPTER = Path(__file__).resolve().parent.parent / "chapters" / "10_large_models.ipynb"
 
@@ -51,7 +51,7 @@ def test_recipe_and_adam_both_train_below_1e3_and_clipping_never_acts(recipe_run
     adam_run = run(adam(0.01), training.sine_gradient, training.sine_start(), STEPS, f=training.sine_loss)
     assert recipe_run.f[0] == pytest.approx(0.112, abs=5e-4)
     assert recipe_run.f[-1] < 1e-3 and adam_run.f[-1] < 1e-3
-    norms = [scale.global_norm(training.sine_gradient(_at(recipe_run, t))) for t in range(STEPS)]
+    norms = [global_norm(training.sine_gradient(_at(recipe_run, t))) for t in range(STEPS)]
     assert max(norms) == pytest.approx(0.88, abs=0.005) and max(norms) < 1.0
     unclipped = run(scale.recipe_optimizer(PEAK, WARMUP, STEPS), training.sine_gradient, training.sine_start(), STEPS)
     np.testing.assert_array_equal(unclipped.x["W1"], recipe_run.x["W1"])  # clipping at 1 is a no-op here
@@ -63,7 +63,7 @@ def test_recipe_and_adam_both_train_below_1e3_and_clipping_never_acts(recipe_run
 def test_clipped_gradient_has_norm_max_norm_and_the_same_direction():
     g = {"a": np.array([3.0, 0.0]), "b": np.array([[4.0]])}
     c = scale.clipped(lambda x: g, 1.0)(None)
-    assert scale.global_norm(c) == pytest.approx(1.0, rel=1e-5)
+    assert global_norm(c) == pytest.approx(1.0, rel=1e-5)
     np.testing.assert_allclose(c["a"] / c["b"][0, 0], g["a"] / 4.0)
 
 
@@ -71,7 +71,7 @@ def test_clipped_gradient_has_norm_max_norm_and_the_same_direction():
 def test_outlier_norms_and_jumps(s, order, raw_jump):
     raw, clip = scale.outlier_run(None, s), scale.outlier_run(1.0, s)
     t = ch10.OUTLIER_STEP
-    norm = scale.global_norm(networks.two_layer_backprop(_at(raw, t), INPUTS, s * (TARGETS + 1)))
+    norm = global_norm(networks.two_layer_backprop(_at(raw, t), INPUTS, s * (TARGETS + 1)))
     assert order / 3.2 < norm < order * 3.2
     assert raw.f[t + 1:].max() / raw.f[t] > raw_jump  # chaotic after the outlier: a bound, not a value
     assert 25 < clip.f[t + 1:].max() / clip.f[t] < 50
@@ -91,7 +91,7 @@ def _cosine_rate(t: int, peak: float = PEAK, warmup: int = WARMUP, total: int = 
 
 
 def _step_norm(trajectory, t):
-    return scale.global_norm({n: trajectory.x[n][t + 1] - trajectory.x[n][t] for n in trajectory.x})
+    return global_norm({n: trajectory.x[n][t + 1] - trajectory.x[n][t] for n in trajectory.x})
 
 
 @pytest.mark.parametrize("s", [10, 100, 1000])
@@ -139,7 +139,7 @@ def test_llama_citations_point_to_the_sections_with_the_optimizer_settings():
 def test_accumulation_equals_the_full_batch_gradient(k):
     start = training.sine_start()
     full = networks.two_layer_backprop(start, INPUTS, TARGETS)
-    acc = scale.accumulated_gradient(networks.two_layer_backprop, start, INPUTS, TARGETS, k)
+    acc = noise.accumulated_gradient(networks.two_layer_backprop, start, INPUTS, TARGETS, k)
     for name in full:
         np.testing.assert_allclose(acc[name], full[name], rtol=0, atol=1e-12)
 
@@ -157,8 +157,8 @@ def test_activation_count_matches_the_arrays_backprop_stores():
     start = training.sine_start()
     z = INPUTS @ start["W1"] + start["b1"]
     stored = z.size + np.tanh(z).size + networks.two_layer_output(start, INPUTS).size
-    assert scale.micro_batch_costs(64, 1, 33)["stored_activations"] == stored == 2112
-    assert scale.micro_batch_costs(64, 64, 33) == {"stored_activations": 33, "passes": 64, "examples": 64}
+    assert noise.micro_batch_costs(64, 1, 33)["stored_activations"] == stored == 2112
+    assert noise.micro_batch_costs(64, 64, 33) == {"stored_activations": 33, "passes": 64, "examples": 64}
 
 
 # Section 4: memory
@@ -393,8 +393,8 @@ def test_z_loss_gradient_by_central_differences_and_what_it_adds_up_to():
     for z in [rng.normal(size=7), np.array([300.0, 298.0, 290.0]), rng.normal(size=4) * 20]:
         h = 1e-6
         numeric = np.array([(1e-4 * _log_z(z + h * e) ** 2 - 1e-4 * _log_z(z - h * e) ** 2) / (2 * h) for e in np.eye(len(z))])
-        np.testing.assert_allclose(scale.z_loss_gradient(z), numeric, rtol=1e-5, atol=1e-8)  # h = 1e-6 on (log Z)² ≈ 9
-        assert scale.z_loss_gradient(z).sum() == pytest.approx(2e-4 * _log_z(z), rel=1e-9)
+        np.testing.assert_allclose(tf.z_loss_gradient(z), numeric, rtol=1e-5, atol=1e-8)  # h = 1e-6 on (log Z)² ≈ 9
+        assert tf.z_loss_gradient(z).sum() == pytest.approx(2e-4 * _log_z(z), rel=1e-9)
         p = np.exp(z - _log_z(z))
         assert abs(np.sum(p - np.eye(len(z))[0])) < 1e-12  # the cross-entropy gradient p − y adds up to 0
     assert round(_log_z(np.array([300.0, 298.0, 290.0])), 1) == 300.1
@@ -415,13 +415,13 @@ def test_attention_saturates_as_q_and_k_grow_and_qk_norm_holds_it_still():
     q, k = rng.normal(size=16), rng.normal(size=(32, 16))  # the same draws as attention_saturation(seed=0)
     for s in (0.25, 1.0, 2.0):
         scores = (s * k) @ (s * q) / 4.0
-        ours = scale.attention_saturation(s)
+        ours = tf.attention_saturation(s)
         assert ours["jacobian_norm"] == pytest.approx(_softmax_jacobian_norm_by_differences(scores), rel=1e-5)
-    entropies = [scale.attention_saturation(s)["entropy"] for s in (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)]
+    entropies = [tf.attention_saturation(s)["entropy"] for s in (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)]
     assert all(a > b for a, b in zip(entropies, entropies[1:])) and entropies[-2] < 0.01
     assert entropies[0] == pytest.approx(np.log(32), abs=0.05)  # small scores: nearly uniform over 32 keys
-    assert scale.attention_saturation(4.0)["jacobian_norm"] < 1e-4
-    normed = [scale.attention_saturation(s, qk_norm=True) for s in (0.25, 1.0, 8.0)]
+    assert tf.attention_saturation(4.0)["jacobian_norm"] < 1e-4
+    normed = [tf.attention_saturation(s, qk_norm=True) for s in (0.25, 1.0, 8.0)]
     for r in normed:
         assert r == pytest.approx(normed[0], rel=1e-9)
     assert round(normed[0]["entropy"], 2) == 3.09 and round(normed[0]["jacobian_norm"], 2) == 0.14
@@ -594,7 +594,7 @@ def test_the_noise_scale_formula_on_gradients_with_known_covariance():
     rng = np.random.default_rng(0)
     G, s = rng.standard_normal(50) * 0.1, rng.uniform(0.5, 2.0, 50)
     draws = G + s * rng.standard_normal((20_000, 50))
-    measured = scale.noise_scale(draws)
+    measured = noise.noise_scale(draws)
     assert measured["trace"] == pytest.approx(np.sum(s**2), rel=0.02)
     assert measured["squared_norm"] == pytest.approx(G @ G, rel=0.1)
     assert measured["b_simple"] == pytest.approx(np.sum(s**2) / (G @ G), rel=0.1)
@@ -640,17 +640,17 @@ def test_window_gradients_average_to_the_batch_gradient():
 def test_batch_size_tradeoff_is_mccandlishs_hyperbola():
     for b_noise in (3.9, 400.0):
         for batch in (1, 16, 400, 10_000):
-            cost = scale.batch_size_tradeoff(batch, b_noise)
+            cost = noise.batch_size_tradeoff(batch, b_noise)
             assert (cost["steps"] - 1) * (cost["examples"] - 1) == pytest.approx(1.0)
             assert cost["steps"] * batch == pytest.approx(cost["examples"] * b_noise)  # S·B = E, in units of S_min, E_min
-    assert scale.batch_size_tradeoff(16, 400)["steps"] == pytest.approx(26.0)
+    assert noise.batch_size_tradeoff(16, 400)["steps"] == pytest.approx(26.0)
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: scale.noise_scale(np.ones(5)), "example_gradients must be a 2-D array with one gradient per row and at least 2 rows, got shape (5,)"),
-    (lambda: scale.noise_scale(np.ones((1, 3))), "at least 2 rows, got shape (1, 3)"),
-    (lambda: scale.batch_size_tradeoff(0, 10), "batch_size must be positive, got 0"),
-    (lambda: scale.batch_size_tradeoff(4, -1.0), "b_noise must be a positive number, got -1.0"),
+    (lambda: noise.noise_scale(np.ones(5)), "example_gradients must be a 2-D array with one gradient per row and at least 2 rows, got shape (5,)"),
+    (lambda: noise.noise_scale(np.ones((1, 3))), "at least 2 rows, got shape (1, 3)"),
+    (lambda: noise.batch_size_tradeoff(0, 10), "batch_size must be positive, got 0"),
+    (lambda: noise.batch_size_tradeoff(4, -1.0), "b_noise must be a positive number, got -1.0"),
 ])
 def test_noise_scale_and_tradeoff_refuse_bad_input(call, message):
     with pytest.raises(ValueError, match=re.escape(message)):

@@ -4,7 +4,8 @@ import ml_dtypes
 import numpy as np
 import pytest
 
-from book import scale
+from book import noise, scale
+from book.optim import global_norm
 
 DTYPE_BYTES = {"fp32": np.dtype(np.float32).itemsize, "bf16": np.dtype(ml_dtypes.bfloat16).itemsize}
 
@@ -37,11 +38,11 @@ def test_accumulation_of_a_sum_of_per_example_terms():
 
     full = grad_fn({"w": np.array([0.5])}, x, y)["w"]
     for k in (1, 3, 4, 10):
-        np.testing.assert_allclose(scale.accumulated_gradient(grad_fn, {"w": np.array([0.5])}, x, y, k)["w"], full, rtol=1e-14)
+        np.testing.assert_allclose(noise.accumulated_gradient(grad_fn, {"w": np.array([0.5])}, x, y, k)["w"], full, rtol=1e-14)
 
 
 def test_micro_batch_costs_round_the_largest_micro_batch_up():
-    assert scale.micro_batch_costs(10, 3, 7) == {"stored_activations": 28, "passes": 3, "examples": 10}
+    assert noise.micro_batch_costs(10, 3, 7) == {"stored_activations": 28, "passes": 3, "examples": 10}
 
 
 def test_bf16_helpers():
@@ -52,7 +53,7 @@ def test_bf16_helpers():
 
 
 def test_global_norm_and_clipped():
-    assert scale.global_norm({"a": np.array([3.0]), "b": np.array([[4.0]])}) == 5.0
+    assert global_norm({"a": np.array([3.0]), "b": np.array([[4.0]])}) == 5.0
     g = scale.clipped(lambda x: {"a": x}, 2.0)(np.array([0.3, 0.4]))
     np.testing.assert_array_equal(g["a"], [0.3, 0.4])  # below the threshold: unchanged
 
@@ -63,8 +64,8 @@ def test_global_norm_and_clipped():
     (lambda: scale.training_memory(10, "adam", "fp8"), "precision"),
     (lambda: scale.sharded_memory(scale.training_memory(10, "adam", "fp32"), 4, 2), "stage"),
     (lambda: scale.sharded_memory(scale.training_memory(10, "adam", "fp32"), 1, 0), "devices"),
-    (lambda: scale.micro_batch_costs(64, 0, 3), "micro_batches"),
-    (lambda: scale.accumulated_gradient(lambda *a: {}, {}, np.zeros((3, 1)), np.zeros((3, 1)), 4), "micro_batches"),
+    (lambda: noise.micro_batch_costs(64, 0, 3), "micro_batches"),
+    (lambda: noise.accumulated_gradient(lambda *a: {}, {}, np.zeros((3, 1)), np.zeros((3, 1)), 4), "micro_batches"),
     (lambda: scale.clipped(lambda x: x, 0.0), "max_norm"),
     (lambda: scale.bf16_descent([1.0], [0.0], -0.1, 5, master=False), "lr"),
     (lambda: scale.outlier_run(1.0, 0.0), "outlier_scale"),

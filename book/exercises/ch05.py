@@ -1,14 +1,15 @@
 """Checkers for Chapter 5's exercises (stochastic and mini-batch gradient descent): ``check.sgd_epoch(sgd_epoch)``.
 
 The loss is least squares with one term per example, fᵢ(w) = ½ (xᵢᵀw − yᵢ)², and every reference answer comes
-from :mod:`book.stochastic` and :mod:`book.optim`, the code the chapter runs.
+from :mod:`book.noise` and :mod:`book.optim`, the code the chapter runs.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from book import schedules, stochastic
+from book import noise as stochastic  # the body's ``stochastic.`` calls: mini-batch gradients live in book.noise
+from book import schedules
 from book.checks import Case, Mistake, Result, check_function, close_to, frozen, generated
 from book.functions import LeastSquares
 from book.optim import run, sgd

@@ -15,6 +15,7 @@ from threadpoolctl import threadpool_limits
 from book import lm, ngram, text
 from book import transformer as tf
 from book.autodiff import Tensor, check_grad, layer_norm, precision
+from book.numerics import softmax
 from book.optim import adamw, clip_by_global_norm
 from book.schedules import warmup_cosine
 
@@ -47,8 +48,7 @@ def softmax_jacobian_norms(d_max: int, *, scaled: bool, draws: int = SATURATION_
     scores = _nested_scores(d_max, draws, keys, seed)
     if scaled:
         scores = scores / np.sqrt(np.arange(1, d_max + 1))[:, None, None]
-    p = np.exp(scores - scores.max(axis=-1, keepdims=True))
-    p /= p.sum(axis=-1, keepdims=True)
+    p = softmax(scores)
     squares, cubes = (p**2).sum(axis=-1), (p**3).sum(axis=-1)  # ‖diag p − ppᵀ‖² = Σp² − 2Σp³ + (Σp²)²
     return np.sqrt(np.maximum(squares - 2 * cubes + squares**2, 0.0))
 
@@ -377,5 +377,4 @@ def one_query(d: int, scaled: bool, seed: int = 3) -> np.ndarray:
     """The attention weights of one random query over 8 random keys (standard normal entries) at dimension ``d``."""
     scores = _nested_scores(SATURATION_DIMS, 1, SATURATION_KEYS, seed)[int(d) - 1, 0]
     scores = scores / np.sqrt(d) if scaled else scores
-    p = np.exp(scores - scores.max())
-    return p / p.sum()
+    return softmax(scores)

@@ -15,7 +15,7 @@ import functools
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from book import scale, text
+from book import noise, scale, text
 from book import transformer as tf
 from book.experiments.ch09 import train_ids, validation_ids
 from book.optim import Trajectory, adamw, run, with_clipping
@@ -140,7 +140,7 @@ def window_gradients(params: dict, width: int = WIDTH, windows: int = NOISE_WIND
 def noise_scales() -> dict[str, dict[str, float]]:
     """B_simple at the initialisation and after the sweep's run at width 32 and rate 0.01."""
     points = {"initialisation": tf.init_params(config(), SEED), "after 150 steps": last(sweep_run(WIDTH, BASE_RATE))}
-    return {label: scale.noise_scale(window_gradients(params)) for label, params in points.items()}
+    return {label: noise.noise_scale(window_gradients(params)) for label, params in points.items()}
 
 
 # --- weight decay on every parameter, or masked --------------------------------------------------------------------

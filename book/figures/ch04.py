@@ -1,5 +1,5 @@
 """Figures of Chapter 4 (gradient descent). Each is a pure function of its parameters; ``explore`` adds the sliders.
-The runs come from :mod:`book.optim` and the measurements from :mod:`book.descent`; this module only draws."""
+The runs come from :mod:`book.optim` and the measurements from :mod:`book.convergence`; this module only draws."""
 
 from __future__ import annotations
 
@@ -10,18 +10,9 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from book.descent import (
-    Saddle,
-    basin_grid,
-    line_search_descent,
-    linear_data,
-    measured_rates,
-    quadratic_rate,
-    smoothness_constant,
-    steps_to,
-    two_blobs,
-)
-from book.functions import Himmelblau, LeastSquares, LogisticRegression, Quadratic, Rosenbrock
+from book.convergence import basin_grid, line_search_descent, measured_rates, quadratic_rate, smoothness_constant, steps_to
+from book.data import linear_data, two_blobs
+from book.functions import Himmelblau, LeastSquares, LogisticRegression, Quadratic, Rosenbrock, Saddle
 from book.optim import backtracking_line_search, run, sgd
 from book.plotting import PALETTE, axes, finish, sized
 

@@ -1,5 +1,5 @@
 """Figures of Chapter 5 (stochastic and mini-batch gradient descent). Each is a pure function of its parameters;
-``explore`` adds the sliders. The numbers come from :mod:`book.stochastic`; this module only draws them."""
+``explore`` adds the sliders. The numbers come from :mod:`book.noise`; this module only draws them."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
-from book import schedules, stochastic
-from book.descent import linear_data
+from book import noise as stochastic  # the body's ``stochastic.`` calls: mini-batch noise lives in book.noise
+from book import schedules
+from book.data import linear_data
 from book.functions import LeastSquares
 from book.optim import run, sgd
 from book.plotting import PALETTE, axes, finish, sized

@@ -1,5 +1,5 @@
 """Figures of Chapter 6 (momentum and Nesterov). Each is a pure function of its parameters; ``explore`` adds the
-sliders. The runs come from :mod:`book.optim`, the rates from :mod:`book.momentum`; this module only draws."""
+sliders. The runs come from :mod:`book.optim`, the rates from :mod:`book.convergence`; this module only draws."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from book import momentum
+from book import convergence as momentum  # the body's ``momentum.`` calls: iteration matrices and rates live in book.convergence
 from book.functions import Quadratic
 from book.optim import run, sgd
 from book.plotting import PALETTE, axes, finish, sized

@@ -4,7 +4,6 @@ draws them."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -52,9 +51,7 @@ SCALING_RUNS, SCALING_STEPS = 200, 3000
 
 def schedule_for(peak_lr: float, warmup_steps: int) -> Callable:
     """The explorable's schedule: linear warmup over ``warmup_steps`` then cosine to 0 at step 300 (plain cosine at 0)."""
-    if warmup_steps == 0:
-        return schedules.cosine(peak_lr, STEPS)
-    return schedules.warmup_cosine(peak_lr, int(warmup_steps), STEPS)
+    return training.warmup_then_cosine(peak_lr, int(warmup_steps), STEPS)
 
 
 def schedules_figure(ax: Axes | None = None) -> Axes:
@@ -90,10 +87,10 @@ def step_ratio_figure(ratios: dict, ax: Axes | None = None) -> Axes:
     return ax
 
 
-@functools.cache
 def warmup_losses(peak_lr: float, warmup_steps: int) -> np.ndarray:
-    """The loss at each of the 300 steps of Adam on the sine fit under ``schedule_for(peak_lr, warmup_steps)`` (cached)."""
-    return training.fit_sine(adam(schedule_for(peak_lr, warmup_steps)), STEPS).f
+    """The loss at each of the 300 steps of Adam on the sine fit under ``schedule_for(peak_lr, warmup_steps)`` (cached
+    by :func:`book.training.warmup_cosine_losses`)."""
+    return training.warmup_cosine_losses(peak_lr, int(warmup_steps), STEPS)
 
 
 def warmup_figure(peak_lr: float, warmup_steps: int, fig: Figure | None = None) -> Figure:

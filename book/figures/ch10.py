@@ -11,10 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from book import scale
-from book.plotting import PALETTE, axes, finish
-
-WIDE = (9.0, 3.6)
-"""Size in inches of the two-panel figures."""
+from book.plotting import PALETTE, WIDER, axes, finish, sized
 
 OUTLIER_STEP = 200
 OUTLIER_SCALES = [3, 10, 30, 100, 300]
@@ -32,18 +29,9 @@ PART_COLOURS = {"weights": PALETTE["blue"], "gradients": PALETTE["orange"], "mas
                 "optimizer": PALETTE["purple"]}
 
 
-def _sized(fig: Figure | None, size: tuple[float, float] = WIDE) -> Figure:
-    """``fig`` (a new pyplot figure if None) set to ``size`` inches."""
-    import matplotlib.pyplot as plt
-
-    fig = fig if fig is not None else plt.figure(layout="constrained")
-    fig.set_size_inches(*size)
-    return fig
-
-
 def recipe_figure(rates: np.ndarray, losses: dict[str, np.ndarray], fig: Figure | None = None) -> Figure:
     """Left: the recipe's learning rate per step. Right: the training loss of each run (label → losses), log scale."""
-    fig = _sized(fig)
+    fig = sized(fig, WIDER)
     left, right = fig.subplots(1, 2)
     left.plot(np.arange(len(rates)), rates, color=PALETTE["blue"], label="warmup + cosine to 10 %")
     finish(left, "The recipe's schedule", "step t", "learning rate η_t")
@@ -76,7 +64,7 @@ def clipping_figure(outlier_scale: float, max_norm: float, ax: Axes | None = Non
 
 def accumulation_figure(costs: dict[int, dict[str, int]], fig: Figure | None = None) -> Figure:
     """Left: activations stored at once against the number of micro-batches k. Right: passes in sequence."""
-    fig = _sized(fig)
+    fig = sized(fig, WIDER)
     left, right = fig.subplots(1, 2)
     ks = np.array(sorted(costs))
     left.loglog(ks, [costs[k]["stored_activations"] for k in ks], marker="o", color=PALETTE["blue"], label="stored activations")
@@ -130,7 +118,7 @@ def saddle_figure(dims: list[int], fractions: list[float], ax: Axes | None = Non
 
 def surface_figure(alphas: np.ndarray, plane: np.ndarray, fig: Figure | None = None) -> Figure:
     """Left: contours of log₁₀ ℓ on the plane (rows c₂, columns c₁). Right: the slice c₂ = 0."""
-    fig = _sized(fig)
+    fig = sized(fig, WIDER)
     left, right = fig.subplots(1, 2)
     contour = left.contourf(alphas, alphas, np.log10(plane), levels=20, cmap="viridis")
     fig.colorbar(contour, ax=left, label="log₁₀ ℓ")
@@ -196,7 +184,7 @@ def parallelism_figure(stages: int = 4, micro_batches: int = 8, fig: Figure | No
     pipeline schedule, stages × time slots, forward (F) and backward (B) passes of each micro-batch, idle slots grey."""
     from matplotlib.patches import Rectangle
 
-    fig = _sized(fig, (10.0, 3.8))
+    fig = sized(fig, (10.0, 3.8))
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.7]})
     colours = (PALETTE["blue"], PALETTE["orange"])
     left.add_patch(Rectangle((0, 0), 1.2, 2, facecolor="none", edgecolor=PALETTE["grey"], lw=1.5))
@@ -240,7 +228,7 @@ def saturation_figure(scales: np.ndarray, plain: list[dict[str, float]], normed:
                       fig: Figure | None = None) -> Figure:
     """Left: the entropy of one query's attention weights against the size of q and k, without and with QK-norm.
     Right: the norm of the softmax Jacobian, the factor every gradient through the attention weights is multiplied by."""
-    fig = _sized(fig)
+    fig = sized(fig, WIDER)
     left, right = fig.subplots(1, 2)
     for panel, key, title, ylabel in ((left, "entropy", "Attention collapses onto one key", "entropy of the weights (nats)"),
                                       (right, "jacobian_norm", "…and its gradient vanishes", "‖diag(p) − ppᵀ‖ (log scale)")):
@@ -285,7 +273,7 @@ def tradeoff_figure(b_noise: float, batch: int, ax: Axes | None = None) -> Axes:
 def schedules_figure(rates: dict[str, np.ndarray], losses: dict[str, np.ndarray], window: int = 10,
                      fig: Figure | None = None) -> Figure:
     """Left: learning rate per step of each schedule. Right: each run's batch loss, averaged over ``window`` steps."""
-    fig = _sized(fig)
+    fig = sized(fig, WIDER)
     left, right = fig.subplots(1, 2)
     for label, rate in rates.items():
         left.plot(np.arange(len(rate)), rate, lw=1.8, label=label)
@@ -299,7 +287,7 @@ def schedules_figure(rates: dict[str, np.ndarray], losses: dict[str, np.ndarray]
 
 def warmup_figure(losses: dict[str, np.ndarray], rectification: dict[str, np.ndarray], fig: Figure | None = None) -> Figure:
     """Left: the batch loss of runs at a high peak rate (log scale). Right: RAdam's rectification r_t for some β₂."""
-    fig = _sized(fig)
+    fig = sized(fig, WIDER)
     left, right = fig.subplots(1, 2)
     for label, loss in losses.items():
         left.semilogy(np.arange(len(loss)), loss, lw=1.5, label=label)

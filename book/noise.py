@@ -1,92 +1,54 @@
-"""Stochastic gradients of finite-sum objectives f(w) = (1/n) Σᵢ fᵢ(w): mini-batches, their variance, the noise
-ball of constant-step SGD, and mini-batch training by epochs.
+"""Gradient noise and mini-batches: stochastic gradients of finite-sum objectives f(w) = (1/n) Σᵢ fᵢ(w), their
+variance, the noise ball of constant-step SGD, mini-batch training by epochs, the gradient noise scale and the
+batch-size trade-off it sets, and gradient accumulation over micro-batches.
 
-The objectives are the linear models of :mod:`book.functions` (``LeastSquares``, ``LogisticRegression``) and the
-:class:`SoftmaxRegression` defined here. Every random draw comes from a ``numpy.random.Generator`` built from a
-seed, and a leading axis of ``runs`` (many independent chains at once) costs one numpy call per step.
+The objectives are the models of :mod:`book.functions` (``LeastSquares``, ``LogisticRegression``,
+``SoftmaxRegression``). Every random draw comes from a ``numpy.random.Generator`` built from a seed, and a leading
+axis of ``runs`` (many independent chains at once) costs one numpy call per step.
 """
 
 from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
-from book._validate import require_choice, require_count, require_nonnegative, require_positive, require_real
-from book.functions import LeastSquares, LogisticRegression, Objective, design_matrix
-from book.numerics import float_if_scalar, log_softmax, sigmoid, softmax
+from book._validate import require_choice, require_count, require_positive
+from book.functions import LeastSquares, LogisticRegression, Objective, SoftmaxRegression
+from book.numerics import float_if_scalar, sigmoid, softmax
 from book.optim import Optimizer, run, sgd
 
 __all__ = [
-    "SoftmaxRegression",
-    "sample_batch",
-    "batches",
+    "SCHEMES",
     "minibatch_gradient",
     "example_gradients",
     "gradient_covariance",
     "minibatch_variance",
+    "sample_batch",
     "minibatch_draws",
     "running_mean",
     "measured_variance",
+    "batches",
     "stochastic_gradient",
     "noise_ball",
     "additive_noise_ball",
-    "noise_ball_slope",
     "mean_square_limit",
+    "noise_ball_slope",
     "settled_distance",
     "stationary_distance",
     "train",
     "accuracy",
+    "noise_scale",
+    "batch_size_tradeoff",
+    "accumulated_gradient",
+    "micro_batch_costs",
 ]
+
 
 SCHEMES = ("shuffle", "replace")
 """How an epoch visits the data: a fresh permutation each epoch, or independent draws with replacement."""
-
-
-class SoftmaxRegression(Objective):
-    """Mean cross-entropy of a linear softmax classifier, plus (l2/2)‖W‖²; the d×k weights W flattened to d·k.
-
-    >>> f = SoftmaxRegression([[1.0, 0.0], [0.0, 1.0]], [0, 1], classes=2)
-    >>> round(f(np.zeros(4)), 6)  # log 2: both classes equally likely
-    0.693147
-    """
-
-    argument: ClassVar[str] = "w"
-
-    def __init__(self, X: Any, y: Any, classes: int, l2: float = 0.0) -> None:
-        self.X = design_matrix(X)
-        labels = np.asarray(y)
-        if labels.shape != (self.X.shape[0],) or not np.all((labels == np.round(labels)) & (labels >= 0) & (labels < classes)):
-            raise ValueError(f"y must hold one integer label in 0..{classes - 1} per row of X, got shape {labels.shape}")
-        self.y = labels.astype(int)
-        self.classes = int(classes)
-        self.l2 = require_nonnegative("l2", require_real("l2", l2))
-        self.n, self.features = self.X.shape
-        self.dim = self.features * self.classes
-
-    def __repr__(self) -> str:
-        return f"SoftmaxRegression(n={self.n}, features={self.features}, classes={self.classes}, l2={self.l2:g})"
-
-    def weights(self, w: Any) -> np.ndarray:
-        """The flat parameters as weight matrices, shape ``(..., features, classes)``."""
-        return self.points(w).reshape(*np.shape(w)[:-1], self.features, self.classes)
-
-    def scores(self, w: Any, X: np.ndarray | None = None) -> np.ndarray:
-        """The class scores X W of every row (the training rows by default), shape ``(..., rows, classes)``."""
-        return (self.X if X is None else np.asarray(X, dtype=float)) @ self.weights(w)
-
-    def value(self, w: np.ndarray) -> np.ndarray | float:
-        """Mean of −log softmax(z)_y (= log Σⱼ e^(zⱼ) − z_y) over the rows, plus (l2/2)‖W‖²; shape ``(...)``."""
-        scores = self.scores(w)
-        picked = np.take_along_axis(log_softmax(scores), np.broadcast_to(self.y[:, None], scores.shape[:-1] + (1,)), axis=-1)
-        loss = -np.mean(picked[..., 0], axis=-1)
-        return float_if_scalar(loss + 0.5 * self.l2 * np.sum(self.points(w) ** 2, axis=-1))
-
-    def grad(self, w: np.ndarray) -> np.ndarray:
-        """Xᵀ(softmax(X W) − onehot(y)) / n + l2 W, flattened: shape ``(..., dim)``."""
-        return minibatch_gradient(self, w, np.arange(self.n))
 
 
 def _batch_size(batch_size: Any, n: int | None = None) -> int:
@@ -319,3 +281,60 @@ def accuracy(f: SoftmaxRegression, w: np.ndarray, X: np.ndarray, y: np.ndarray) 
     """The fraction of rows of X whose highest-scoring class is the label y, shape ``(...)`` for weights ``(..., dim)``."""
     predictions = np.argmax(f.scores(w, X), axis=-1)
     return float_if_scalar(np.mean(predictions == np.asarray(y), axis=-1))
+
+
+def noise_scale(example_gradients: Any) -> dict[str, float]:
+    """The simple gradient noise scale B_simple = tr(Σ)/‖G‖² (McCandlish et al. 2018) from ``example_gradients``, one
+    flattened per-example gradient per row (n ≥ 2 rows): tr(Σ) is the sum of the coordinates' sample variances, and
+    ‖G‖² the unbiased ‖ḡ‖² − tr(Σ)/n (the mean's own noise removed; it can come out ≤ 0 when the noise swamps the
+    mean of too few rows, and then B_simple means nothing).
+
+    >>> noise_scale([[1.0, 0.0], [3.0, 0.0]])
+    {'trace': 2.0, 'squared_norm': 3.0, 'b_simple': 0.6666666666666666}
+    """
+    g = np.asarray(example_gradients, dtype=float)
+    if g.ndim != 2 or g.shape[0] < 2:
+        raise ValueError(f"example_gradients must be a 2-D array with one gradient per row and at least 2 rows, "
+                         f"got shape {g.shape}")
+    n = g.shape[0]
+    mean = g.mean(axis=0)
+    trace = float(((g - mean) ** 2).sum() / (n - 1))
+    squared_norm = float(mean @ mean - trace / n)
+    return {"trace": trace, "squared_norm": squared_norm, "b_simple": trace / squared_norm}
+
+
+def batch_size_tradeoff(batch_size: Any, b_noise: float) -> dict[str, Any]:
+    """McCandlish et al.'s model of steps and examples to reach a given loss with batch size B: S/S_min = 1 + B_noise/B
+    and E/E_min = 1 + B/B_noise, so (S/S_min − 1)(E/E_min − 1) = 1 and B = B_noise costs twice the minimum of both.
+
+    >>> batch_size_tradeoff(10, 10)
+    {'steps': 2.0, 'examples': 2.0}
+    """
+    b = np.asarray(batch_size, dtype=float)
+    if np.any(~(b > 0)):
+        raise ValueError(f"batch_size must be positive, got {batch_size!r}")
+    noise = require_positive("b_noise", b_noise)
+    steps, examples = 1 + noise / b, 1 + b / noise
+    return {"steps": float(steps) if steps.ndim == 0 else steps, "examples": float(examples) if b.ndim == 0 else examples}
+
+
+def accumulated_gradient(grad_fn: Callable, parameters: Any, inputs: np.ndarray, targets: np.ndarray,
+                         micro_batches: int) -> dict[str, np.ndarray]:
+    """The mean-loss gradient over the whole batch, from ``micro_batches`` slices: Σ (n_i / n) grad_fn(slice i)."""
+    count = require_count("micro_batches", micro_batches, 1)
+    if count > len(inputs):
+        raise ValueError(f"micro_batches must be at most the batch size {len(inputs)}, got {micro_batches!r}")
+    total: dict[str, np.ndarray] = {}
+    for rows in np.array_split(np.arange(len(inputs)), count):
+        part = grad_fn(parameters, inputs[rows], targets[rows])
+        for name, g in part.items():
+            total[name] = total.get(name, 0.0) + len(rows) / len(inputs) * g
+    return total
+
+
+def micro_batch_costs(batch_size: int, micro_batches: int, floats_per_example: int) -> dict[str, int]:
+    """What k micro-batches cost: activations stored at once (floats), forward-backward passes in sequence, examples."""
+    batch, count = require_count("batch_size", batch_size, 1), require_count("micro_batches", micro_batches, 1)
+    per_example = require_count("floats_per_example", floats_per_example, 1)
+    largest = -(-batch // count)
+    return {"stored_activations": largest * per_example, "passes": count, "examples": batch}
