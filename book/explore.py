@@ -318,14 +318,20 @@ class FrameRenderer:
                 ax.set_position(position)
 
     def render(self, params: Mapping[str, Value], compress_level: int = STATIC_COMPRESSION) -> bytes:
-        """The PNG bytes of the figure for ``params``."""
+        """The PNG bytes of the figure for ``params``, drawn in the book's style (Matplotlib makes ticks and grid
+        lines while drawing, from the style in force then)."""
         self._draw_artists(params)
+        with plotting.book_style():
+            return encode_png(self._drawn_pixels(), compress_level)
+
+    def _drawn_pixels(self) -> np.ndarray:
+        """The figure's pixels: drawn in full, or its data artists and titles over the background of its layout."""
         figure, canvas = self.figure, self.figure.canvas
         key = _layout_key(figure) if self.blit else None
         if key is None:
             figure.set_layout_engine("none")
             canvas.draw()
-            return encode_png(np.asarray(canvas.buffer_rgba()), compress_level)
+            return np.asarray(canvas.buffer_rgba())
         redrawn = [_redrawn_artists(ax) for ax in figure.axes]
         titles = [title for ax in figure.axes for title in _titles(ax)]
         if key != self.layout_key:
@@ -344,7 +350,7 @@ class FrameRenderer:
             for artist in artists:
                 if artist.get_visible():
                     artist.draw(renderer)
-        return encode_png(np.asarray(canvas.buffer_rgba()), compress_level)
+        return np.asarray(canvas.buffer_rgba())
 
     def _render_background(self, redrawn: list[list[Artist]], titles: list[Text]):
         """The figure drawn in full without the ``redrawn`` artists, and with the titles transparent (so that the

@@ -20,7 +20,6 @@ import numpy as np
 
 from book import networks, schedules
 from book._validate import require_choice, require_count, require_positive
-from book.noise import batch_size_tradeoff  # noqa: F401  (figures.ch10 still calls scale.batch_size_tradeoff; drop once it calls noise.)
 from book.optim import Optimizer, Trajectory, adamw, clip_by_global_norm, run
 
 __all__ = [

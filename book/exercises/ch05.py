@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from book import noise as stochastic  # the body's ``stochastic.`` calls: mini-batch gradients live in book.noise
+from book import noise
 from book import schedules
 from book.checks import Case, Mistake, Result, check_function, close_to, frozen, generated
 from book.functions import LeastSquares
@@ -45,7 +45,7 @@ def _draw_batch(rng: np.random.Generator) -> Case:
 
 
 def _gradient(X, y, w, indices) -> np.ndarray:
-    return stochastic.minibatch_gradient(LeastSquares(X, y), w, np.asarray(indices))
+    return noise.minibatch_gradient(LeastSquares(X, y), w, np.asarray(indices))
 
 
 # --- Exercise 1: a mini-batch gradient ------------------------------------------------------------------------
@@ -114,7 +114,7 @@ def expected_minibatch_gradient(learner) -> Result:
 
 
 def _variance(X, y, w, batch_size, replace) -> float:
-    return stochastic.minibatch_variance(LeastSquares(X, y), w, batch_size, replace)
+    return noise.minibatch_variance(LeastSquares(X, y), w, batch_size, replace)
 
 
 def _sigma2(X, y, w) -> float:
@@ -164,7 +164,7 @@ def _epoch(X, y, w, lr, batch_size, seed, order=None) -> np.ndarray:
     order = np.random.default_rng(seed).permutation(len(y)) if order is None else order
     batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
     objective, stream = LeastSquares(X, y), iter(batches)
-    return run(sgd(lr), lambda v: stochastic.minibatch_gradient(objective, v, next(stream)), w, len(batches)).x[-1]
+    return run(sgd(lr), lambda v: noise.minibatch_gradient(objective, v, next(stream)), w, len(batches)).x[-1]
 
 
 def _epoch_with_replacement(X, y, w, lr, batch_size, seed) -> np.ndarray:

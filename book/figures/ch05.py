@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
-from book import noise as stochastic  # the body's ``stochastic.`` calls: mini-batch noise lives in book.noise
+from book import noise
 from book import schedules
 from book.data import linear_data
 from book.functions import LeastSquares
@@ -67,7 +67,7 @@ def _loss_grid(radius: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 @functools.cache
 def _mean_square_limit(batch_size: int) -> float:
     """The path figure's mean-square limit for batches of ``batch_size`` (computed once per batch size)."""
-    return stochastic.mean_square_limit(PROBLEM, batch_size, tol=1e-6)
+    return noise.mean_square_limit(PROBLEM, batch_size, tol=1e-6)
 
 
 def _contours(ax: Axes, radius: float) -> None:
@@ -105,9 +105,9 @@ def cloud_figure(batch_size: float, sampling: str, ax: Axes | None = None) -> Ax
     """400 mini-batch gradients at w = (0, 0) scattered around the full gradient (a star) inside a dashed circle of the predicted root-mean-square radius; the cloud shrinks as the batch size grows, and without replacement it collapses onto the star at B = n = 1000."""
     ax = axes(ax)
     batch_size, replace = int(batch_size), sampling == SAMPLINGS[0]
-    draws = stochastic.minibatch_draws(PROBLEM, CLOUD_POINT, batch_size, CLOUD_DRAWS, seed=batch_size, replace=replace)
+    draws = noise.minibatch_draws(PROBLEM, CLOUD_POINT, batch_size, CLOUD_DRAWS, seed=batch_size, replace=replace)
     full = PROBLEM.grad(CLOUD_POINT)
-    spread = np.sqrt(stochastic.minibatch_variance(PROBLEM, CLOUD_POINT, batch_size, replace))
+    spread = np.sqrt(noise.minibatch_variance(PROBLEM, CLOUD_POINT, batch_size, replace))
     ax.scatter(draws[:, 0], draws[:, 1], s=8, color=PALETTE["sky"], alpha=0.7, label="mini-batch gradients")
     ax.add_patch(Circle(full, spread, fill=False, color=PALETTE["blue"], lw=1.8, ls="--"))
     ax.plot([], [], color=PALETTE["blue"], lw=1.8, ls="--", label=f"radius √variance = {spread:.3f}")
@@ -161,14 +161,14 @@ def sgd_path_figure(lr: float, batch_size: float, schedule: str, ax: Axes | None
     ax = axes(ax)
     batch_size = int(batch_size)
     rate = schedules.inverse_time_decay(lr, DECAY_TAU) if schedule == "decaying" else lr
-    path = run(sgd(rate), stochastic.stochastic_gradient(PROBLEM, batch_size, seed=0, scheme="replace"), START, PATH_STEPS).x
+    path = run(sgd(rate), noise.stochastic_gradient(PROBLEM, batch_size, seed=0, scheme="replace"), START, PATH_STEPS).x
     _contours(ax, 3.2)
     ax.plot(path[:, 0], path[:, 1], color=PALETTE["blue"], lw=0.8, alpha=0.8, label=f"SGD, {PATH_STEPS} steps")
     ax.plot(*START, "o", color=PALETTE["ink"], ms=6, label="start")
     title = f"η = {lr:g}" if schedule == "constant" else f"η_t = {lr:g}/(1 + t/{DECAY_TAU})"
     limit = _mean_square_limit(batch_size)
     if schedule == "constant" and lr < limit:
-        radius = np.sqrt(stochastic.noise_ball(PROBLEM, lr, batch_size))
+        radius = np.sqrt(noise.noise_ball(PROBLEM, lr, batch_size))
         ax.add_patch(Circle(PROBLEM.minimizer, radius, fill=False, color=PALETTE["red"], lw=2.2, ls="--", zorder=6))
         ax.plot([], [], color=PALETTE["red"], lw=1.8, ls="--", label=f"exact RMS radius {radius:.2f}")
     elif schedule == "constant":

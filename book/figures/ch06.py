@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from book import convergence as momentum  # the body's ``momentum.`` calls: iteration matrices and rates live in book.convergence
+from book import convergence
 from book.functions import Quadratic
 from book.optim import run, sgd
 from book.plotting import PALETTE, axes, finish, sized
@@ -22,9 +22,9 @@ CURVATURES = np.array([1.0, 100.0])
 START = np.array([-3.0, 0.3])
 TOLERANCE = 1e-6
 
-BEST_LR, BEST_BETA = momentum.optimal_heavy_ball(100.0, 1.0)
-NESTEROV_LR, NESTEROV_MOMENTUM = momentum.nesterov_parameters(100.0, 1.0)
-TUNED_NESTEROV_LR, TUNED_NESTEROV_MOMENTUM = momentum.optimal_nesterov(100.0, 1.0)
+BEST_LR, BEST_BETA = convergence.optimal_heavy_ball(100.0, 1.0)
+NESTEROV_LR, NESTEROV_MOMENTUM = convergence.nesterov_parameters(100.0, 1.0)
+TUNED_NESTEROV_LR, TUNED_NESTEROV_MOMENTUM = convergence.optimal_nesterov(100.0, 1.0)
 GD_LR = 2 / 101
 """Gradient descent's best learning rate on the valley, 2/(L + μ) (Chapter 4)."""
 
@@ -89,7 +89,7 @@ def paths_figure(lr: float = 0.02, beta: float = 0.5, fig: Figure | None = None)
     finish(left, f"{PATH_STEPS} steps on κ = 100", "x", "y", legend=False)
     steps = np.arange(len(path))
     gd = _gd_path()
-    rate = momentum.heavy_ball_rate(lr, beta, CURVATURES)
+    rate = convergence.heavy_ball_rate(lr, beta, CURVATURES)
     with np.errstate(all="ignore"):
         right.semilogy(steps, np.linalg.norm(path, axis=-1), color=PALETTE["orange"], label="heavy ball")
         right.semilogy(np.arange(len(gd)), np.linalg.norm(gd, axis=-1), color=PALETTE["blue"], label="GD, η = 2/(L+μ)")
@@ -108,7 +108,7 @@ def eigenvalues_figure(lr: float = 0.02, beta: float = 0.5, ax: Axes | None = No
     ax.plot(np.sqrt(beta) * np.cos(angle), np.sqrt(beta) * np.sin(angle), ":", color=PALETTE["ink"], lw=1,
             label=f"|z| = √β = {np.sqrt(beta):.3f}")
     for curvature, colour in zip(CURVATURES, (PALETTE["blue"], PALETTE["red"])):
-        roots = np.linalg.eigvals(momentum.heavy_ball_matrix(lr, beta, curvature))
+        roots = np.linalg.eigvals(convergence.heavy_ball_matrix(lr, beta, curvature))
         ax.plot(roots.real, roots.imag, "o", color=colour, markersize=8, label=f"λ_i = {curvature:g}")
     ax.set_xlim(-2.2, 2.2)
     ax.set_ylim(-1.3, 1.3)
@@ -116,14 +116,14 @@ def eigenvalues_figure(lr: float = 0.02, beta: float = 0.5, ax: Axes | None = No
     ax.axhline(0, color=PALETTE["ink"], lw=0.4)
     ax.axvline(0, color=PALETTE["ink"], lw=0.4)
     ax.legend(loc="upper left", fontsize=8)
-    rate = momentum.heavy_ball_rate(lr, beta, CURVATURES)
+    rate = convergence.heavy_ball_rate(lr, beta, CURVATURES)
     return finish(ax, f"η = {lr:g}, β = {beta:g}: rate ρ = {rate:.3f}", "real part", "imaginary part", legend=False)
 
 
 def rate_map_figure(measured: dict, ax: Axes | None = None) -> Axes:
     """The heavy-ball rate over step size η and momentum β on the valley as a colour map with contour lines, the best pair starred and the simulated checks marked."""
     ax = axes(ax)
-    rates = momentum.heavy_ball_rate(MAP_LRS[None, :], MAP_BETAS[:, None], CURVATURES)
+    rates = convergence.heavy_ball_rate(MAP_LRS[None, :], MAP_BETAS[:, None], CURVATURES)
     mesh = ax.pcolormesh(MAP_LRS, MAP_BETAS, np.minimum(rates, 1.0), cmap="magma", shading="auto", vmin=0.8, vmax=1.0)
     ax.figure.colorbar(mesh, ax=ax, label="rate ρ (1 = no convergence)")
     lines = ax.contour(MAP_LRS, MAP_BETAS, rates, levels=[0.85, 0.9, 0.95, 0.99], colors=PALETTE["ink"], linewidths=0.7)

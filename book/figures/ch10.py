@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from book import scale
+from book import noise, scale
 from book.plotting import PALETTE, WIDER, axes, finish, sized
 
 OUTLIER_STEP = 200
@@ -259,11 +259,11 @@ def tradeoff_figure(b_noise: float, batch: int, ax: Axes | None = None) -> Axes:
     and the batch used marked."""
     ax = axes(ax)
     sizes = b_noise * np.logspace(-2, 2, 200)
-    cost = scale.batch_size_tradeoff(sizes, b_noise)
+    cost = noise.batch_size_tradeoff(sizes, b_noise)
     ax.loglog(cost["examples"], cost["steps"], color=PALETTE["blue"], lw=1.8, label="batch sizes B from B_noise/100 to 100·B_noise")
     for size, colour, label in ((b_noise, PALETTE["red"], f"B = B_noise ≈ {b_noise:.3g}: twice the minimum of both"),
                                 (batch, PALETTE["green"], f"B = {batch}, the batch of the runs")):
-        point = scale.batch_size_tradeoff(size, b_noise)
+        point = noise.batch_size_tradeoff(size, b_noise)
         ax.loglog(point["examples"], point["steps"], "o", color=colour, ms=8, label=label)
     finish(ax, "Steps against examples to reach the same loss", "examples processed E / E_min (log scale)",
            "optimizer steps S / S_min (log scale)")
