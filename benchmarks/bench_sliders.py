@@ -68,7 +68,7 @@ def explorables(trained: bool = True) -> Iterator[tuple[str, str, Callable[[], E
     if trained:
         yield "11", "temperature_figure", lambda: explore(ch11.temperature_figure,
                                                           temperature=ch11.experiments.SLIDER_TEMPERATURES,
-                                                          prompt=ch11.experiments.SLIDER_PROMPTS)
+                                                          prompt=ch11.PROMPT_LABELS)
         yield "11", "checkpoint_figure", lambda: explore(ch11.checkpoint_figure,
                                                          step=sorted(ch11.experiments.trained().checkpoints))
 

@@ -95,9 +95,23 @@ def table_figure(table: dict[str, float], ax=None):
     return finish(ax, "Test set, scored once", "cross-entropy (nats per character)", "model", legend=False)
 
 
+def prompt_label(prompt: str) -> str:
+    """A prompt as its slider shows it: a final space as ␣ (a page would not show it).
+
+    >>> prompt_label("And the "), prompt_label("the kin")
+    ('And the␣', 'the kin')
+    """
+    return prompt[:-1] + "␣" if prompt.endswith(" ") else prompt
+
+
+PROMPT_LABELS = tuple(prompt_label(prompt) for prompt in experiments.SLIDER_PROMPTS)
+"""The temperature explorable's prompt slider: :data:`book.experiments.ch11.SLIDER_PROMPTS` as the page shows them."""
+
+
 def temperature_figure(temperature: float = 1.0, prompt: str = "My lord, I th", ax: Axes | None = None) -> Axes:
     """Bars of the trained GPT's probabilities for the character after a prompt when sampling at temperature τ, for its twelve most likely characters and all the others together, over outlines of its own probabilities (τ = 1) and a dotted line at the uniform 1/65, with the entropy in the title: small τ puts nearly all the probability on the most likely character, large τ flattens the bars towards uniform."""
     ax = axes(ax)
+    prompt = prompt.replace("␣", " ")
     p, own = experiments.next_probabilities(prompt, temperature), experiments.next_probabilities(prompt, 1.0)
     order = np.argsort(-experiments.next_scores(prompt), kind="stable")[:experiments.TOP]
     rest = np.ones(p.size, dtype=bool)
