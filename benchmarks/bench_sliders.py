@@ -65,11 +65,12 @@ def explorables(trained: bool = True) -> Iterator[tuple[str, str, Callable[[], E
     yield "10", "memory_figure", lambda: explore(ch10.memory_figure, billions=ch10.PARAMETER_COUNTS,
                                                  optimizer=list(ch10.OPTIMIZERS),
                                                  precision=list(ch10.PRECISION_LABELS))
-    yield "11", "temperature_figure", lambda: explore(ch11.temperature_figure, temperature=ch11.TEMPERATURES,
-                                                      seed=ch11.SAMPLE_SEEDS)
     if trained:
+        yield "11", "temperature_figure", lambda: explore(ch11.temperature_figure,
+                                                          temperature=ch11.experiments.SLIDER_TEMPERATURES,
+                                                          prompt=ch11.PROMPT_LABELS)
         yield "11", "checkpoint_figure", lambda: explore(ch11.checkpoint_figure,
-                                                         step=sorted(ch11.trained().checkpoints))
+                                                         step=sorted(ch11.experiments.trained().checkpoints))
 
 
 def _one_query(d=64, scaling="q·k", ax=None):

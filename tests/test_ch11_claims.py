@@ -11,6 +11,7 @@ from book import transformer as tf
 from book.autodiff import precision
 from book.experiments import ch09
 from book.experiments import ch11 as experiments
+from book.text import vocabulary
 
 CONFIG, RECIPE = experiments.CONFIG, experiments.RECIPE
 
@@ -152,6 +153,86 @@ def test_validation_losses_by_the_numpy_forward(run):
     assert run.validation[0] == pytest.approx(math.log(65), abs=0.05)  # "about ln 65" at the start
     assert run.best_step >= RECIPE.steps - 2 * RECIPE.every
     assert run.validation[RECIPE.steps] < run.validation[RECIPE.steps // 2]  # "still falls at the end"
+
+
+# --- Section 4: the temperature and the checkpoints -----------------------------------------------------------
+
+
+def _by_hand(params, prompt: str, temperature: float) -> list[float]:
+    """softmax(s / τ) of the numpy forward's scores for the character after ``prompt``, one math.exp at a time."""
+    ids = vocabulary().encode(prompt)[None, -CONFIG.block_size:]
+    scores = [float(s) / temperature for s in numpy_forward(params, ids)[0, -1]]
+    top = max(scores)
+    weights = [math.exp(s - top) for s in scores]
+    return [w / sum(weights) for w in weights]
+
+
+def _entropy(p) -> float:
+    return -sum(q * math.log(q) for q in p if q > 0)
+
+
+def test_the_temperature_explorable_by_hand(run):
+    """The explorable's distributions are softmax(s / τ) of the trained model's scores, and the prose's claims about
+    them hold for the distributions computed here."""
+    assert experiments.TOP == 12 and CONFIG.vocab_size - experiments.TOP == 53  # "the 12 most likely", "the other 53"
+    assert min(experiments.SLIDER_TEMPERATURES) == 0.1 and max(experiments.SLIDER_TEMPERATURES) == 5  # "from 0.1 to 5"
+    hand = {(prompt, tau): _by_hand(run.best, prompt, tau)
+            for prompt in experiments.SLIDER_PROMPTS for tau in experiments.SLIDER_TEMPERATURES}
+    for (prompt, tau), p in hand.items():
+        np.testing.assert_allclose(experiments.next_probabilities(prompt, tau), p, atol=1e-3)
+    for prompt in experiments.SLIDER_PROMPTS:
+        entropies = [_entropy(hand[prompt, tau]) for tau in experiments.SLIDER_TEMPERATURES]
+        assert entropies == sorted(entropies)  # every distribution flattens as τ grows...
+        assert entropies[-1] < math.log(65)  # ...towards the uniform's ln 65
+        leaders = [sorted(range(65), key=lambda i: -hand[prompt, tau][i])[:12] for tau in experiments.SLIDER_TEMPERATURES]
+        assert all(set(lead) == set(leaders[0]) for lead in leaders)  # "the same 12 characters lead at every temperature"
+    u = vocabulary().encode("u")[0]
+    sure = hand["What say yo", 1.0]
+    assert max(sure) == sure[u] > 0.95  # "gives u more than 95 % of the probability"
+    assert hand["What say yo", 2.0][u] > 0.5 > hand["What say yo", 3.0][u]  # "more than half of it up to τ = 2"
+    unsure = _entropy(hand["And the ", 1.0])
+    assert round(unsure) == 3 and round(math.exp(unsure), -1) == 20  # "about 3 nats", "about 20 characters"
+    assert max(_entropy(hand[prompt, 1.0]) for prompt in experiments.SLIDER_PROMPTS) == unsure  # the least sure
+    tie = hand["My lord, I th", 0.1]
+    e, a = (tie[i] for i in vocabulary().encode("ea"))
+    assert sorted(tie)[-2:] == sorted([e, a]) and e + a > 0.99 and max(e, a) / min(e, a) < 1.1  # "a coin toss"
+    assert _entropy(tie) == pytest.approx(math.log(2), abs=0.01)  # "an entropy of about ln 2"
+    for prompt in experiments.SLIDER_PROMPTS:  # elsewhere τ = 0.1 is nearly the greedy choice
+        if prompt != "My lord, I th":
+            assert max(hand[prompt, 0.1]) > 0.8
+    hot = sorted(hand["the kin", 5.0])
+    assert sum(hot[:53]) > 0.5  # "the 53 least likely get more than half of the probability"
+    assert sum(sorted(hand["And the ", 1.5])[:53]) > 0.25  # "more than a quarter" at τ = 1.5
+
+
+def test_the_checkpoint_explorable_claims(run):
+    """The run keeps its parameters at every checkpoint (the best and the last among them); what the model writes
+    there and the prose's claims about it."""
+    steps = sorted(run.checkpoints)
+    assert steps == sorted(run.validation) and steps[0] == 0 and steps[-1] == RECIPE.steps == 700
+    assert experiments.CHECKPOINT_TEMPERATURE == 0.8
+    for name, value in run.final.items():
+        np.testing.assert_array_equal(run.checkpoints[RECIPE.steps][name], value)
+        np.testing.assert_array_equal(run.checkpoints[run.best_step][name], run.best[name])
+    np.testing.assert_allclose(run.checkpoints[0]["token_embedding"], tf.init_params(CONFIG, experiments.SEED)["token_embedding"],
+                               rtol=1e-6)
+    idx, targets = experiments.validation_windows(CONFIG, RECIPE.eval_windows)
+    for step in (50, 100):
+        assert float(numpy_cross_entropy(run.checkpoints[step], idx, targets).mean()) == pytest.approx(
+            run.validation[step], abs=2e-3)
+    baselines = ch09.baselines("validation")
+    assert run.validation[50] < baselines["unigram"]  # "within 50 steps below the unigram's"
+    assert abs(run.validation[100] - baselines["bigram"]) < 0.1  # "by step 100 close to the bigram's"
+    training = vocabulary().decode(ch09.train_ids())
+    words = set(training.split())
+    texts = {step: experiments.checkpoint_sample(step) for step in (0, 50, 100, 700)}
+    space = training.count(" ") / len(training)
+    assert texts[0].count(" ") / len(texts[0]) < 2 / 65  # "the space no more common than any other"
+    assert abs(texts[50].count(" ") / len(texts[50]) - space) < 0.05  # "spaces at about the right rate"
+    real = {step: np.mean([word in words for word in text.split()]) for step, text in texts.items()}
+    assert real[0] < 0.1 and real[100] < 0.5 and real[700] > 0.5  # "most ... not yet a word" at 100; most are at 700
+    assert real[0] < real[50] < real[700]
+    assert all(len(text) == experiments.CHECKPOINT_LENGTH for text in texts.values())
 
 
 # --- Sections 5 and 6: attention and the test set -------------------------------------------------------------

@@ -44,8 +44,7 @@ pytestmark = pytest.mark.build
 
 
 def _slider_minimum(chapter: str) -> int:
-    """Sliders a chapter page must have: three in Chapter 1, none in the appendix (tables) and in the capstone (its
-    figures come from one training run, and it has no explorable yet), two elsewhere."""
+    """Sliders a chapter page must have: three in Chapter 1, none in the appendix (tables), two elsewhere."""
     return {"chapters/01": 3, "chapters/ap": 0}.get(chapter.removeprefix(ZH)[:11], 2)
 
 
@@ -400,13 +399,17 @@ def test_every_chapter_links_its_exercises_and_every_exercise_page_its_chapter(s
 
 
 @pytest.mark.browser
-def test_searching_momentum_lists_its_definition_first_and_the_momentum_chapter_among_the_first_hits(page, server):
-    """Sphinx lists the glossary's entry (an exact object match) first, then pages by its own ranking."""
+def test_searching_momentum_lists_the_momentum_chapter_first_and_the_glossary_among_the_hits(page, server):
+    """Sphinx scores the glossary's index entry 100 and a page with the word in any title 15 (ties alphabetical);
+    the site's scorer (_ext/search_scorer.js) puts the pages named by the query first, a chapter before its exercises.
+    The results appear one at a time: read them once the search has finished. (An incremental build drops the
+    glossary's index entries from the search index, so the glossary may be found as a page rather than as an entry.)"""
     page.goto(f"{server}/search.html?q=momentum", wait_until="networkidle")
-    page.wait_for_selector("#search-results ul.search li a", timeout=15000)
+    page.wait_for_function("document.querySelector('#search-results p.search-summary')?.innerText.includes('found')",
+                           timeout=15000)
     hits = page.locator("#search-results ul.search li a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
-    assert hits[0] == "glossary.html#term-momentum", hits[:3]
-    assert any(href.startswith("chapters/06_momentum.html") for href in hits[:5]), hits[:5]
+    assert hits[0].startswith("chapters/06_momentum.html"), hits[:5]
+    assert any(href.startswith("glossary.html") for href in hits), hits
     _assert_local_and_clean(page, server)
 
 

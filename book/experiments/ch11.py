@@ -27,7 +27,8 @@ from book.text import random_windows, vocabulary
 __all__ = [
     "CONFIG", "FULL_CONFIG", "Recipe", "RECIPE", "FULL_RECIPE", "decays", "Run", "train", "trained",
     "validation_windows", "windows_loss", "loss_on_test", "table_on_test", "samples", "attention_maps", "clipped_fraction",
-    "TEMPERATURES", "PROMPT", "SAMPLE_LENGTH", "SEED",
+    "TEMPERATURES", "PROMPT", "SAMPLE_LENGTH", "SEED", "SLIDER_TEMPERATURES", "SLIDER_PROMPTS", "TOP", "next_scores",
+    "next_probabilities", "entropy", "checkpoint_sample", "CHECKPOINT_TEMPERATURE", "CHECKPOINT_LENGTH",
 ]
 
 SEED = 0
@@ -90,7 +91,7 @@ checkpoint scored 1.864)."""
 class Run:
     """A training run: per step the batch loss and the gradient norm before clipping; the validation loss at every
     checkpoint step; the step and parameters of the best checkpoint (lowest validation loss) and the last ones; the
-    seconds spent, training alone and in all."""
+    seconds spent, training alone and in all; the parameters at every checkpoint step."""
 
     batch_loss: np.ndarray
     grad_norm: np.ndarray
@@ -100,6 +101,7 @@ class Run:
     final: dict = field(repr=False)
     train_seconds: float
     seconds: float
+    checkpoints: dict[int, dict] = field(default_factory=dict, repr=False)
 
 
 def validation_windows(config: tf.GPTConfig, count: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -117,17 +119,17 @@ def windows_loss(params: dict, config: tf.GPTConfig, windows: tuple[np.ndarray, 
 
 
 def _float32(params: dict) -> dict:
-    return {name: np.asarray(value, dtype=np.float32) for name, value in params.items()}
+    return {name: np.array(value, dtype=np.float32) for name, value in params.items()}
 
 
 def train(config: tf.GPTConfig = CONFIG, recipe: Recipe = RECIPE, seed: int = SEED,
           on_checkpoint: Callable[[int, float], None] | None = None) -> Run:
     """Train ``config`` with ``recipe`` on random windows of the training block: book.optim's ``run`` with the
     recipe's optimizer, the model in float32 on one BLAS thread; the validation loss every ``recipe.every`` steps, handed
-    to ``on_checkpoint(t, loss)`` if given."""
+    to ``on_checkpoint(t, loss)`` if given, and a float32 copy of the parameters there."""
     ids, rng = ch09.train_ids(), np.random.default_rng(seed)
     held = validation_windows(config, recipe.eval_windows)
-    validation, kept, timer = {}, {}, {"train": 0.0}
+    validation, kept, checkpoints, timer = {}, {}, {}, {"train": 0.0}
 
     def grad_fn(params: dict) -> tuple[float, dict]:
         started = time.perf_counter()
@@ -140,8 +142,9 @@ def train(config: tf.GPTConfig = CONFIG, recipe: Recipe = RECIPE, seed: int = SE
     def checkpoint(t: int, params: dict) -> bool:
         if t % recipe.every == 0 or t == recipe.steps:
             validation[t] = windows_loss(params, config, held)
+            checkpoints[t] = _float32(params)
             if validation[t] <= min(validation.values()):
-                kept["best"] = (t, _float32(params))
+                kept["best"] = (t, checkpoints[t])
             if on_checkpoint is not None:
                 on_checkpoint(t, validation[t])
         return False
@@ -155,7 +158,7 @@ def train(config: tf.GPTConfig = CONFIG, recipe: Recipe = RECIPE, seed: int = SE
     final = _float32({name: stacked[-1] for name, stacked in trajectory.x.items()})
     best_step, best = kept["best"]
     return Run(trajectory.loss, trajectory.grad_norm, validation, best_step, best, final, timer["train"],
-               time.perf_counter() - started)
+               time.perf_counter() - started, checkpoints)
 
 
 @functools.cache
@@ -199,6 +202,58 @@ def samples(params: dict, config: tf.GPTConfig = CONFIG, temperatures=TEMPERATUR
     with threadpool_limits(1), precision(np.float32):
         return {tau: vocab.decode(tf.generate(params, config, prompt, length, temperature=tau, seed=seed))
                 for tau in temperatures}
+
+
+SLIDER_TEMPERATURES = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
+"""The temperature explorable's slider: τ from nearly greedy to nearly uniform."""
+SLIDER_PROMPTS = ("What say yo", "the kin", "My lord, I th", "And the ")
+"""The temperature explorable's prompts: the trained model is nearly sure of the next character after the first, and
+less and less sure after the others."""
+TOP = 12
+"""The temperature explorable shows the ``TOP`` most likely next characters (the same at every τ) and the rest."""
+
+
+@functools.cache
+def next_scores(prompt: str) -> np.ndarray:
+    """The trained model's (best checkpoint's) scores s for the character after ``prompt``, in float64."""
+    ids = vocabulary().encode(prompt)[None, -CONFIG.block_size:]
+    with threadpool_limits(1), precision(np.float32):
+        scores = np.array(tf.logits(trained().best, CONFIG, ids).data[0, -1], dtype=float)
+    scores.setflags(write=False)
+    return scores
+
+
+@functools.cache
+def next_probabilities(prompt: str, temperature: float) -> np.ndarray:
+    """softmax(s / τ) of the trained model's scores for the character after ``prompt``: what sampling draws from."""
+    scaled = next_scores(prompt) / temperature
+    p = np.exp(scaled - scaled.max())
+    p /= p.sum()
+    p.setflags(write=False)
+    return p
+
+
+def entropy(p: np.ndarray) -> float:
+    """The entropy −Σ p log p of a distribution, in nats (0 log 0 = 0): 0 for a sure choice, log V for uniform.
+
+    >>> entropy([1.0, 0.0]), round(entropy([0.25] * 4), 6), round(float(np.log(4)), 6)
+    (0.0, 1.386294, 1.386294)
+    """
+    p = np.asarray(p, dtype=float)
+    return float(-np.sum(p[p > 0] * np.log(p[p > 0]))) + 0.0
+
+
+CHECKPOINT_TEMPERATURE = 0.8
+CHECKPOINT_LENGTH = 300
+"""The checkpoint explorable: the text each checkpoint writes after :data:`PROMPT`, at τ = 0.8, 300 characters."""
+
+
+@functools.cache
+def checkpoint_sample(step: int) -> str:
+    """The text the notebook's run writes after :data:`PROMPT` with its parameters at checkpoint ``step`` (seeded: the
+    same random numbers at every step)."""
+    params = trained().checkpoints[int(step)]
+    return samples(params, CONFIG, (CHECKPOINT_TEMPERATURE,), CHECKPOINT_LENGTH)[CHECKPOINT_TEMPERATURE]
 
 
 MAP_START = 2_000

@@ -3,10 +3,16 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from book.plotting import PALETTE, axes, finish
+from book.experiments import ch09
+from book.experiments import ch11 as experiments
+from book.plotting import PALETTE, axes, finish, sized
+from book.text import vocabulary
 
 WIDE = (9.6, 3.6)
 
@@ -87,3 +93,61 @@ def table_figure(table: dict[str, float], ax=None):
     ax.invert_yaxis()
     ax.set_xlim(0, values.max() + 0.5)
     return finish(ax, "Test set, scored once", "cross-entropy (nats per character)", "model", legend=False)
+
+
+def prompt_label(prompt: str) -> str:
+    """A prompt as its slider shows it: a final space as ␣ (a page would not show it).
+
+    >>> prompt_label("And the "), prompt_label("the kin")
+    ('And the␣', 'the kin')
+    """
+    return prompt[:-1] + "␣" if prompt.endswith(" ") else prompt
+
+
+PROMPT_LABELS = tuple(prompt_label(prompt) for prompt in experiments.SLIDER_PROMPTS)
+"""The temperature explorable's prompt slider: :data:`book.experiments.ch11.SLIDER_PROMPTS` as the page shows them."""
+
+
+def temperature_figure(temperature: float = 1.0, prompt: str = "My lord, I th", ax: Axes | None = None) -> Axes:
+    """Bars of the trained GPT's probabilities for the character after a prompt when sampling at temperature τ, for its twelve most likely characters and all the others together, over outlines of its own probabilities (τ = 1) and a dotted line at the uniform 1/65, with the entropy in the title: small τ puts nearly all the probability on the most likely character, large τ flattens the bars towards uniform."""
+    ax = axes(ax)
+    prompt = prompt.replace("␣", " ")
+    p, own = experiments.next_probabilities(prompt, temperature), experiments.next_probabilities(prompt, 1.0)
+    order = np.argsort(-experiments.next_scores(prompt), kind="stable")[:experiments.TOP]
+    rest = np.ones(p.size, dtype=bool)
+    rest[order] = False
+    vocab = vocabulary()
+    labels = [_label(vocab.decode(np.array([i]))) for i in order] + [f"other\n{rest.sum()}"]
+    x = np.arange(len(labels))
+    colours = [PALETTE["blue"]] * len(order) + [PALETTE["grey"]]
+    ax.bar(x, [*p[order], p[rest].sum()], 0.7, color=colours, label=f"sampled at τ = {temperature:g}")
+    ax.bar(x, [*own[order], own[rest].sum()], 0.7, fill=False, edgecolor=PALETTE["ink"], lw=1.2,
+           label="the model's own (τ = 1)")
+    ax.axhline(1 / p.size, color=PALETTE["red"], ls=":", lw=1.4, label=f"uniform 1/{p.size}")
+    ax.set_xticks(x, labels, family="monospace", parse_math=False)
+    ax.set_ylim(0, 1.05)
+    ax.legend(loc="upper right", fontsize=9)
+    finish(ax, f"τ = {temperature:g}: entropy {experiments.entropy(p):.2f} nats (uniform: {np.log(p.size):.2f})",
+           f"next character after “{prompt}”", "probability", legend=False)
+    return ax
+
+
+def checkpoint_figure(step: int = 0, fig: Figure | None = None) -> Figure:
+    """Left: the validation loss at every checkpoint of the notebook's run, the chosen checkpoint marked, with the trigram's loss as a dashed line; right: the text the model writes at that checkpoint after the prompt ROMEO: at τ = 0.8, with the same random numbers at every checkpoint: random characters at step 0, then spaces and common letters, then words, names in capitals and the layout of a play."""
+    fig = sized(fig, WIDE)
+    left, right = fig.subplots(1, 2, width_ratios=[1, 1.7])
+    run, step = experiments.trained(), int(step)
+    marks = sorted(run.validation)
+    left.plot(marks, [run.validation[t] for t in marks], "o-", color=PALETTE["orange"], ms=3, label="validation")
+    left.plot([step], [run.validation[step]], "o", color=PALETTE["blue"], ms=10, label=f"step {step}")
+    trigram = ch09.baselines("validation")["trigram"]
+    left.axhline(trigram, color=PALETTE["green"], ls="--", lw=1.2, label=f"trigram {trigram:.2f}")
+    left.set_ylim(1.5, 4.5)
+    finish(left, f"Step {step}: validation loss {run.validation[step]:.2f}", "step t", "nats per character")
+    lines = (experiments.PROMPT + experiments.checkpoint_sample(step)).split("\n")
+    wrapped = [piece for line in lines for piece in (textwrap.wrap(line, 60) or [""])][:14]
+    right.text(0, 1, "\n".join(wrapped), va="top", ha="left", family="monospace", fontsize=10, parse_math=False,
+               transform=right.transAxes)
+    right.set_axis_off()
+    right.set_title(f"What the model writes at step {step} (τ = {experiments.CHECKPOINT_TEMPERATURE:g})")
+    return fig
