@@ -12,7 +12,7 @@ JB_BUILD := $(BIN)/jupyter-book build -W -n --keep-going .
 # numpy's baseline SIMD kernels: another CPU's last digits. Stored notebook outputs must not change under it.
 BASELINE_SIMD := X86_V3 X86_V4 AVX512_ICL AVX512_SPR
 
-.PHONY: book test lab bench train clean browser vendor notebooks translations
+.PHONY: book test lint format lab bench train clean browser vendor notebooks translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,9 +43,19 @@ translations: $(BOOK_DEPS)
 browser:
 	@bash scripts/ensure-chromium.sh
 
-test: $(TEST_DEPS) browser
+test: $(TEST_DEPS) browser lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 	NPY_DISABLE_CPU_FEATURES="$(BASELINE_SIMD)" $(BIN)/python -m pytest -n 2 --dist loadfile chapters exercises
+
+# ruff, configured in pyproject.toml: lines of at most 120 characters, pyflakes, pycodestyle, import order, and one
+# formatting of every Python file (notebooks excluded: their cells are the chapters' text). `make format` applies it.
+lint: $(TEST_DEPS)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(TEST_DEPS)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 lab: $(BOOK_DEPS)
 	$(BIN)/jupyter lab chapters/ exercises/

@@ -27,7 +27,9 @@ _MODE_TOOLTIP = re.compile(r'(<i class="theme-switch [^"]*"[^>]*?)\s+title="[^"]
 
 def accessible(html: str) -> str:
     """``html`` with named section toggles, a search button named by its text and decorative colour-mode icons."""
-    html = _TOGGLE.sub(lambda m: f'{m.group(1)}<summary aria-label="Sections of {m.group(2).strip()}">{m.group(3)}', html)
+    html = _TOGGLE.sub(
+        lambda m: f'{m.group(1)}<summary aria-label="Sections of {m.group(2).strip()}">{m.group(3)}', html
+    )
     html = _SEARCH_FIELD.sub(r"\1\2", html)
     html = _SEARCH_FIELD_LABEL_FIRST.sub(r"\1\2", html)
     html = _MODE_ICON.sub(r'<i class="theme-switch \1" aria-hidden="true"', html)

@@ -72,7 +72,11 @@ def library_files(names: set[str], root: Path) -> set[Path]:
 
 def string_literals(source: str) -> set[str]:
     """Every string constant in ``source``."""
-    return {node.value for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    return {
+        node.value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    }
 
 
 def data_files(modules: set[Path], root: Path) -> set[Path]:
@@ -138,8 +142,9 @@ def _outdated(app, env, added, changed, removed) -> list[str]:
     notebooks = {path: name for path, name in notebooks.items() if path.suffix == ".ipynb"}
     stale = stale_notebooks(sorted(notebooks), Path(config.execution_cache_path), Path(app.srcdir))
     to_read = [path for path, name in notebooks.items() if path in stale or name in added | changed]
-    execute_uncached(sorted(to_read), Path(config.execution_cache_path), config.execution_timeout,
-                     config.execution_allow_errors)
+    execute_uncached(
+        sorted(to_read), Path(config.execution_cache_path), config.execution_timeout, config.execution_allow_errors
+    )
     return [notebooks[path] for path in stale]
 
 

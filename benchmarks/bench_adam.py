@@ -20,9 +20,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from bench_optim import random_starts  # the GD benchmark's starts (its 1 000 are the first size's)
 from threadpoolctl import threadpool_limits
 
-from bench_optim import random_starts  # the GD benchmark's starts (its 1 000 are the first size's)
 from book.functions import Rosenbrock
 from book.optim import adam, run
 
@@ -58,7 +58,8 @@ def _gradient(f: Rosenbrock, x: np.ndarray) -> np.ndarray:
 
 
 def _bare_numpy(f: Rosenbrock, starts: np.ndarray, steps: int) -> np.ndarray:
-    """The floor for numpy: the same Adam steps written inline, no checks, no trees (PyTorch's formula, as book.optim)."""
+    """The floor for numpy: the same Adam steps written inline, no checks, no trees (PyTorch's formula, as
+    book.optim)."""
     x, m, v = starts.copy(), np.zeros_like(starts), np.zeros_like(starts)
     beta1, beta2, eps = 0.9, 0.999, 1e-8
     for t in range(1, steps + 1):
@@ -74,7 +75,7 @@ def side_by_side(tasks: dict, rounds: int) -> tuple[dict[str, list[float]], dict
     other round, so that none is always the first after another."""
     seconds, results = {name: [] for name in tasks}, {}
     for round_ in range(rounds):
-        for name, task in (list(tasks.items()) if round_ % 2 == 0 else reversed(tasks.items())):
+        for name, task in list(tasks.items()) if round_ % 2 == 0 else reversed(tasks.items()):
             start = time.perf_counter()
             results[name] = task()
             seconds[name].append(time.perf_counter() - start)
@@ -111,13 +112,18 @@ def measure(size: str) -> dict[str, float]:
     figures = {f"{name}, best of {rounds} (ms)": 1000 * min(times) for name, times in seconds.items()}
     figures["optax under jax.jit, first call incl. compile (ms)"] = 1000 * compile_s
     figures["run keep=last / bare numpy (median of paired rounds)"] = paired_ratio(
-        seconds, "book.optim run, keep='last'", "bare numpy, same steps inline")
+        seconds, "book.optim run, keep='last'", "bare numpy, same steps inline"
+    )
     figures["run keep=all / bare numpy"] = paired_ratio(
-        seconds, "book.optim run, keep='all'", "bare numpy, same steps inline")
-    figures["run keep=last / jitted optax"] = paired_ratio(seconds, "book.optim run, keep='last'", "optax under jax.jit")
+        seconds, "book.optim run, keep='all'", "bare numpy, same steps inline"
+    )
+    figures["run keep=last / jitted optax"] = paired_ratio(
+        seconds, "book.optim run, keep='last'", "optax under jax.jit"
+    )
     figures["bare numpy / jitted optax"] = paired_ratio(seconds, "bare numpy, same steps inline", "optax under jax.jit")
     figures["Rosenbrock.grad (validating its input) / inline gradient"] = paired_ratio(
-        seconds, "Rosenbrock.grad, once per step", "the same gradient inline, once per step")
+        seconds, "Rosenbrock.grad, once per step", "the same gradient inline, once per step"
+    )
     figures["largest end-point difference, book vs optax"] = agreement
     return figures
 

@@ -70,9 +70,12 @@ def jax_optimizer() -> optax.GradientTransformation:
     """The recipe in optax: clip by global norm, then AdamW (decay on the masked parameters) on the schedule."""
     schedule = optax.warmup_cosine_decay_schedule(0.0, RECIPE.peak_lr, RECIPE.warmup, RECIPE.steps, RECIPE.min_lr)
     mask = {name: ch11.decays(name) for name in tf.parameter_shapes(CONFIG)}
-    return optax.chain(optax.clip_by_global_norm(RECIPE.max_norm),
-                       optax.adamw(schedule, b1=RECIPE.betas[0], b2=RECIPE.betas[1], eps=1e-8,
-                                   weight_decay=RECIPE.weight_decay, mask=mask))
+    return optax.chain(
+        optax.clip_by_global_norm(RECIPE.max_norm),
+        optax.adamw(
+            schedule, b1=RECIPE.betas[0], b2=RECIPE.betas[1], eps=1e-8, weight_decay=RECIPE.weight_decay, mask=mask
+        ),
+    )
 
 
 def jax_step(optimizer: optax.GradientTransformation):
@@ -97,8 +100,9 @@ def check_same_model(params: dict, idx: np.ndarray, targets: np.ndarray) -> floa
     """The largest gradient difference between the two forms, relative to the largest gradient (asserted small)."""
     with threadpool_limits(1), precision(np.float32):
         loss, grads = tf.loss_and_grads({n: v.astype(np.float32) for n, v in params.items()}, CONFIG, idx, targets)
-    jloss, jgrads = jax.value_and_grad(jax_loss)({n: jnp.asarray(v, dtype=F32) for n, v in params.items()},
-                                                   jnp.asarray(idx), jnp.asarray(targets))
+    jloss, jgrads = jax.value_and_grad(jax_loss)(
+        {n: jnp.asarray(v, dtype=F32) for n, v in params.items()}, jnp.asarray(idx), jnp.asarray(targets)
+    )
     assert abs(float(jloss) - loss) < 1e-4, f"the losses differ: {float(jloss)} and {loss}"
     largest = max(float(np.abs(g).max()) for g in grads.values())
     worst = max(float(np.abs(np.asarray(jgrads[n]) - grads[n]).max()) for n in grads) / largest
@@ -156,10 +160,12 @@ def run_benchmark() -> dict[str, float]:
 
 def note(figures: dict) -> str:
     """The paragraph under the table."""
-    return (f"The same step in `book.autodiff` takes {figures['book / jax time per step (median of rounds)']:.1f}× "
-            "as long as under `jax.jit` (goal: within 3×). Both spend most of a step in the same matrix products; "
-            "XLA fuses the elementwise work around them (LayerNorm, GELU, softmax, the optimizer's update) into a few "
-            "loops, where numpy makes one pass over memory per operation and Python runs the tape.")
+    return (
+        f"The same step in `book.autodiff` takes {figures['book / jax time per step (median of rounds)']:.1f}× "
+        "as long as under `jax.jit` (goal: within 3×). Both spend most of a step in the same matrix products; "
+        "XLA fuses the elementwise work around them (LayerNorm, GELU, softmax, the optimizer's update) into a few "
+        "loops, where numpy makes one pass over memory per operation and Python runs the tape."
+    )
 
 
 if __name__ == "__main__":

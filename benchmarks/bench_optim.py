@@ -32,9 +32,14 @@ def run_benchmark() -> dict[str, float]:
     f, starts, optimizer = Rosenbrock(), random_starts(), sgd(LR)
     batched_s, batched = timed_call(lambda: run(optimizer, f.grad, starts, STEPS, keep="last").x[-1])
     looped_s, looped = timed_call(
-        lambda: np.stack([run(optimizer, f.grad, s, STEPS, keep="last").x[-1] for s in starts]))
+        lambda: np.stack([run(optimizer, f.grad, s, STEPS, keep="last").x[-1] for s in starts])
+    )
     np.testing.assert_array_equal(batched, looped)
-    return {"batched run (s)": batched_s, "Python loop over starts (s)": looped_s, "loop / batched": looped_s / batched_s}
+    return {
+        "batched run (s)": batched_s,
+        "Python loop over starts (s)": looped_s,
+        "loop / batched": looped_s / batched_s,
+    }
 
 
 if __name__ == "__main__":

@@ -11,20 +11,18 @@ import json
 import os
 import platform
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "_ext"))
 
-import bench_autodiff  # noqa: E402
 import bench_adam  # noqa: E402
+import bench_autodiff  # noqa: E402
 import bench_capstone  # noqa: E402
 import bench_optim  # noqa: E402
 import bench_site  # noqa: E402
@@ -53,20 +51,29 @@ def build_times() -> dict[str, float]:
         known[str(ROOT / "chapters" / "01_derivatives.ipynb")] = "changed"
         digests.write_text(json.dumps(known))
         one_chapter = timed(command)
-    return {"clean build, English (s)": clean, "Chinese edition from the English cache (s)": chinese,
-            "cached rebuild (s)": cached, "rebuild after a change to Chapter 1's library (s)": one_chapter}
+    return {
+        "clean build, English (s)": clean,
+        "Chinese edition from the English cache (s)": chinese,
+        "cached rebuild (s)": cached,
+        "rebuild after a change to Chapter 1's library (s)": one_chapter,
+    }
 
 
 def test_time() -> dict[str, float]:
     """The whole test suite as `make test` runs it."""
-    return {"pytest -n 2 (site build cached) (s)": timed([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile", "-q"])}
+    return {
+        "pytest -n 2 (site build cached) (s)": timed(
+            [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile", "-q"]
+        )
+    }
 
 
 def slider_latency() -> str:
     """Median and p95 of one-notch live slider updates of every ``explore`` figure, as a Markdown table
     (``--untrained`` leaves out the two figures that need a chapter's trained model, ``--skip-chapter=N`` a chapter)."""
-    return bench_sliders.table(bench_sliders.run(trained="--untrained" not in sys.argv,
-                                                 skip=bench_sliders.skipped(sys.argv)))
+    return bench_sliders.table(
+        bench_sliders.run(trained="--untrained" not in sys.argv, skip=bench_sliders.skipped(sys.argv))
+    )
 
 
 def page_weight() -> dict[str, float]:
@@ -80,29 +87,49 @@ def page_weight() -> dict[str, float]:
             for block in re.findall(r'<script type="application/json" class="explore-data">(.*?)</script>', html, re.S)
         )
         figures[f"{page.stem}: HTML (MB)"] = page.stat().st_size / 1e6
-        figures[f"{page.stem}: static figure files (MB)"] = sum((page.parent / src).stat().st_size for src in images) / 1e6
+        figures[f"{page.stem}: static figure files (MB)"] = (
+            sum((page.parent / src).stat().st_size for src in images) / 1e6
+        )
         figures[f"{page.stem}: slider frames (separate files)"] = frames
     return figures
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, Python {platform.python_version()}"
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, Python "
+        f"{platform.python_version()}"
+    )
 
 
 SECTIONS = {
     "sliders": ("Live slider latency: one-notch updates of every explore figure", slider_latency),
     "pages": ("Static page weight (built site)", page_weight),
     "autodiff": ("Autodiff: gradient of a 2-layer MLP loss (batch 256, 256 hidden)", bench_autodiff.run),
-    "gd": ("Gradient descent: 1 000 starts × 500 steps on Rosenbrock, one batched run vs a loop",
-           bench_optim.run_benchmark),
-    "adam": ("Adam on Rosenbrock, many starts batched: book.optim's run, the same steps in bare numpy, optax under jax.jit",
-             bench_adam.run_benchmark),
-    "capstone": ("Capstone GPT: a training step in book.autodiff vs the same model in jax under jit",
-                 bench_capstone.run_benchmark),
-    "site": ("The built site: slider frame swaps in chromium and the largest page (after `make book`)",
-             lambda: bench_site.frame_swaps() | bench_site.page_budget()),
+    "gd": (
+        "Gradient descent: 1 000 starts × 500 steps on Rosenbrock, one batched run vs a loop",
+        bench_optim.run_benchmark,
+    ),
+    "adam": (
+        "Adam on Rosenbrock, many starts batched: book.optim's run, the same steps in bare numpy, optax under jax.jit",
+        bench_adam.run_benchmark,
+    ),
+    "capstone": (
+        "Capstone GPT: a training step in book.autodiff vs the same model in jax under jit",
+        bench_capstone.run_benchmark,
+    ),
+    "site": (
+        "The built site: slider frame swaps in chromium and the largest page (after `make book`)",
+        lambda: bench_site.frame_swaps() | bench_site.page_budget(),
+    ),
     "build": ("Build", build_times),
     "tests": ("Tests", test_time),
 }
@@ -111,8 +138,10 @@ SECTIONS = {
 NOTES = {"adam": bench_adam.note, "capstone": bench_capstone.note, "sliders": bench_sliders.note}
 """Key -> a function of the section's figures that writes the paragraph under its table."""
 
-HEADER = ("# Benchmarks\n\nEach table says when and on what it was measured. `make bench` measures them all; "
-          "`python benchmarks/run.py --only gd adam` measures only the sections named and keeps the others.\n")
+HEADER = (
+    "# Benchmarks\n\nEach table says when and on what it was measured. `make bench` measures them all; "
+    "`python benchmarks/run.py --only gd adam` measures only the sections named and keeps the others.\n"
+)
 
 
 def section(key: str) -> str:
@@ -120,9 +149,13 @@ def section(key: str) -> str:
     title, measure = SECTIONS[key]
     load = os.getloadavg()
     figures = measure()
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"## {title}", "",
-             f"Measured {when} on {machine()}, load average {load[0]:.1f} (1 min) when it started.", ""]
+    when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"## {title}",
+        "",
+        f"Measured {when} on {machine()}, load average {load[0]:.1f} (1 min) when it started.",
+        "",
+    ]
     if isinstance(figures, str):  # a section that writes its own table
         lines.append(figures)
     else:
@@ -140,7 +173,7 @@ def sections_of(text: str) -> dict[str, str]:
 
 def main() -> None:
     """Measure every section (or those after ``--only``) and write benchmarks/RESULTS.md."""
-    after = sys.argv[sys.argv.index("--only") + 1:] if "--only" in sys.argv else []
+    after = sys.argv[sys.argv.index("--only") + 1 :] if "--only" in sys.argv else []
     named = [word for word in after if not word.startswith("--")]
     unknown = [key for key in named if key not in SECTIONS]
     if unknown:

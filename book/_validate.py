@@ -78,7 +78,9 @@ def require_real_array(name: str, value: Any, ndim: int | None = None) -> np.nda
     try:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number or an array of real numbers, got {type(value).__name__}") from None
+        raise TypeError(
+            f"{name} must be a real number or an array of real numbers, got {type(value).__name__}"
+        ) from None
     if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name} must be a {ndim}-D array, got shape {array.shape}")
     return array

@@ -47,7 +47,8 @@ def rms_step(g: Any, v: Any, eps: float, eps_in_sqrt: bool = False) -> np.ndarra
 
 
 def replay(optimizer: Optimizer, x0: Any, gradients: Any) -> np.ndarray:
-    """The iterates (x0 first) of ``optimizer`` fed the given gradients in turn, whatever x is: gradients[k] at step k."""
+    """The iterates (x0 first) of ``optimizer`` fed the given gradients in turn, whatever x is: gradients[k] at step
+    k."""
     x = np.asarray(x0, dtype=float)
     state, iterates = optimizer.init(x), [x]
     for g in np.asarray(gradients, dtype=float):
@@ -56,13 +57,21 @@ def replay(optimizer: Optimizer, x0: Any, gradients: Any) -> np.ndarray:
     return np.stack(iterates)
 
 
-def final_points(optimizers: Mapping[str, Optimizer], f: Objective, starts: np.ndarray, steps: int) -> dict[str, np.ndarray]:
+def final_points(
+    optimizers: Mapping[str, Optimizer], f: Objective, starts: np.ndarray, steps: int
+) -> dict[str, np.ndarray]:
     """For each named optimizer, where ``steps`` steps on f take every start: one run over the whole batch of starts."""
     return {name: run(optimizer, f.grad, starts, steps).x[-1] for name, optimizer in optimizers.items()}
 
 
-def tune(make: Callable[[float], Optimizer], f: Objective, starts: np.ndarray, steps: int, lrs: Sequence[float],
-         floor: float = 1e-12) -> tuple[float, np.ndarray]:
+def tune(
+    make: Callable[[float], Optimizer],
+    f: Objective,
+    starts: np.ndarray,
+    steps: int,
+    lrs: Sequence[float],
+    floor: float = 1e-12,
+) -> tuple[float, np.ndarray]:
     """The learning rate of ``lrs`` whose run from every start ends with the smallest median f (values below ``floor``
     count as ``floor``; a run that diverges from any start is out), and the final values of f at that rate."""
     require_positive("floor", floor)

@@ -25,13 +25,20 @@ from contextlib import contextmanager
 import numpy as np
 from numpy.typing import ArrayLike
 
+from book import numerics
 from book._validate import require_callable, require_finite_array, require_positive
 from book.calculus import default_step
-from book import numerics
 from book.numerics import sigmoid
 
 __all__ = [
-    "Tensor", "node", "precision", "reuse_freed_memory", "topological_order", "unbroadcast", "grad", "check_grad",
+    "Tensor",
+    "node",
+    "precision",
+    "reuse_freed_memory",
+    "topological_order",
+    "unbroadcast",
+    "grad",
+    "check_grad",
 ]
 
 Rule = Callable[[np.ndarray], np.ndarray]

@@ -157,9 +157,7 @@ def directional_derivative(f: Callable, x: np.ndarray, v: np.ndarray, h: float |
     return float(derivative(lambda t: f(point + t * direction), 0.0, h))
 
 
-def difference_errors(
-    f: Callable, df: Callable, x: float, steps: np.ndarray, method: str = "central"
-) -> np.ndarray:
+def difference_errors(f: Callable, df: Callable, x: float, steps: np.ndarray, method: str = "central") -> np.ndarray:
     """|D_h f(x) − f'(x)| for every h in ``steps``: the error curve of a finite difference (f vectorised).
 
     >>> difference_errors(np.exp, np.exp, 1.0, np.array([1e-1, 1e-2]), "forward").round(4)
@@ -202,7 +200,8 @@ def _model_terms(method: str, f_value: float, higher_derivative: float, x: float
 def error_model(
     method: str, steps: np.ndarray | float, f_value: float, higher_derivative: float, *, x: float, slope: float
 ) -> np.ndarray | float:
-    """Truncation plus rounding error at x: ½h|f''| + ε(|f| + ½|x f'|)/h one-sided, h²|f'''|/6 + ε(|f| + |x f'|)/(2h) central.
+    """Truncation plus rounding error at x: ½h|f''| + ε(|f| + ½|x f'|)/h one-sided,
+    h²|f'''|/6 + ε(|f| + |x f'|)/(2h) central.
 
     ``higher_derivative`` is f'' for forward/backward and f''' for central; ``slope`` is f'(x), which the rounding of
     the point x ± h brings in. For f = exp at x = 1, h = 1e-8:
@@ -219,18 +218,23 @@ def error_model(
 
 
 def optimal_step(method: str, f_value: float, higher_derivative: float, *, x: float, slope: float) -> float:
-    """The h minimising :func:`error_model`: √(2εR/|f''|), R = |f| + ½|x f'|, one-sided; (3εR/(2|f'''|))^(1/3), R = |f| + |x f'|, central.
+    """The h minimising :func:`error_model`: √(2εR/|f''|), R = |f| + ½|x f'|, one-sided;
+    (3εR/(2|f'''|))^(1/3), R = |f| + |x f'|, central.
 
     ``higher_derivative`` is f'' for forward/backward and f''' for central. For f = exp at x = 1:
 
-    >>> f"{optimal_step('forward', np.e, np.e, x=1.0, slope=np.e):.2e}", f"{optimal_step('central', np.e, np.e, x=1.0, slope=np.e):.2e}"
+    >>> forward = optimal_step("forward", np.e, np.e, x=1.0, slope=np.e)
+    >>> central = optimal_step("central", np.e, np.e, x=1.0, slope=np.e)
+    >>> f"{forward:.2e}", f"{central:.2e}"
     ('2.58e-08', '8.73e-06')
     """
     truncation, rounding = _model_terms(method, f_value, higher_derivative, x, slope)
     if truncation == 0:
         raise ValueError("higher_derivative must be non-zero (without truncation error no step is optimal), got 0")
     if rounding == 0:
-        raise ValueError("f_value and x·slope must not both be zero (then there is no rounding term and no best step), got 0")
+        raise ValueError(
+            "f_value and x·slope must not both be zero (then there is no rounding term and no best step), got 0"
+        )
     if method == "central":
         return float((rounding / (2 * truncation)) ** (1 / 3))
     return float(np.sqrt(rounding / truncation))
@@ -258,5 +262,7 @@ def log_log_slope(x: np.ndarray, y: np.ndarray) -> float:
     """
     xs, ys = require_finite_array("x", x, ndim=1), require_finite_array("y", y, ndim=1)
     if xs.shape != ys.shape or xs.size < 2 or np.any(xs <= 0) or np.any(ys <= 0):
-        raise ValueError(f"x and y must be positive 1-D arrays of one length (at least 2), got shapes {xs.shape} and {ys.shape}")
+        raise ValueError(
+            f"x and y must be positive 1-D arrays of one length (at least 2), got shapes {xs.shape} and {ys.shape}"
+        )
     return float(np.polyfit(np.log(xs), np.log(ys), 1)[0])

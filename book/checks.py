@@ -49,8 +49,20 @@ import numpy as np
 from book.language import ENGLISH, LANGUAGES, Message, current_language
 
 __all__ = [
-    "TIME_LIMIT", "OUTPUT_LIMIT", "OUTPUT_LINES", "Result", "Case", "Mistake", "check_function", "close_to",
-    "follow_up", "frozen", "generated", "not_attempted", "correct", "wrong",
+    "TIME_LIMIT",
+    "OUTPUT_LIMIT",
+    "OUTPUT_LINES",
+    "Result",
+    "Case",
+    "Mistake",
+    "check_function",
+    "close_to",
+    "follow_up",
+    "frozen",
+    "generated",
+    "not_attempted",
+    "correct",
+    "wrong",
 ]
 
 TIME_LIMIT = 5.0
@@ -98,7 +110,7 @@ class Result:
             here = current_language()
             shown = "".join(
                 f'<span lang="{language.replace("_", "-")}"{"" if language == here else " hidden"}>'
-                f'{html.escape(self.message if language == here else _one_line(self.text.said(language)))}</span>'
+                f"{html.escape(self.message if language == here else _one_line(self.text.said(language)))}</span>"
                 for language in LANGUAGES
             )
         return (
@@ -184,7 +196,9 @@ class Case:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "args", tuple(_stored(value) for value in self.args))
-        object.__setattr__(self, "kwargs", MappingProxyType({key: _stored(value) for key, value in self.kwargs.items()}))
+        object.__setattr__(
+            self, "kwargs", MappingProxyType({key: _stored(value) for key, value in self.kwargs.items()})
+        )
 
     def fresh(self) -> tuple[tuple, dict]:
         """Copies of the arguments for one call."""
@@ -193,14 +207,16 @@ class Case:
 
 @dataclass(frozen=True)
 class Mistake:
-    """A typical wrong answer, written as the learner would write it, and the hint to show when the learner matches it."""
+    """A typical wrong answer, written as the learner would write it, and the hint to show when the learner matches
+    it."""
 
     reference: Callable
     hint: str
 
 
 def generated(draw: Callable[[np.random.Generator], Case], count: int = 20, seed: int = 0) -> tuple[Case, ...]:
-    """``count`` cases made by ``draw`` from one generator seeded with ``seed``: the same cases, in the same order, on every run.
+    """``count`` cases made by ``draw`` from one generator seeded with ``seed``: the same cases, in the same order, on
+    every run.
 
     >>> draw = lambda rng: Case((int(rng.integers(1, 100)),), "a whole number below 100")
     >>> [case.args for case in generated(draw, 3)] == [case.args for case in generated(draw, 3)]
@@ -319,7 +335,9 @@ def _arm(seconds: float, caller: FrameType, caller_is_learner: bool = False) -> 
             for frame in state.marked:
                 frame.f_trace = None
             state.marked.clear()
-        signal.pthread_sigmask(signal.SIG_BLOCK, [])  # lets a last pending alarm run its handler, which now does nothing
+        signal.pthread_sigmask(
+            signal.SIG_BLOCK, []
+        )  # lets a last pending alarm run its handler, which now does nothing
         signal.signal(signal.SIGALRM, previous)
 
     return disarm
@@ -343,7 +361,8 @@ def _learner_running(deadline: float, output: io.TextIOBase, caller: FrameType):
 
 
 class _CappedText(io.TextIOBase):
-    """Where the learner's prints go during a check: the first ``OUTPUT_LIMIT`` characters are kept, the rest counted."""
+    """Where the learner's prints go during a check: the first ``OUTPUT_LIMIT`` characters are kept, the rest
+    counted."""
 
     def __init__(self) -> None:
         self._kept: list[str] = []
@@ -415,7 +434,8 @@ class _Numbers(NamedTuple):
 
 
 def _has_bool(value: Any) -> bool:
-    """Whether ``value`` is True/False, or a list, tuple or array holding one: not a number, though numpy reads 1 and 0."""
+    """Whether ``value`` is True/False, or a list, tuple or array holding one: not a number, though numpy reads 1 and
+    0."""
     if isinstance(value, (bool, np.bool_)):
         return True
     if isinstance(value, np.ndarray):
@@ -480,7 +500,9 @@ class _Attempt(NamedTuple):
     seconds: float = 0.0
 
 
-def _attempt(run: Callable, args: tuple, kwargs: dict, parts: Mapping[str, int] | None, deadline: float, output: io.TextIOBase) -> _Attempt:
+def _attempt(
+    run: Callable, args: tuple, kwargs: dict, parts: Mapping[str, int] | None, deadline: float, output: io.TextIOBase
+) -> _Attempt:
     """Call the learner's code and read its answer, all within the time limit; never raises but KeyboardInterrupt."""
     start = time.monotonic()
     try:
@@ -530,9 +552,21 @@ def _not_implemented(error: BaseException, learner: Any, case: Case, first: bool
     if frame is not None and code is not None and frame.f_code is code:
         if first:
             return not_attempted()
-        return wrong(Message("For {label} your function raised NotImplementedError: it is not finished for this case yet.", label=_label(case)))
-    if frame is not None and namespace is not None and frame.f_globals is namespace and frame.f_code.co_name != "<module>":
-        text = Message("Your answer calls {name}, which is not written yet: complete it first.", name=frame.f_code.co_name)
+        return wrong(
+            Message(
+                "For {label} your function raised NotImplementedError: it is not finished for this case yet.",
+                label=_label(case),
+            )
+        )
+    if (
+        frame is not None
+        and namespace is not None
+        and frame.f_globals is namespace
+        and frame.f_code.co_name != "<module>"
+    ):
+        text = Message(
+            "Your answer calls {name}, which is not written yet: complete it first.", name=frame.f_code.co_name
+        )
         return _result(False, text, "not attempted")
     return wrong(Message("For {label} your function raised {error}.", label=_label(case), error=_error_text(error)))
 
@@ -547,37 +581,81 @@ def _changed_argument(learner: Any, before: Case, args: tuple, kwargs: dict) -> 
     for position, (was, now) in enumerate(zip(before.args, args)):
         if not _same(was, now):
             try:
-                names = [p.name for p in inspect.signature(learner).parameters.values() if p.kind <= p.POSITIONAL_OR_KEYWORD]
+                names = [
+                    p.name for p in inspect.signature(learner).parameters.values() if p.kind <= p.POSITIONAL_OR_KEYWORD
+                ]
                 return names[position]
             except Exception:
                 return Message("number {position}", position=position + 1)
     return next((key for key in kwargs if not _same(before.kwargs[key], kwargs[key])), None)
 
 
-def _problem(attempt: _Attempt, learner: Any, case: Case, first: bool, changed: str | None, parts: Mapping[str, int] | None, noun: str) -> Result | None:
+def _problem(
+    attempt: _Attempt,
+    learner: Any,
+    case: Case,
+    first: bool,
+    changed: str | None,
+    parts: Mapping[str, int] | None,
+    noun: str,
+) -> Result | None:
     """Anything wrong with an attempt before its numbers are compared."""
     label = _label(case)
     if attempt.reentered:
-        which = Message("the checker check.{name}", name=attempt.reentered) if attempt.reentered.isidentifier() else Message("a checker")
-        return wrong(Message("For {label} your function called {which} itself; a check cannot run inside the answer it checks: remove that call.", label=label, which=which))
+        which = (
+            Message("the checker check.{name}", name=attempt.reentered)
+            if attempt.reentered.isidentifier()
+            else Message("a checker")
+        )
+        return wrong(
+            Message(
+                "For {label} your function called {which} itself; a check cannot run inside the answer it checks: "
+                "remove that call.",
+                label=label,
+                which=which,
+            )
+        )
     if attempt.timed_out:
-        return wrong(Message("For {label} your function was still running after {seconds} s, the time a check allows: is there an endless loop, or a sleep?", label=label, seconds=f"{TIME_LIMIT:g}"))
+        return wrong(
+            Message(
+                "For {label} your function was still running after {seconds} s, the time a check allows: is there an "
+                "endless loop, or a sleep?",
+                label=label,
+                seconds=f"{TIME_LIMIT:g}",
+            )
+        )
     if attempt.error is not None:
         if isinstance(attempt.error, NotImplementedError):
             return _not_implemented(attempt.error, learner, case, first)
         return wrong(Message("For {label} your function raised {error}.", label=label, error=attempt.error_text))
     if changed:
-        return wrong(Message(
-            "For {label} your function changed its input {name} in place, which corrupts the caller's data: "
-            "leave the inputs as they are and compute into a new array (or into a copy made with .copy()).", label=label, name=changed
-        ))
+        return wrong(
+            Message(
+                "For {label} your function changed its input {name} in place, which corrupts the caller's data: "
+                "leave the inputs as they are and compute into a new array (or into a copy made with .copy()).",
+                label=label,
+                name=changed,
+            )
+        )
     if attempt.is_none:
-        return wrong(Message("For {label} your function returned None: did you forget the return statement?", label=label))
+        return wrong(
+            Message("For {label} your function returned None: did you forget the return statement?", label=label)
+        )
     if attempt.answer.parts is None:
         names = sorted(parts, key=parts.get)
-        listed = Message(", ".join(f"{{{i}}}" for i in range(len(names))), **{str(i): Message(n) for i, n in enumerate(names)})
-        return wrong(Message("For {label} expected {count} {noun} ({names}), got {got}.", label=label, count=len(parts),
-                             noun=Message(noun), names=listed, got=attempt.answer.count))
+        listed = Message(
+            ", ".join(f"{{{i}}}" for i in range(len(names))), **{str(i): Message(n) for i, n in enumerate(names)}
+        )
+        return wrong(
+            Message(
+                "For {label} expected {count} {noun} ({names}), got {got}.",
+                label=label,
+                count=len(parts),
+                noun=Message(noun),
+                names=listed,
+                got=attempt.answer.count,
+            )
+        )
     return None
 
 
@@ -588,17 +666,44 @@ def _part_label(part: str | None, case: Case) -> Message:
 def _value_problem(got: _Numbers, expected: np.ndarray, label: Message) -> Message | None:
     """Not numbers, complex, the wrong shape or not finite: what to say, or None if the numbers can be compared."""
     if got.array is None and got.type_name == "bool":
-        return Message("For {label} your function returned True or False where a number is expected: a bool is not the number 1 or 0, so return the number itself.", label=label)
+        return Message(
+            "For {label} your function returned True or False where a number is expected: a bool is not the number 1 "
+            "or 0, so return the number itself.",
+            label=label,
+        )
     if got.array is None:
-        return Message("For {label} your function returned a {type}; expected a number or an array of numbers.", label=label, type=got.type_name)
+        return Message(
+            "For {label} your function returned a {type}; expected a number or an array of numbers.",
+            label=label,
+            type=got.type_name,
+        )
     if got.imaginary != 0:
-        return Message("For {label} your function returned complex numbers (imaginary part up to {imaginary}); expected real numbers.", label=label, imaginary=f"{got.imaginary:.2g}")
+        return Message(
+            "For {label} your function returned complex numbers (imaginary part up to {imaginary}); expected real "
+            "numbers.",
+            label=label,
+            imaginary=f"{got.imaginary:.2g}",
+        )
     if got.array.shape != expected.shape:
         if expected.ndim == 0:
-            return Message("For {label} your function returned shape {shape}; expected a single number.", label=label, shape=got.array.shape)
-        return Message("For {label} your function returned shape {shape}; expected shape {expected}.", label=label, shape=got.array.shape, expected=expected.shape)
+            return Message(
+                "For {label} your function returned shape {shape}; expected a single number.",
+                label=label,
+                shape=got.array.shape,
+            )
+        return Message(
+            "For {label} your function returned shape {shape}; expected shape {expected}.",
+            label=label,
+            shape=got.array.shape,
+            expected=expected.shape,
+        )
     if not np.all(np.isfinite(got.array)) and np.all(np.isfinite(expected)):
-        return Message("For {label} your function returned {got} (not a finite number); expected {expected}.", label=label, got=_short(got.array), expected=_short(expected))
+        return Message(
+            "For {label} your function returned {got} (not a finite number); expected {expected}.",
+            label=label,
+            got=_short(got.array),
+            expected=_short(expected),
+        )
     return None
 
 
@@ -630,10 +735,25 @@ def _difference(got: np.ndarray, expected: np.ndarray, label: Message) -> Messag
     index = "[" + ", ".join(str(int(i)) for i in worst) + "]"
     whole_e, whole_g = np.array2string(expected, precision=6), np.array2string(got, precision=6)
     if got.size <= 6 and whole_e != whole_g:
-        return Message("For {label} expected {whole_e} but got {whole_g}; at {index} expected {e} but got {g} ({off}).",
-                       label=label, whole_e=whole_e, whole_g=whole_g, index=index, e=e, g=g, off=off)
-    return Message("For {label} at {index} of the {shape} array expected {e} but got {g} ({off}).",
-                   label=label, index=index, shape=got.shape, e=e, g=g, off=off)
+        return Message(
+            "For {label} expected {whole_e} but got {whole_g}; at {index} expected {e} but got {g} ({off}).",
+            label=label,
+            whole_e=whole_e,
+            whole_g=whole_g,
+            index=index,
+            e=e,
+            g=g,
+            off=off,
+        )
+    return Message(
+        "For {label} at {index} of the {shape} array expected {e} but got {g} ({off}).",
+        label=label,
+        index=index,
+        shape=got.shape,
+        e=e,
+        g=g,
+        off=off,
+    )
 
 
 def _float32_note(got: _Numbers, expected: np.ndarray) -> Message | None:
@@ -641,7 +761,10 @@ def _float32_note(got: _Numbers, expected: np.ndarray) -> Message | None:
     array = got.array
     rounded = np.all(array.astype(np.float32) == array) and not np.all(array == np.round(array))
     if (got.low_precision or rounded) and np.allclose(array, expected, rtol=1e-5, atol=1e-6):
-        return Message("close, but not within tolerance — float32? Those carry only about 7 digits; compute in float64, numpy's default.")
+        return Message(
+            "close, but not within tolerance — float32? Those carry only about 7 digits; compute in float64, numpy's "
+            "default."
+        )
     return None
 
 
@@ -661,7 +784,12 @@ def _hint_for(part: int, outcomes: list, mistakes: Sequence[Mistake], adapt: Cal
                 typical = None
             if got is None and typical is None:
                 continue
-            if got is None or typical is None or typical[part].array is None or not _agree(compare, got[part].array, typical[part].array):
+            if (
+                got is None
+                or typical is None
+                or typical[part].array is None
+                or not _agree(compare, got[part].array, typical[part].array)
+            ):
                 agrees = False
                 break
         if agrees:
@@ -699,12 +827,28 @@ def check_function(
     if not cases:
         raise ValueError("cases must hold at least one Case: a checker with nothing to run would pass anything")
     if not callable(learner):
-        return wrong(Message("Expected {name} to be a function, got {type}.", name=Message(name), type=type(learner).__name__))
+        return wrong(
+            Message("Expected {name} to be a function, got {type}.", name=Message(name), type=type(learner).__name__)
+        )
     adapt = adapt or (lambda function: function)
     output = _CappedText()
     try:
         with np.errstate(all="ignore"):  # huge or non-finite answers are reported, not warned about
-            return _judge(learner, adapt(learner), reference, cases, mistakes, hint, compare, parts, parts_noun, adapt, output, agree, describe)
+            return _judge(
+                learner,
+                adapt(learner),
+                reference,
+                cases,
+                mistakes,
+                hint,
+                compare,
+                parts,
+                parts_noun,
+                adapt,
+                output,
+                agree,
+                describe,
+            )
     finally:
         output.show()
 
@@ -713,11 +857,16 @@ def _too_slow(attempt: _Attempt, finished: int, longest: float, total: int) -> R
     """A time-out after correct cases, in a call no longer than the slowest finished one: slow, not endless."""
     if not attempt.timed_out or not finished or attempt.seconds > 2 * longest + 0.01:
         return None
-    return wrong(Message(
-        "Too slow (over {seconds} s): your function was right on the {finished} cases it finished, but all {total} "
-        "take longer than the {seconds} s a check allows: make it faster (numpy operations on whole arrays rather "
-        "than Python loops, no work done twice).", seconds=f"{TIME_LIMIT:g}", finished=finished, total=total
-    ))
+    return wrong(
+        Message(
+            "Too slow (over {seconds} s): your function was right on the {finished} cases it finished, but all {total} "
+            "take longer than the {seconds} s a check allows: make it faster (numpy operations on whole arrays rather "
+            "than Python loops, no work done twice).",
+            seconds=f"{TIME_LIMIT:g}",
+            finished=finished,
+            total=total,
+        )
+    )
 
 
 def _described(describe: Callable, got: np.ndarray, expected: np.ndarray, label: Message) -> Message:
@@ -729,7 +878,9 @@ def _described(describe: Callable, got: np.ndarray, expected: np.ndarray, label:
         return Message("For {label} your answer {answer} is not right.", label=label, answer=_short(got))
 
 
-def _judge(learner, run, reference, cases, mistakes, hint, compare, parts, noun, adapt, output, agree, describe) -> Result:
+def _judge(
+    learner, run, reference, cases, mistakes, hint, compare, parts, noun, adapt, output, agree, describe
+) -> Result:
     deadline = time.monotonic() + TIME_LIMIT
     order = [(None, 0)] if parts is None else list(parts.items())
     outcomes, failure, longest = [], None, 0.0
@@ -738,15 +889,23 @@ def _judge(learner, run, reference, cases, mistakes, hint, compare, parts, noun,
         attempt = _attempt(run, args, kwargs, parts, deadline, output)
         problem = None if failure is not None else _too_slow(attempt, len(outcomes), longest, len(cases))
         if problem is None:
-            problem = _problem(attempt, learner, case, index == 0, _changed_argument(learner, case, args, kwargs), parts, noun)
+            problem = _problem(
+                attempt, learner, case, index == 0, _changed_argument(learner, case, args, kwargs), parts, noun
+            )
         if problem is None:
             expected = _ours(adapt(reference), case, parts)
-            messages = (_value_problem(attempt.answer.parts[i], expected[i].array, _part_label(part, case)) for part, i in order)
+            messages = (
+                _value_problem(attempt.answer.parts[i], expected[i].array, _part_label(part, case)) for part, i in order
+            )
             problem = next((wrong(message) for message in messages if message), None)
         if problem is not None and failure is None:
             return problem
         if problem is not None:  # after the first wrong case only the hint is left to find, which needs every case
-            if attempt.answer is not None and attempt.answer.parts is not None and all(p.array is not None for p in attempt.answer.parts):
+            if (
+                attempt.answer is not None
+                and attempt.answer.parts is not None
+                and all(p.array is not None for p in attempt.answer.parts)
+            ):
                 outcomes.append((case, attempt.answer.parts))  # numbers, if of the wrong shape or not finite
                 continue
             if attempt.error is not None and not isinstance(attempt.error, NotImplementedError):
@@ -796,10 +955,18 @@ class follow_up:
 
     def _message(self, error: BaseException) -> Message:
         if isinstance(error, _TimeUp):
-            return Message("This cell stopped after {seconds} s, the time it allows: is there an endless loop, or a sleep, in a function above?", seconds=f"{TIME_LIMIT:g}")
+            return Message(
+                "This cell stopped after {seconds} s, the time it allows: is there an endless loop, or a sleep, in a "
+                "function above?",
+                seconds=f"{TIME_LIMIT:g}",
+            )
         readers = [f for f in _frames(error) if f.f_globals is self._namespace and f.f_code.co_name != "<module>"]
         if isinstance(error, NotImplementedError) and readers and readers[-1] is _innermost_frame(error):
             return Message("Complete {name} above first.", name=readers[-1].f_code.co_name)
         if readers:
-            return Message("This cell stopped: {name} raised {error}.", name=readers[-1].f_code.co_name, error=_error_text(error))
-        return Message("This cell stopped with {error}: check what your functions above return.", error=_error_text(error))
+            return Message(
+                "This cell stopped: {name} raised {error}.", name=readers[-1].f_code.co_name, error=_error_text(error)
+            )
+        return Message(
+            "This cell stopped with {error}: check what your functions above return.", error=_error_text(error)
+        )

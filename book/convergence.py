@@ -121,7 +121,9 @@ def smoothness_constant(f: LeastSquares | LogisticRegression) -> float:
     return curvature if isinstance(f, LeastSquares) else curvature / 4 + f.l2  # σ(1 − σ) <= 1/4
 
 
-def basins(f: Objective, minimizers: np.ndarray, starts: np.ndarray, lr: float, steps: int, tol: float = 1e-3) -> np.ndarray:
+def basins(
+    f: Objective, minimizers: np.ndarray, starts: np.ndarray, lr: float, steps: int, tol: float = 1e-3
+) -> np.ndarray:
     """For each start, the index of the minimizer plain GD ends within ``tol`` of, or −1; one batched run."""
     trajectory = run(sgd(lr), f.grad, np.asarray(starts, dtype=float), steps)
     ends = trajectory.x[-1]
@@ -169,8 +171,9 @@ def measured_rates(f: Objective, lrs: np.ndarray, x0: np.ndarray, steps: int, ta
 def _matrix(trace: np.ndarray, det: np.ndarray) -> np.ndarray:
     """The companion matrix [[trace, −det], [1, 0]], shape (..., 2, 2): its eigenvalues solve z² − trace·z + det = 0."""
     trace, det = np.broadcast_arrays(np.asarray(trace, dtype=float), np.asarray(det, dtype=float))
-    return np.stack([np.stack([trace, -det], axis=-1), np.stack([np.ones_like(trace), np.zeros_like(trace)], axis=-1)],
-                    axis=-2)
+    return np.stack(
+        [np.stack([trace, -det], axis=-1), np.stack([np.ones_like(trace), np.zeros_like(trace)], axis=-1)], axis=-2
+    )
 
 
 def heavy_ball_matrix(lr: Any, beta: Any, curvature: Any) -> np.ndarray:
@@ -224,7 +227,8 @@ def _curvatures(L: float, mu: float) -> tuple[float, float]:
 
 
 def optimal_heavy_ball(L: float, mu: float) -> tuple[float, float]:
-    """Polyak's best heavy-ball parameters (η, β) for curvatures in [μ, L]: η = (2/(√L + √μ))², β = ((√κ − 1)/(√κ + 1))²."""
+    """Polyak's best heavy-ball parameters (η, β) for curvatures in [μ, L]: η = (2/(√L + √μ))², β = ((√κ − 1)/(√κ +
+    1))²."""
     L, mu = _curvatures(L, mu)
     root = math.sqrt(L / mu)
     return (2 / (math.sqrt(L) + math.sqrt(mu))) ** 2, ((root - 1) / (root + 1)) ** 2
@@ -246,7 +250,8 @@ def optimal_nesterov(L: float, mu: float) -> tuple[float, float]:
 
 
 def residual_polynomial(lr: float, beta: float, curvatures: Any, steps: int) -> np.ndarray:
-    """p_k(λ) for k = 0..steps: heavy ball's error along curvature λ after k steps, as a multiple of the start (x_(−1) = x_0).
+    """p_k(λ) for k = 0..steps: heavy ball's error along curvature λ after k steps, as a multiple of the start
+    (x_(−1) = x_0).
 
     >>> residual_polynomial(0.5, 0.0, [1.0], 2)[:, 0]
     array([1.  , 0.5 , 0.25])

@@ -92,7 +92,9 @@ def linear_data(n: int, weights: np.ndarray, noise: float = 0.5, seed: int = 0) 
     return X, X @ weights + noise * rng.standard_normal(n)
 
 
-def sparse_features(n: int, frequencies: Any, weights: Any, seed: int = 0, noise: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+def sparse_features(
+    n: int, frequencies: Any, weights: Any, seed: int = 0, noise: float = 0.1
+) -> tuple[np.ndarray, np.ndarray]:
     """n examples of 0/1 features, feature j present with probability frequencies[j], and targets X·weights + noise."""
     rng = np.random.default_rng(seed)
     frequencies = np.asarray(frequencies, dtype=float)

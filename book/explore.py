@@ -95,7 +95,8 @@ def parameter_grid(sliders: Mapping[str, SliderSpec], max_frames: int = MAX_FRAM
     if frames > max_frames:
         sizes = " × ".join(f"{len(v)} ({n})" for n, v in grid.items())
         raise ValueError(
-            f"sliders give {frames} frames ({sizes}), more than the cap of {max_frames}; use coarser steps or fewer values"
+            f"sliders give {frames} frames ({sizes}), more than the cap of {max_frames}; use coarser steps or fewer "
+            f"values"
         )
     return grid
 
@@ -107,7 +108,8 @@ def _draws_on_figure(figure_fn: Callable) -> bool:
     if "ax" in parameters:
         return False
     raise TypeError(
-        f"figure_fn must accept an ax= or a fig= keyword to draw on, got {figure_fn.__name__}{inspect.signature(figure_fn)}"
+        f"figure_fn must accept an ax= or a fig= keyword to draw on, got "
+        f"{figure_fn.__name__}{inspect.signature(figure_fn)}"
     )
 
 
@@ -139,8 +141,10 @@ class GlyphCacheRenderer(RendererAgg):
         except TypeError:  # features or language given as a list: not kept
             key, items = None, None
         if items is None:
-            items = [(item.ft_object, item.glyph_index, item.x, item.y)
-                     for item in font._layout(s, flags=flags, features=features, language=language)]
+            items = [
+                (item.ft_object, item.glyph_index, item.x, item.y)
+                for item in font._layout(s, flags=flags, features=features, language=language)
+            ]
             if key is not None:
                 if len(_LAYOUTS) >= MAX_GLYPHS:
                     _LAYOUTS.clear()
@@ -170,7 +174,9 @@ class GlyphCacheRenderer(RendererAgg):
                 glyph = _GLYPHS[key] = (buffer, bitmap.left, bitmap.top)
             buffer, left, top = glyph
             # draw_text_image's y is downwards & the bitmap's bottom side
-            self._renderer.draw_text_image(buffer, left + (px >> 6), int(self.height) - (top + (py >> 6)) + buffer.shape[0], 0, gc)
+            self._renderer.draw_text_image(
+                buffer, left + (px >> 6), int(self.height) - (top + (py >> 6)) + buffer.shape[0], 0, gc
+            )
         if boxes:
             super()._draw_text_glyphs_and_boxes(gc, x, y, angle, (), boxes)
 
@@ -370,7 +376,9 @@ class FrameRenderer:
         return self.figure.canvas.copy_from_bbox(self.figure.bbox)
 
 
-def render_png(figure_fn: Callable, params: Mapping[str, Value], layout_params: Mapping[str, Value] | None = None) -> bytes:
+def render_png(
+    figure_fn: Callable, params: Mapping[str, Value], layout_params: Mapping[str, Value] | None = None
+) -> bytes:
     """``figure_fn`` drawn in full for ``params`` (layout computed at ``layout_params``): the blitting's reference."""
     return FrameRenderer(figure_fn, layout_params or params, blit=False).render(params)
 
@@ -465,7 +473,9 @@ class Explorable:
     def render_frames(self) -> list[bytes]:
         """Render every frame of the grid, in :meth:`frame_index` order."""
         names = list(self.grid)
-        self.frames = [self.renderer.render(dict(zip(names, combo))) for combo in itertools.product(*self.grid.values())]
+        self.frames = [
+            self.renderer.render(dict(zip(names, combo))) for combo in itertools.product(*self.grid.values())
+        ]
         return self.frames
 
     def static_html(self) -> str:

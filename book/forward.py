@@ -40,7 +40,9 @@ class Dual:
         self.value = require_finite_array("value", value)
         direction = require_finite_array("tangent", tangent)
         if direction.ndim and direction.shape != self.value.shape:
-            raise ValueError(f"tangent must be a number or have the shape {self.value.shape} of value, got {direction.shape}")
+            raise ValueError(
+                f"tangent must be a number or have the shape {self.value.shape} of value, got {direction.shape}"
+            )
         self.tangent = np.broadcast_to(direction, self.value.shape).copy()
 
     @property
@@ -92,11 +94,15 @@ class Dual:
 
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Dual:
         """Sum over ``axis`` (every axis by default), as ``np.sum``: the tangent is summed the same way."""
-        return _dual(self.value.sum(axis=axis, keepdims=keepdims), (self, lambda t: t.sum(axis=axis, keepdims=keepdims)))
+        return _dual(
+            self.value.sum(axis=axis, keepdims=keepdims), (self, lambda t: t.sum(axis=axis, keepdims=keepdims))
+        )
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Dual:
         """Mean over ``axis`` (every axis by default), as ``np.mean``."""
-        return _dual(self.value.mean(axis=axis, keepdims=keepdims), (self, lambda t: t.mean(axis=axis, keepdims=keepdims)))
+        return _dual(
+            self.value.mean(axis=axis, keepdims=keepdims), (self, lambda t: t.mean(axis=axis, keepdims=keepdims))
+        )
 
     def exp(self) -> Dual:
         """eˣ elementwise; its tangent is eˣ·ẋ."""

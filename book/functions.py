@@ -27,7 +27,21 @@ import numpy as np
 from book._validate import require_finite_array, require_nonnegative, require_real, require_real_array
 from book.numerics import float_if_scalar, log_sigmoid, log_softmax, sigmoid, softmax
 
-__all__ = ["sigmoid", "design_matrix", "Objective", "Quadratic", "Rosenbrock", "Himmelblau", "LeastSquares", "LogisticRegression", "SoftmaxRegression", "Saddle", "LINE_X", "LINE_Y", "line_loss"]
+__all__ = [
+    "sigmoid",
+    "design_matrix",
+    "Objective",
+    "Quadratic",
+    "Rosenbrock",
+    "Himmelblau",
+    "LeastSquares",
+    "LogisticRegression",
+    "SoftmaxRegression",
+    "Saddle",
+    "LINE_X",
+    "LINE_Y",
+    "line_loss",
+]
 
 SYMMETRY_RTOL = 1e-10
 
@@ -465,8 +479,12 @@ class SoftmaxRegression(Objective):
     def __init__(self, X: Any, y: Any, classes: int, l2: float = 0.0) -> None:
         self.X = design_matrix(X)
         labels = np.asarray(y)
-        if labels.shape != (self.X.shape[0],) or not np.all((labels == np.round(labels)) & (labels >= 0) & (labels < classes)):
-            raise ValueError(f"y must hold one integer label in 0..{classes - 1} per row of X, got shape {labels.shape}")
+        if labels.shape != (self.X.shape[0],) or not np.all(
+            (labels == np.round(labels)) & (labels >= 0) & (labels < classes)
+        ):
+            raise ValueError(
+                f"y must hold one integer label in 0..{classes - 1} per row of X, got shape {labels.shape}"
+            )
         self.y = labels.astype(int)
         self.classes = int(classes)
         self.l2 = require_nonnegative("l2", require_real("l2", l2))
@@ -487,7 +505,9 @@ class SoftmaxRegression(Objective):
     def value(self, w: np.ndarray) -> np.ndarray | float:
         """Mean of −log softmax(z)_y (= log Σⱼ e^(zⱼ) − z_y) over the rows, plus (l2/2)‖W‖²; shape ``(...)``."""
         scores = self.scores(w)
-        picked = np.take_along_axis(log_softmax(scores), np.broadcast_to(self.y[:, None], scores.shape[:-1] + (1,)), axis=-1)
+        picked = np.take_along_axis(
+            log_softmax(scores), np.broadcast_to(self.y[:, None], scores.shape[:-1] + (1,)), axis=-1
+        )
         loss = -np.mean(picked[..., 0], axis=-1)
         return float_if_scalar(loss + 0.5 * self.l2 * np.sum(self.points(w) ** 2, axis=-1))
 

@@ -74,7 +74,9 @@ def level_tangent(f: Callable, point: np.ndarray, radius: float = 1e-4, samples:
     signs = np.sign(gap(angles))
     starts = np.flatnonzero(signs != np.roll(signs, -1))
     if starts.size != 2:
-        raise ValueError(f"point must not be a critical point of f: the level set around it is not a curve, got {point}")
+        raise ValueError(
+            f"point must not be a critical point of f: the level set around it is not a curve, got {point}"
+        )
     low, high = angles[starts], angles[starts] + 2 * np.pi / count
     low_sign = np.sign(gap(low))
     for _ in range(60):
@@ -153,7 +155,8 @@ def classify(hessian: np.ndarray) -> str:
 
 
 def rectangle_boundary(corner: np.ndarray, size: np.ndarray, samples: int = 50) -> np.ndarray:
-    """Points around the rectangle [a, a + da] × [b, b + db], counter-clockwise, ``samples`` per side, shape (4·samples, 2)."""
+    """Points around the rectangle [a, a + da] × [b, b + db], counter-clockwise, ``samples`` per side, shape
+    (4·samples, 2)."""
     start = require_finite_array("corner", corner, ndim=1)
     width = require_finite_array("size", size, ndim=1)
     if np.any(width <= 0):

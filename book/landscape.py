@@ -51,8 +51,10 @@ def filter_normalised_direction(parameters: dict[str, np.ndarray], seed: int = 0
     return direction
 
 
-def loss_plane(loss: Callable, parameters: dict[str, np.ndarray], d1: dict, d2: dict, alphas: np.ndarray,
-               betas: np.ndarray) -> np.ndarray:
+def loss_plane(
+    loss: Callable, parameters: dict[str, np.ndarray], d1: dict, d2: dict, alphas: np.ndarray, betas: np.ndarray
+) -> np.ndarray:
     """ℓ(θ + α d1 + β d2) on the grid (rows β, columns α)."""
-    return np.array([[loss({k: parameters[k] + a * d1[k] + b * d2[k] for k in parameters}) for a in alphas]
-                     for b in betas])
+    return np.array(
+        [[loss({k: parameters[k] + a * d1[k] + b * d2[k] for k in parameters}) for a in alphas] for b in betas]
+    )

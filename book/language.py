@@ -54,8 +54,8 @@ def catalogue_path(language: str) -> Path:
 
 
 def _unquoted(line: str) -> str:
-    body = line[line.index('"') + 1: line.rindex('"')]
-    return re.sub(r'\\(.)', lambda m: {"n": "\n", "t": "\t"}.get(m[1], m[1]), body)
+    body = line[line.index('"') + 1 : line.rindex('"')]
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m[1], m[1]), body)
 
 
 def read_catalogue(path: Path) -> dict[str, str]:
@@ -120,7 +120,7 @@ def _translated(text: str, catalogue: _Catalogue) -> str:
     """``text`` translated, its surrounding spaces kept; as it is if the catalogue has no translation."""
     core = text.strip()
     found = catalogue.translate(core) if core else None
-    return text if found is None else text[: len(text) - len(text.lstrip())] + found + text[len(text.rstrip()):]
+    return text if found is None else text[: len(text) - len(text.lstrip())] + found + text[len(text.rstrip()) :]
 
 
 @functools.cache
@@ -158,8 +158,10 @@ class Message:
 
     def said(self, language: str | None = None) -> str:
         """The message in ``language`` (the current one by default); English where a translation is missing."""
-        words = {name: value.said(language) if isinstance(value, Message) else str(value)
-                 for name, value in self.values.items()}
+        words = {
+            name: value.said(language) if isinstance(value, Message) else str(value)
+            for name, value in self.values.items()
+        }
         if (_known(language) or current_language()) == ENGLISH:
             template = self.template
         else:

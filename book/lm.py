@@ -116,8 +116,10 @@ def init_params(vocab_size: int, context: int, embed: int = 16, hidden: int = 12
 
     Weights are normal with variance 1/fan-in; W2 is scaled by 0.1 so that the first predictions are near uniform.
     """
-    sizes = {name: require_count(name, value, 1) for name, value in
-             (("vocab_size", vocab_size), ("context", context), ("embed", embed), ("hidden", hidden))}
+    sizes = {
+        name: require_count(name, value, 1)
+        for name, value in (("vocab_size", vocab_size), ("context", context), ("embed", embed), ("hidden", hidden))
+    }
     V, k, d, H = sizes.values()
     rng = np.random.default_rng(seed)
     return {
@@ -203,7 +205,7 @@ def sample(params: Params, vocab: Vocabulary, prompt: str, length: int, temperat
     for u in uniforms:
         p = softmax(logits(tensors, np.array([ids[-context:]])).data[0] / temperature)
         ids.append(min(int(np.searchsorted(np.cumsum(p), u)), vocab.size - 1))
-    return vocab.decode(ids[len(prompt):])
+    return vocab.decode(ids[len(prompt) :])
 
 
 @dataclass(frozen=True)
@@ -239,9 +241,16 @@ class TrainingRun:
         return self.checkpoints[max(self.checkpoints)]
 
 
-def train(params: Params, train_pairs: tuple[np.ndarray, np.ndarray], held_out_pairs: tuple[np.ndarray, np.ndarray],
-          recipe: Recipe = Recipe(), *, seed: int = 0, every: int = 100,
-          on_checkpoint: Callable[[int], None] | None = None) -> TrainingRun:
+def train(
+    params: Params,
+    train_pairs: tuple[np.ndarray, np.ndarray],
+    held_out_pairs: tuple[np.ndarray, np.ndarray],
+    recipe: Recipe = Recipe(),
+    *,
+    seed: int = 0,
+    every: int = 100,
+    on_checkpoint: Callable[[int], None] | None = None,
+) -> TrainingRun:
     """Train with ``recipe`` through ``book.optim.run`` on seeded random batches of ``train_pairs``; keep a
     checkpoint (and its held-out loss) every ``every`` steps and at the end, calling ``on_checkpoint(step)``."""
     X, y = train_pairs

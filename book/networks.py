@@ -22,10 +22,28 @@ from book.numerics import softmax
 from book.optim import Trajectory, run, sgd
 
 __all__ = [
-    "GraphNode", "neuron_graph", "local_derivatives", "shared_value_graph", "output_gradients", "softmax",
-    "softmax_cross_entropy", "regression_loss", "count_work", "gradient_costs", "two_layer_problem", "two_layer_output",
-    "two_layer_loss", "two_layer_backprop", "train_two_layer", "sigmoid_chain_gradients", "layer_gradient_norms",
-    "checkpointed_backprop", "tanh_chain", "checkpoint_costs", "line_fit_problem", "descent_with_accumulated_gradients",
+    "GraphNode",
+    "neuron_graph",
+    "local_derivatives",
+    "shared_value_graph",
+    "output_gradients",
+    "softmax",
+    "softmax_cross_entropy",
+    "regression_loss",
+    "count_work",
+    "gradient_costs",
+    "two_layer_problem",
+    "two_layer_output",
+    "two_layer_loss",
+    "two_layer_backprop",
+    "train_two_layer",
+    "sigmoid_chain_gradients",
+    "layer_gradient_norms",
+    "checkpointed_backprop",
+    "tanh_chain",
+    "checkpoint_costs",
+    "line_fit_problem",
+    "descent_with_accumulated_gradients",
 ]
 
 # --- Computational graphs -------------------------------------------------------------------------------------
@@ -51,8 +69,17 @@ def neuron_graph(w: float, b: float, x: float = NEURON_INPUT, y: float = NEURON_
     r = a - leaves["y"]
     loss = r**2
     loss.backward()
-    nodes = {"w": "w", "x": "x", "u": "u = w·x", "b": "b", "z": "z = u + b", "a": "a = σ(z)", "y": "y",
-             "r": "r = a − y", "L": "ℓ = r²"}
+    nodes = {
+        "w": "w",
+        "x": "x",
+        "u": "u = w·x",
+        "b": "b",
+        "z": "z = u + b",
+        "a": "a = σ(z)",
+        "y": "y",
+        "r": "r = a − y",
+        "L": "ℓ = r²",
+    }
     tensors = {**leaves, "u": u, "z": z, "a": a, "r": r, "L": loss}
     return {name: GraphNode(label, tensors[name]) for name, label in nodes.items()}
 
@@ -180,8 +207,12 @@ def two_layer_problem(samples: int = 64, width: int = 16, seed: int = 0) -> tupl
     """Inputs x in [−3, 3] (shape samples×1), targets sin x, and initial {W1, b1, W2, b2} of a 1→width→1 network."""
     rng = np.random.default_rng(seed)
     inputs = np.linspace(-3, 3, samples)[:, None]
-    parameters = {"W1": rng.standard_normal((1, width)), "b1": np.zeros(width),
-                  "W2": rng.standard_normal((width, 1)) / np.sqrt(width), "b2": np.zeros(1)}
+    parameters = {
+        "W1": rng.standard_normal((1, width)),
+        "b1": np.zeros(width),
+        "W2": rng.standard_normal((width, 1)) / np.sqrt(width),
+        "b2": np.zeros(1),
+    }
     return inputs, np.sin(inputs), parameters
 
 
@@ -206,14 +237,23 @@ def two_layer_backprop(parameters: Parameters, inputs: np.ndarray, targets: np.n
     d_outputs = 2 * (outputs - targets) / outputs.size  # ∂ℓ/∂Ŷ
     d_activations = d_outputs @ w2.T  # ∂ℓ/∂A
     d_pre = d_activations * (1 - activations**2)  # ∂ℓ/∂Z, tanh' = 1 − tanh²
-    return {"W1": inputs.T @ d_pre, "b1": d_pre.sum(axis=0), "W2": activations.T @ d_outputs, "b2": d_outputs.sum(axis=0)}
+    return {
+        "W1": inputs.T @ d_pre,
+        "b1": d_pre.sum(axis=0),
+        "W2": activations.T @ d_outputs,
+        "b2": d_outputs.sum(axis=0),
+    }
 
 
 def train_two_layer(steps: int, lr: float = 0.05, seed: int = 0) -> Trajectory:
-    """Gradient descent (book.optim.sgd) with the hand-written gradients; the trajectory records the loss at every step."""
+    """Gradient descent (book.optim.sgd) with the hand-written gradients; the trajectory records the loss at every
+    step."""
     inputs, targets, parameters = two_layer_problem(seed=seed)
     return run(
-        sgd(lr), lambda p: two_layer_backprop(p, inputs, targets), parameters, steps,
+        sgd(lr),
+        lambda p: two_layer_backprop(p, inputs, targets),
+        parameters,
+        steps,
         f=lambda p: float(np.mean((two_layer_output(p, inputs) - targets) ** 2)),
     )
 
@@ -221,7 +261,9 @@ def train_two_layer(steps: int, lr: float = 0.05, seed: int = 0) -> Trajectory:
 # --- Vanishing and exploding gradients ------------------------------------------------------------------------
 
 
-def sigmoid_chain_gradients(depth: int = 10, start: float = 1.0, weight: float = 1.0, bias: float = 0.0) -> dict[str, np.ndarray]:
+def sigmoid_chain_gradients(
+    depth: int = 10, start: float = 1.0, weight: float = 1.0, bias: float = 0.0
+) -> dict[str, np.ndarray]:
     """∂a_depth/∂w_l and ∂a_depth/∂b_l for l = 1 … depth of the chain a_l = σ(w_l a_{l−1} + b_l), a_0 = ``start``."""
     depth = require_count("depth", depth, minimum=1)
     weights = [Tensor(weight) for _ in range(depth)]
@@ -238,7 +280,8 @@ WIDTH, BATCH, MAX_DEPTH = 32, 64, 30
 
 
 def layer_gradient_norms(activation: str, weight_scale: float, depth: int, seed: int = 0) -> dict[str, np.ndarray]:
-    """‖∂ℓ/∂W_l‖ and ‖∂ℓ/∂a_l‖ for l = 1 … depth of a_l = φ(a_{l−1} W_l), W_l ~ N(0, scale²/width), ℓ = mean(a_depth·r)."""
+    """‖∂ℓ/∂W_l‖ and ‖∂ℓ/∂a_l‖ for l = 1 … depth of a_l = φ(a_{l−1} W_l), W_l ~ N(0, scale²/width), ℓ =
+    mean(a_depth·r)."""
     depth = int(depth)  # slider values arrive as floats
     rng = np.random.default_rng(seed)
     inputs = rng.standard_normal((BATCH, WIDTH))
@@ -258,8 +301,11 @@ def layer_gradient_norms(activation: str, weight_scale: float, depth: int, seed:
 # --- What reverse mode stores: checkpointing ------------------------------------------------------------------
 
 
-def checkpointed_backprop(weights: Sequence[np.ndarray], inputs: np.ndarray, every: int) -> tuple[list[np.ndarray], dict[str, int]]:
-    """∂ℓ/∂W_l of ℓ = sum(a_n), a_l = tanh(a_{l−1} W_l), storing every ``every``-th activation and recomputing the rest; with the peak stored floats and the layer evaluations."""
+def checkpointed_backprop(
+    weights: Sequence[np.ndarray], inputs: np.ndarray, every: int
+) -> tuple[list[np.ndarray], dict[str, int]]:
+    """∂ℓ/∂W_l of ℓ = sum(a_n), a_l = tanh(a_{l−1} W_l), storing every ``every``-th activation and recomputing the
+    rest; with the peak stored floats and the layer evaluations."""
     depth = len(weights)
     every = require_count("every", every, minimum=1)
     if every > depth:
@@ -292,7 +338,8 @@ def tanh_chain(depth: int = 100, width: int = 16, batch: int = 8, seed: int = 0)
 
 
 def checkpoint_costs(depth: int = 100, width: int = 16, batch: int = 8, seed: int = 0) -> dict[str, np.ndarray]:
-    """Peak stored activations (in layer outputs) and layer evaluations of ``checkpointed_backprop`` on ``tanh_chain``, per segment length 1 … depth."""
+    """Peak stored activations (in layer outputs) and layer evaluations of ``checkpointed_backprop`` on
+    ``tanh_chain``, per segment length 1 … depth."""
     weights, inputs = tanh_chain(depth, width, batch, seed)
     every = np.arange(1, depth + 1)
     counts = [checkpointed_backprop(weights, inputs, int(k))[1] for k in every]
@@ -315,7 +362,8 @@ def line_fit_problem(samples: int = 32, seed: int = 0) -> tuple[np.ndarray, np.n
 
 
 def descent_with_accumulated_gradients(steps: int, lr: float, zero_grad: bool, seed: int = 0) -> Trajectory:
-    """book.optim.sgd on ℓ(θ) = mean((Xθ − y)²) of ``line_fit_problem`` from θ = 0, each step given ∇ℓ (PyTorch with ``zero_grad()``) or, without it, the sum of every gradient so far."""
+    """book.optim.sgd on ℓ(θ) = mean((Xθ − y)²) of ``line_fit_problem`` from θ = 0, each step given ∇ℓ (PyTorch with
+    ``zero_grad()``) or, without it, the sum of every gradient so far."""
     if not isinstance(zero_grad, bool):
         raise ValueError(f"zero_grad must be True or False, got {zero_grad!r}")
     inputs, targets = line_fit_problem(seed=seed)
@@ -327,5 +375,10 @@ def descent_with_accumulated_gradients(steps: int, lr: float, zero_grad: bool, s
         accumulated = accumulated + gradient(theta)  # backward() adds into .grad
         return accumulated
 
-    return run(sgd(lr), gradient if zero_grad else summed, np.zeros(inputs.shape[1]), steps,
-               f=lambda theta: float(np.mean((inputs @ theta - targets) ** 2)))
+    return run(
+        sgd(lr),
+        gradient if zero_grad else summed,
+        np.zeros(inputs.shape[1]),
+        steps,
+        f=lambda theta: float(np.mean((inputs @ theta - targets) ** 2)),
+    )

@@ -13,7 +13,6 @@ model scores the same characters of a text: all but its first ``start`` = 2, whi
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,7 +50,7 @@ def _counts(ids: np.ndarray, vocab_size: int, k: int) -> np.ndarray:
     """N(c_1 … c_k) for every k-tuple of ids, as an array with k axes of size V."""
     codes = np.zeros(ids.size - k + 1, dtype=np.int64)
     for j in range(k):
-        codes = codes * vocab_size + ids[j: ids.size - k + 1 + j]
+        codes = codes * vocab_size + ids[j : ids.size - k + 1 + j]
     return np.bincount(codes, minlength=vocab_size**k).reshape((vocab_size,) * k).astype(float)
 
 
@@ -80,8 +79,9 @@ def probabilities(model: NGramModel, ids: np.ndarray, start: int = 2) -> np.ndar
     ids = _ids("ids", ids, model.vocab_size)
     start = require_count("start", start)
     if start < model.order - 1 or start >= ids.size:
-        raise ValueError(f"start must be at least order − 1 = {model.order - 1} and below len(ids) = {ids.size}, "
-                         f"got {start}")
+        raise ValueError(
+            f"start must be at least order − 1 = {model.order - 1} and below len(ids) = {ids.size}, got {start}"
+        )
     ml, seen = _ml_terms(model, ids, start)
     return _interpolate(ml, seen, model.weights, model.vocab_size)
 
@@ -91,8 +91,9 @@ def cross_entropy(model: NGramModel, ids: np.ndarray, start: int = 2) -> float:
     return float(-np.mean(np.log(probabilities(model, ids, start))))
 
 
-def fit(train_ids: np.ndarray, vocab_size: int, order: int, validation_ids: np.ndarray | None = None,
-        start: int = 2) -> NGramModel:
+def fit(
+    train_ids: np.ndarray, vocab_size: int, order: int, validation_ids: np.ndarray | None = None, start: int = 2
+) -> NGramModel:
     """The interpolated n-gram model of ``order`` counted on ``train_ids``, with the weights λ_k that minimise the
     cross-entropy on ``validation_ids`` (needed for order ≥ 1).
 
@@ -114,8 +115,13 @@ def fit(train_ids: np.ndarray, vocab_size: int, order: int, validation_ids: np.n
     def validation_loss(weights: np.ndarray) -> float:
         return float(-np.mean(np.log(_interpolate(ml, seen, weights, vocab_size))))
 
-    best = minimize(validation_loss, np.full(order, 0.5), method="L-BFGS-B", bounds=[(0.0, 1.0 - 1e-9)] * order,
-                    options={"ftol": 1e-13, "gtol": 1e-10})
+    best = minimize(
+        validation_loss,
+        np.full(order, 0.5),
+        method="L-BFGS-B",
+        bounds=[(0.0, 1.0 - 1e-9)] * order,
+        options={"ftol": 1e-13, "gtol": 1e-10},
+    )
     return NGramModel(vocab_size, counts, tuple(float(w) for w in best.x))
 
 

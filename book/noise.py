@@ -52,9 +52,11 @@ SCHEMES = ("shuffle", "replace")
 
 
 def _batch_size(batch_size: Any, n: int | None = None) -> int:
-    """``batch_size`` as an integer >= 1, and at most ``n`` when given (a batch that cannot repeat a row), else raise."""
-    if n is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral)
-                          or not 1 <= batch_size <= n):
+    """``batch_size`` as an integer >= 1, and at most ``n`` when given (a batch that cannot repeat a row), else
+    raise."""
+    if n is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or not 1 <= batch_size <= n
+    ):
         raise ValueError(f"batch_size must be an integer between 1 and n = {n}, got {batch_size!r}")
     return require_count("batch_size", batch_size, minimum=1)
 
@@ -76,7 +78,9 @@ def minibatch_gradient(f: Objective, w: np.ndarray, indices: np.ndarray) -> np.n
     array([4.])
     """
     if not isinstance(f, (LeastSquares, LogisticRegression, SoftmaxRegression)):
-        raise ValueError(f"f must be a LeastSquares, LogisticRegression or SoftmaxRegression objective, got {type(f).__name__}")
+        raise ValueError(
+            f"f must be a LeastSquares, LogisticRegression or SoftmaxRegression objective, got {type(f).__name__}"
+        )
     indices = np.asarray(indices)
     rows = f.X[indices]  # (..., B, features)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -112,7 +116,9 @@ def minibatch_variance(f: Objective, w: np.ndarray, batch_size: int, replace: bo
     return 0.0 if batch_size == f.n else variance * (f.n - batch_size) / (f.n - 1)
 
 
-def sample_batch(n: int, batch_size: int, rng: np.random.Generator, replace: bool = True, runs: tuple = ()) -> np.ndarray:
+def sample_batch(
+    n: int, batch_size: int, rng: np.random.Generator, replace: bool = True, runs: tuple = ()
+) -> np.ndarray:
     """Indices of one mini-batch per run, shape ``(*runs, batch_size)``: uniform draws, with or without replacement.
 
     >>> sample_batch(10, 3, np.random.default_rng(0), replace=False, runs=(2,)).shape
@@ -124,7 +130,9 @@ def sample_batch(n: int, batch_size: int, rng: np.random.Generator, replace: boo
     return np.argsort(rng.random((*runs, n)), axis=-1)[..., :batch_size]
 
 
-def minibatch_draws(f: Objective, w: np.ndarray, batch_size: int, draws: int, seed: int, replace: bool = True) -> np.ndarray:
+def minibatch_draws(
+    f: Objective, w: np.ndarray, batch_size: int, draws: int, seed: int, replace: bool = True
+) -> np.ndarray:
     """``draws`` independent seeded mini-batch gradients at w, shape ``(draws, dim)``."""
     indices = sample_batch(f.n, batch_size, np.random.default_rng(seed), replace, runs=(draws,))
     return minibatch_gradient(f, np.broadcast_to(f.points(w), (draws, f.dim)), indices)
@@ -141,7 +149,9 @@ def running_mean(samples: np.ndarray) -> np.ndarray:
     return np.cumsum(samples, axis=0) / counts
 
 
-def measured_variance(f: Objective, w: np.ndarray, batch_size: int, draws: int, seed: int, replace: bool = True) -> float:
+def measured_variance(
+    f: Objective, w: np.ndarray, batch_size: int, draws: int, seed: int, replace: bool = True
+) -> float:
     """The mean of ‖g_B − ∇f(w)‖² over ``draws`` seeded mini-batches: the variance, measured."""
     deviations = minibatch_draws(f, w, batch_size, draws, seed, replace) - f.grad(w)
     return float(np.mean(np.sum(deviations**2, axis=-1)))
@@ -170,7 +180,9 @@ def batches(n: int, batch_size: int, seed: int, scheme: str = "shuffle", runs: t
                 yield order[..., start : start + batch_size]
 
 
-def stochastic_gradient(f: Objective, batch_size: int, seed: int, scheme: str = "shuffle", runs: tuple = ()) -> Callable:
+def stochastic_gradient(
+    f: Objective, batch_size: int, seed: int, scheme: str = "shuffle", runs: tuple = ()
+) -> Callable:
     """A gradient function for :func:`book.optim.run` that answers each call with the next mini-batch's gradient."""
     _batch_size(batch_size, f.n)
     stream = batches(f.n, batch_size, seed, scheme, runs)
@@ -207,8 +219,10 @@ def noise_ball(f: LeastSquares, lr: float, batch_size: int) -> float:
     """
     moment_map = _second_moment_map(f, lr, batch_size)
     if _growth(f, lr, batch_size) >= 1:
-        raise ValueError(f"lr must be below the mean-square limit {mean_square_limit(f, batch_size):.4g} for batch_size "
-                         f"{batch_size}, got {lr!r}: E‖w − w*‖² grows without bound")
+        raise ValueError(
+            f"lr must be below the mean-square limit {mean_square_limit(f, batch_size):.4g} for batch_size "
+            f"{batch_size}, got {lr!r}: E‖w − w*‖² grows without bound"
+        )
     kicks = lr**2 * gradient_covariance(f, f.minimizer).ravel() / batch_size
     moment = np.linalg.solve(np.eye(f.dim**2) - moment_map, kicks).reshape(f.dim, f.dim)
     return float(np.trace(moment))
@@ -260,9 +274,18 @@ def stationary_distance(f: LeastSquares, lr: float, batch_size: int, steps: int,
     return settled_distance(f, sgd(lr), batch_size, steps, runs, seed)
 
 
-def train(f: Objective, w0: np.ndarray, lr: float | Callable, batch_size: int, epochs: int, seed: int,
-          scheme: str = "shuffle", progress: Callable[[int], Any] | None = None) -> np.ndarray:
-    """Mini-batch SGD for ``epochs`` epochs; returns the weights at the start and after every epoch, ``(epochs + 1, dim)``.
+def train(
+    f: Objective,
+    w0: np.ndarray,
+    lr: float | Callable,
+    batch_size: int,
+    epochs: int,
+    seed: int,
+    scheme: str = "shuffle",
+    progress: Callable[[int], Any] | None = None,
+) -> np.ndarray:
+    """Mini-batch SGD for ``epochs`` epochs; returns the weights at the start and after every epoch, ``(epochs + 1,
+    dim)``.
 
     ``progress(epoch)`` is called after each epoch (a progress bar). A schedule's t counts steps from the first.
     """
@@ -278,7 +301,8 @@ def train(f: Objective, w0: np.ndarray, lr: float | Callable, batch_size: int, e
 
 
 def accuracy(f: SoftmaxRegression, w: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray | float:
-    """The fraction of rows of X whose highest-scoring class is the label y, shape ``(...)`` for weights ``(..., dim)``."""
+    """The fraction of rows of X whose highest-scoring class is the label y, shape ``(...)`` for weights ``(...,
+    dim)``."""
     predictions = np.argmax(f.scores(w, X), axis=-1)
     return float_if_scalar(np.mean(predictions == np.asarray(y), axis=-1))
 
@@ -294,8 +318,9 @@ def noise_scale(example_gradients: Any) -> dict[str, float]:
     """
     g = np.asarray(example_gradients, dtype=float)
     if g.ndim != 2 or g.shape[0] < 2:
-        raise ValueError(f"example_gradients must be a 2-D array with one gradient per row and at least 2 rows, "
-                         f"got shape {g.shape}")
+        raise ValueError(
+            f"example_gradients must be a 2-D array with one gradient per row and at least 2 rows, got shape {g.shape}"
+        )
     n = g.shape[0]
     mean = g.mean(axis=0)
     trace = float(((g - mean) ** 2).sum() / (n - 1))
@@ -315,11 +340,15 @@ def batch_size_tradeoff(batch_size: Any, b_noise: float) -> dict[str, Any]:
         raise ValueError(f"batch_size must be positive, got {batch_size!r}")
     noise = require_positive("b_noise", b_noise)
     steps, examples = 1 + noise / b, 1 + b / noise
-    return {"steps": float(steps) if steps.ndim == 0 else steps, "examples": float(examples) if b.ndim == 0 else examples}
+    return {
+        "steps": float(steps) if steps.ndim == 0 else steps,
+        "examples": float(examples) if b.ndim == 0 else examples,
+    }
 
 
-def accumulated_gradient(grad_fn: Callable, parameters: Any, inputs: np.ndarray, targets: np.ndarray,
-                         micro_batches: int) -> dict[str, np.ndarray]:
+def accumulated_gradient(
+    grad_fn: Callable, parameters: Any, inputs: np.ndarray, targets: np.ndarray, micro_batches: int
+) -> dict[str, np.ndarray]:
     """The mean-loss gradient over the whole batch, from ``micro_batches`` slices: Σ (n_i / n) grad_fn(slice i)."""
     count = require_count("micro_batches", micro_batches, 1)
     if count > len(inputs):

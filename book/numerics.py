@@ -11,8 +11,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["float_if_scalar", "log_sigmoid", "sigmoid", "logsumexp", "log_softmax", "softmax", "target_log_probs",
-           "cross_entropy"]
+__all__ = [
+    "float_if_scalar",
+    "log_sigmoid",
+    "sigmoid",
+    "logsumexp",
+    "log_softmax",
+    "softmax",
+    "target_log_probs",
+    "cross_entropy",
+]
 
 
 def float_if_scalar(value: Any) -> np.ndarray | float:
@@ -91,11 +99,14 @@ def target_log_probs(log_probs: Any, targets: Any) -> np.ndarray:
     """
     log_probs, ids = np.asarray(log_probs), np.asarray(targets)
     if ids.dtype.kind not in "iu" or ids.shape != log_probs.shape[:-1]:
-        raise ValueError(f"targets must be integers of shape {log_probs.shape[:-1]} (the scores' shape without the "
-                         f"last axis), got {ids.dtype} of shape {ids.shape}")
+        raise ValueError(
+            f"targets must be integers of shape {log_probs.shape[:-1]} (the scores' shape without the "
+            f"last axis), got {ids.dtype} of shape {ids.shape}"
+        )
     if ids.size and (ids.min() < 0 or ids.max() >= log_probs.shape[-1]):
-        raise ValueError(f"targets must be class ids in 0..{log_probs.shape[-1] - 1}, "
-                         f"got values in {ids.min()}..{ids.max()}")
+        raise ValueError(
+            f"targets must be class ids in 0..{log_probs.shape[-1] - 1}, got values in {ids.min()}..{ids.max()}"
+        )
     return np.take_along_axis(log_probs, ids[..., None], axis=-1)[..., 0]
 
 

@@ -38,10 +38,10 @@ from typing import Any
 import numpy as np
 
 from book._validate import (
-    require_count,
-    require_finite_array,
     require_betas,
     require_callable,
+    require_count,
+    require_finite_array,
     require_fraction,
     require_lr,
     require_nonnegative,
@@ -207,8 +207,11 @@ class Optimizer:
         new, slots = self._apply(leaves, grads, slots, state.t, self._decays(x), norm)
         return _rebuild(x, iter(new)), State(self.name, state.t + 1, self._slot_trees(x, slots))
 
-    def _apply(self, leaves: list, grads: list, slots: list[dict], t: int, decays: list, norm: float) -> tuple[list, list]:
-        """The step on checked leaves: clip (``norm`` is the gradient's global norm), decay, then the rule on each leaf."""
+    def _apply(
+        self, leaves: list, grads: list, slots: list[dict], t: int, decays: list, norm: float
+    ) -> tuple[list, list]:
+        """The step on checked leaves: clip (``norm`` is the gradient's global norm), decay, then the rule on each
+        leaf."""
         if self.max_norm is not None:
             factor = _clip_factor(norm, self.max_norm)
             if factor < 1:
@@ -242,11 +245,14 @@ class Optimizer:
         masks = _mask_leaves(self.weight_decay_mask, x)  # checked whatever λ is
         if not self.weight_decay:
             return [None] * len(masks)
-        return [(self.weight_decay if mask else None) if isinstance(mask, bool) else self.weight_decay * mask
-                for mask in masks]
+        return [
+            (self.weight_decay if mask else None) if isinstance(mask, bool) else self.weight_decay * mask
+            for mask in masks
+        ]
 
     def _require_state(self, state: Any, x: Any) -> None:
-        """Raise ``ValueError`` unless ``state`` came from this kind of optimizer's ``init`` for parameters shaped like x."""
+        """Raise ``ValueError`` unless ``state`` came from this kind of optimizer's ``init`` for parameters shaped
+        like x."""
         if not isinstance(state, State):
             got = type(state).__name__
         elif state.optimizer != self.name:
@@ -261,8 +267,10 @@ class Optimizer:
             _require_like(f"state.slots[{name!r}]", state.slots[name], x)
 
 
-MASK_EXPECTED = ("a tree of booleans shaped like x (True, False or a boolean array of the parameter's shape for each "
-                 "parameter) or a function of the parameter's name returning True or False")
+MASK_EXPECTED = (
+    "a tree of booleans shaped like x (True, False or a boolean array of the parameter's shape for each "
+    "parameter) or a function of the parameter's name returning True or False"
+)
 
 
 def _weight_decay_mask(mask: Any) -> Any:
@@ -284,8 +292,10 @@ def _mask_leaves(mask: Any, x: Any) -> list:
                 raise ValueError(f"weight_decay_mask({name!r}) must return True or False, got {value!r}")
         return [bool(value) for value in masks]
     if not _mask_fits(mask, x):
-        raise ValueError(f"weight_decay_mask must be {MASK_EXPECTED}: x has shape {_shapes(x)}, "
-                         f"weight_decay_mask is {_mask_description(mask)}")
+        raise ValueError(
+            f"weight_decay_mask must be {MASK_EXPECTED}: x has shape {_shapes(x)}, "
+            f"weight_decay_mask is {_mask_description(mask)}"
+        )
     return [value if isinstance(value, np.ndarray) else bool(value) for value in _leaves(mask, x)]
 
 
@@ -310,21 +320,31 @@ def _mask_description(mask: Any) -> Any:
 
 
 def rate_at(lr: float | Schedule, t: int) -> float:
-    """The learning rate of step t (t = 0 the first) for a constant or a schedule, whose value must be finite and >= 0."""
+    """The learning rate of step t (t = 0 the first) for a constant or a schedule, whose value must be finite and >=
+    0."""
     return require_nonnegative(f"lr({t})", lr(t)) if callable(lr) else lr
 
 
 def _decay(weight_decay: float, weight_decay_mask: Any, decoupled: bool = False) -> dict[str, Any]:
     """The weight-decay fields of an :class:`Optimizer`, checked: λ >= 0 and a mask (see ``_weight_decay_mask``)."""
-    return {"weight_decay": require_nonnegative("weight_decay", weight_decay), "decoupled_weight_decay": decoupled,
-            "weight_decay_mask": _weight_decay_mask(weight_decay_mask)}
+    return {
+        "weight_decay": require_nonnegative("weight_decay", weight_decay),
+        "decoupled_weight_decay": decoupled,
+        "weight_decay_mask": _weight_decay_mask(weight_decay_mask),
+    }
 
 
 # --- The optimizers -------------------------------------------------------------------------------------------------
 
 
-def sgd(lr: float | Schedule, momentum: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0,
-        dampening: float = 0.0, weight_decay_mask: Any = None) -> Optimizer:
+def sgd(
+    lr: float | Schedule,
+    momentum: float = 0.0,
+    nesterov: bool = False,
+    weight_decay: float = 0.0,
+    dampening: float = 0.0,
+    weight_decay_mask: Any = None,
+) -> Optimizer:
     """PyTorch's SGD: g ← g + λx; b₁ = g₁, b_t = β b_(t−1) + (1 − τ) g_t; x ← x − lr·b (Nesterov: x ← x − lr·(g + β b)).
 
     >>> opt = sgd(0.1, momentum=0.9)
@@ -337,8 +357,9 @@ def sgd(lr: float | Schedule, momentum: float = 0.0, nesterov: bool = False, wei
     decay = _decay(weight_decay, weight_decay_mask)
     dampening = require_nonnegative("dampening", dampening)
     if nesterov and (momentum == 0 or dampening != 0):
-        raise ValueError(f"nesterov needs momentum > 0 and dampening = 0, got momentum={momentum!r}, "
-                         f"dampening={dampening!r}")
+        raise ValueError(
+            f"nesterov needs momentum > 0 and dampening = 0, got momentum={momentum!r}, dampening={dampening!r}"
+        )
 
     def update(x, g, slots, t, lr):
         if not momentum:
@@ -349,8 +370,13 @@ def sgd(lr: float | Schedule, momentum: float = 0.0, nesterov: bool = False, wei
     return Optimizer("sgd", lr, {"momentum_buffer": 0.0} if momentum else {}, update, **decay)
 
 
-def adagrad(lr: float | Schedule = 0.01, eps: float = 1e-10, initial_accumulator_value: float = 0.0,
-            weight_decay: float = 0.0, weight_decay_mask: Any = None) -> Optimizer:
+def adagrad(
+    lr: float | Schedule = 0.01,
+    eps: float = 1e-10,
+    initial_accumulator_value: float = 0.0,
+    weight_decay: float = 0.0,
+    weight_decay_mask: Any = None,
+) -> Optimizer:
     """PyTorch's Adagrad (lr_decay = 0): g ← g + λx; s ← s + g²; x ← x − lr·g/(√s + ε_opt)."""
     lr = require_lr(lr)
     eps = require_positive("eps", eps)
@@ -364,8 +390,15 @@ def adagrad(lr: float | Schedule = 0.01, eps: float = 1e-10, initial_accumulator
     return Optimizer("adagrad", lr, {"sum": initial}, update, **decay)
 
 
-def rmsprop(lr: float | Schedule = 0.01, alpha: float = 0.99, eps: float = 1e-8, momentum: float = 0.0, centered: bool = False,
-            weight_decay: float = 0.0, weight_decay_mask: Any = None) -> Optimizer:
+def rmsprop(
+    lr: float | Schedule = 0.01,
+    alpha: float = 0.99,
+    eps: float = 1e-8,
+    momentum: float = 0.0,
+    centered: bool = False,
+    weight_decay: float = 0.0,
+    weight_decay_mask: Any = None,
+) -> Optimizer:
     """PyTorch's RMSprop: v ← αv + (1 − α)g²; ṽ = v (centered: v − ḡ², ḡ ← αḡ + (1 − α)g);
     x ← x − lr·g/(√ṽ + ε_opt).
 
@@ -387,8 +420,9 @@ def rmsprop(lr: float | Schedule = 0.01, alpha: float = 0.99, eps: float = 1e-8,
         new["momentum_buffer"] = momentum * slots["momentum_buffer"] + g / denominator
         return x - lr * new["momentum_buffer"], new
 
-    slots = {"square_avg": 0.0} | ({"grad_avg": 0.0} if centered else {}) | (
-        {"momentum_buffer": 0.0} if momentum else {})
+    slots = (
+        {"square_avg": 0.0} | ({"grad_avg": 0.0} if centered else {}) | ({"momentum_buffer": 0.0} if momentum else {})
+    )
     return Optimizer("rmsprop", lr, slots, update, **decay)
 
 
@@ -399,8 +433,10 @@ def _adam(name: str, lr: Any, betas: Any, eps: float, amsgrad: bool, decay: dict
     eps = require_positive("eps", eps)
 
     def update(x, g, slots, t, lr):
-        new = {"exp_avg": beta1 * slots["exp_avg"] + (1 - beta1) * g,
-               "exp_avg_sq": beta2 * slots["exp_avg_sq"] + (1 - beta2) * g * g}
+        new = {
+            "exp_avg": beta1 * slots["exp_avg"] + (1 - beta1) * g,
+            "exp_avg_sq": beta2 * slots["exp_avg_sq"] + (1 - beta2) * g * g,
+        }
         # AMSGrad keeps the running maximum of the raw v and bias-corrects it with this step's factor, as PyTorch's
         # implementation and current docs do (its 1.x docs wrote the maximum of the corrected v̂ instead)
         if amsgrad:
@@ -413,8 +449,14 @@ def _adam(name: str, lr: Any, betas: Any, eps: float, amsgrad: bool, decay: dict
     return Optimizer(name, lr, slots, update, **decay)
 
 
-def adam(lr: float | Schedule = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
-         amsgrad: bool = False, weight_decay_mask: Any = None) -> Optimizer:
+def adam(
+    lr: float | Schedule = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    amsgrad: bool = False,
+    weight_decay_mask: Any = None,
+) -> Optimizer:
     """PyTorch's Adam (weight decay = L2, added to g): m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ), x ← x − lr·m̂/(√v̂ + ε_opt).
 
     The first step is lr·g/(|g| + ε_opt), about lr·sign(g):
@@ -426,8 +468,14 @@ def adam(lr: float | Schedule = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
     return _adam("adam", lr, betas, eps, amsgrad, _decay(weight_decay, weight_decay_mask))
 
 
-def adamw(lr: float | Schedule = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.01,
-          amsgrad: bool = False, weight_decay_mask: Any = None) -> Optimizer:
+def adamw(
+    lr: float | Schedule = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 0.01,
+    amsgrad: bool = False,
+    weight_decay_mask: Any = None,
+) -> Optimizer:
     """PyTorch's AdamW: x ← x − lr·λ·x (decoupled, multiplied by lr), then the Adam step with the undecayed g.
 
     A mask decays only some parameters, as PyTorch's parameter groups do (here: not the biases):
@@ -505,14 +553,26 @@ def _gradient_leaves(g: Any, x: Any) -> list:
 def _split_loss(output: Any) -> tuple[Any, Any]:
     """(loss, gradient) from what ``grad_fn`` returned when run with ``returns_loss=True``."""
     if not (isinstance(output, tuple) and len(output) == 2):
-        raise ValueError(f"grad_fn must return a pair (loss, gradient) when returns_loss is True, got {type(output).__name__}")
+        raise ValueError(
+            f"grad_fn must return a pair (loss, gradient) when returns_loss is True, got {type(output).__name__}"
+        )
     return output
 
 
-def run(optimizer: Optimizer, grad_fn: Callable, x0: Any, steps: int, *, f: Callable | None = None,
-        callback: Callable | None = None, keep: str | int = "all", returns_loss: bool = False) -> Trajectory:
+def run(
+    optimizer: Optimizer,
+    grad_fn: Callable,
+    x0: Any,
+    steps: int,
+    *,
+    f: Callable | None = None,
+    callback: Callable | None = None,
+    keep: str | int = "all",
+    returns_loss: bool = False,
+) -> Trajectory:
     """Up to ``steps`` steps of ``optimizer`` from ``x0`` with gradients ``grad_fn(x)``; stops early when an iterate
-    has a non-finite entry (``diverged``, that iterate kept last) or when ``callback(t, x)`` (called after step t) returns True.
+    has a non-finite entry (``diverged``, that iterate kept last) or when ``callback(t, x)`` (called after step t)
+    returns True.
 
     ``keep`` chooses the iterates the :class:`Trajectory` holds: ``"all"``, ``"last"`` (x0 and the last: memory
     independent of ``steps``) or an integer k (x0, every k-th and the last). ``f(x)`` (if given) is recorded at every
@@ -568,15 +628,31 @@ def run(optimizer: Optimizer, grad_fn: Callable, x0: Any, steps: int, *, f: Call
         kept.append(leaves)
         kept_t.append(t)
     stacked = _rebuild(x, iter([np.stack(column) for column in zip(*kept)]))
-    return Trajectory(stacked, None if f is None else np.array(values, dtype=float), diverged, t, np.array(kept_t),
-                      np.array(norms, dtype=float), np.array(losses, dtype=float) if returns_loss else None)
+    return Trajectory(
+        stacked,
+        None if f is None else np.array(values, dtype=float),
+        diverged,
+        t,
+        np.array(kept_t),
+        np.array(norms, dtype=float),
+        np.array(losses, dtype=float) if returns_loss else None,
+    )
 
 
 # --- Line search and clipping ---------------------------------------------------------------------------------------
 
 
-def backtracking_line_search(f: Callable, grad_fn: Callable, x: Any, direction: Any, *, alpha0: float = 1.0, rho: float = 0.5,
-                             c: float = 1e-4, max_halvings: int = MAX_HALVINGS) -> float:
+def backtracking_line_search(
+    f: Callable,
+    grad_fn: Callable,
+    x: Any,
+    direction: Any,
+    *,
+    alpha0: float = 1.0,
+    rho: float = 0.5,
+    c: float = 1e-4,
+    max_halvings: int = MAX_HALVINGS,
+) -> float:
     """The first α in alpha0, alpha0·ρ, alpha0·ρ², … with f(x + αd) <= f(x) + c·α·∇f(x)·d (Armijo's condition).
 
     ``direction`` must be a descent direction (∇f(x)·d < 0) and f(x) finite; then a small enough α passes. A trial
@@ -600,7 +676,9 @@ def backtracking_line_search(f: Callable, grad_fn: Callable, x: Any, direction: 
     max_halvings = require_count("max_halvings", max_halvings)
     slope = float(np.sum(np.asarray(grad_fn(x), dtype=float) * direction))
     if not slope < 0:
-        raise ValueError(f"direction must be a descent direction (∇f(x)·direction < 0), got ∇f(x)·direction = {slope!r}")
+        raise ValueError(
+            f"direction must be a descent direction (∇f(x)·direction < 0), got ∇f(x)·direction = {slope!r}"
+        )
     fx = f(x)
     if not math.isfinite(fx):
         raise ValueError(f"f(x) must be a finite number for a line search from x, got f(x) = {fx!r}")
@@ -609,8 +687,10 @@ def backtracking_line_search(f: Callable, grad_fn: Callable, x: Any, direction: 
             if f(x + alpha * direction) <= fx + c * alpha * slope:
                 return float(alpha)
             alpha *= rho
-    raise ValueError(f"no step alpha0·rho^k with k <= max_halvings = {max_halvings} satisfies Armijo's condition "
-                     f"(the last tried was {alpha / rho!r}): check that grad_fn is the gradient of f")
+    raise ValueError(
+        f"no step alpha0·rho^k with k <= max_halvings = {max_halvings} satisfies Armijo's condition "
+        f"(the last tried was {alpha / rho!r}): check that grad_fn is the gradient of f"
+    )
 
 
 def clip_by_global_norm(grads: Any, max_norm: float) -> tuple[Any, float]:

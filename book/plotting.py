@@ -16,8 +16,22 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 __all__ = [
-    "PALETTE", "FIGSIZE", "WIDE", "WIDER", "DPI", "STYLE", "book_style", "use_book_style", "axes", "sized", "finish",
-    "plane_grid", "arrow", "contour_map", "direction_field", "progress_bar",
+    "PALETTE",
+    "FIGSIZE",
+    "WIDE",
+    "WIDER",
+    "DPI",
+    "STYLE",
+    "book_style",
+    "use_book_style",
+    "axes",
+    "sized",
+    "finish",
+    "plane_grid",
+    "arrow",
+    "contour_map",
+    "direction_field",
+    "progress_bar",
 ]
 
 PALETTE = {
@@ -103,7 +117,8 @@ def finish(ax: Axes, title: str, xlabel: str, ylabel: str, legend: bool = True) 
 
 
 def plane_grid(low: float, high: float, count: int = 201) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A count×count grid of the square [low, high]²: the X and Y arrays, and the points stacked, shape (count, count, 2)."""
+    """A count×count grid of the square [low, high]²: the X and Y arrays, and the points stacked, shape (count,
+    count, 2)."""
     xs = np.linspace(low, high, count)
     X, Y = np.meshgrid(xs, xs)
     return X, Y, np.stack([X, Y], axis=-1)
@@ -111,7 +126,9 @@ def plane_grid(low: float, high: float, count: int = 201) -> tuple[np.ndarray, n
 
 def arrow(ax: Axes, start: np.ndarray, vector: np.ndarray, colour: str, label: str | None = None, **kwargs) -> Axes:
     """Draw ``vector`` as an arrow from ``start`` (a legend entry if ``label``); ``kwargs`` go to the arrow's style."""
-    ax.annotate("", xy=start + vector, xytext=start, arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 2.2, **kwargs})
+    ax.annotate(
+        "", xy=start + vector, xytext=start, arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 2.2, **kwargs}
+    )
     if label:
         ax.plot([], [], color=colour, lw=2.2, label=label)
     return ax
@@ -133,8 +150,18 @@ def direction_field(ax: Axes, grad: Callable, low: float, high: float, count: in
     g = grad(points)
     norm = np.linalg.norm(g, axis=-1)
     unit = g / np.where(norm == 0, 1.0, norm)[..., None]
-    ax.quiver(X, Y, unit[..., 0], unit[..., 1], color=PALETTE["red"], angles="xy", pivot="mid", scale=count * 1.4,
-              width=0.005, label="direction of ∇f")
+    ax.quiver(
+        X,
+        Y,
+        unit[..., 0],
+        unit[..., 1],
+        color=PALETTE["red"],
+        angles="xy",
+        pivot="mid",
+        scale=count * 1.4,
+        width=0.005,
+        label="direction of ∇f",
+    )
     return ax
 
 

@@ -51,7 +51,8 @@ BF16 = ml_dtypes.bfloat16
 """numpy's bfloat16 dtype (8 significant bits, float32's exponent range)."""
 
 RECIPE = {"betas": (0.9, 0.95), "weight_decay": 0.1, "max_norm": 1.0, "min_lr_fraction": 0.1}
-"""The GPT-3 / LLaMA recipe: AdamW with β₂ = 0.95, weight decay 0.1, clipping at 1.0, cosine down to 10 % of the peak."""
+"""The GPT-3 / LLaMA recipe: AdamW with β₂ = 0.95, weight decay 0.1, clipping at 1.0, cosine down to 10 % of the
+peak."""
 
 OPTIMIZER_SLOTS = {"sgd": 0, "momentum": 1, "adam": 2}
 """fp32 arrays the optimizer keeps per parameter: none, the velocity, the two moments m and v."""
@@ -62,8 +63,16 @@ PRECISIONS = ("fp32", "mixed")
 FSDP_STRATEGIES = {"NO_SHARD": 0, "SHARD_GRAD_OP": 2, "FULL_SHARD": 3}
 """PyTorch FSDP's sharding strategies and the ZeRO stage each corresponds to (what each device keeps a shard of)."""
 
-GPT3_LEARNING_RATES = {0.125: 6.0e-4, 0.35: 3.0e-4, 0.76: 2.5e-4, 1.3: 2.0e-4, 2.7: 1.6e-4, 6.7: 1.2e-4, 13.0: 1.0e-4,
-                       175.0: 0.6e-4}
+GPT3_LEARNING_RATES = {
+    0.125: 6.0e-4,
+    0.35: 3.0e-4,
+    0.76: 2.5e-4,
+    1.3: 2.0e-4,
+    2.7: 1.6e-4,
+    6.7: 1.2e-4,
+    13.0: 1.0e-4,
+    175.0: 0.6e-4,
+}
 """GPT-3's peak learning rate per model size in billions of parameters (Brown et al. 2020, table 2.1)."""
 
 STATE_OPTIMIZERS = ("adam", "adam8bit", "lion", "muon", "adafactor")
@@ -85,8 +94,14 @@ def clipped(grad_fn: Callable, max_norm: float) -> Callable:
     return lambda x, *args: clip_by_global_norm(grad_fn(x, *args), limit)[0]
 
 
-def outlier_run(max_norm: float | None, outlier_scale: float, steps: int = 400, outlier_step: int = 200,
-                peak_lr: float = 0.05, warmup_steps: int = 20) -> Trajectory:
+def outlier_run(
+    max_norm: float | None,
+    outlier_scale: float,
+    steps: int = 400,
+    outlier_step: int = 200,
+    peak_lr: float = 0.05,
+    warmup_steps: int = 20,
+) -> Trajectory:
     """The recipe on the sine fit (:func:`book.networks.two_layer_problem`), except that step ``outlier_step`` sees
     corrupted targets s·(sin x + 1), s = ``outlier_scale``; clipped at ``max_norm`` (None: not clipped)."""
     inputs, targets, start = networks.two_layer_problem(samples=64, width=16, seed=0)
@@ -110,12 +125,17 @@ def bytes_per_parameter(optimizer: str, precision: str) -> int:
 
 
 def training_memory(parameters: float, optimizer: str, precision: str) -> dict[str, float]:
-    """Bytes for weights, gradients, fp32 master weights and optimizer state of ``parameters`` parameters, and the total."""
+    """Bytes for weights, gradients, fp32 master weights and optimizer state of ``parameters`` parameters, and the
+    total."""
     count = require_positive("parameters", parameters)
     slots = OPTIMIZER_SLOTS[require_choice("optimizer", optimizer, tuple(OPTIMIZER_SLOTS))]
     mixed = require_choice("precision", precision, PRECISIONS) == "mixed"
-    parts = {"weights": 2 if mixed else 4, "gradients": 2 if mixed else 4, "master": 4 if mixed else 0,
-             "optimizer": 4 * slots}
+    parts = {
+        "weights": 2 if mixed else 4,
+        "gradients": 2 if mixed else 4,
+        "master": 4 if mixed else 0,
+        "optimizer": 4 * slots,
+    }
     memory = {part: count * size for part, size in parts.items()}
     return {**memory, "total": sum(memory.values())}
 
@@ -138,7 +158,8 @@ def bf16(x: Any) -> np.ndarray:
 
 def bf16_descent(w0: Any, target: Any, lr: float, steps: int, master: bool) -> np.ndarray:
     """Gradient descent on ℓ = ½‖w − target‖² with bf16 weights: each step's result rounded to bf16 (``master`` False)
-    or accumulated in an fp32 master copy whose bf16 rounding gives the weights (True). Rows: the bf16 weights per step."""
+    or accumulated in an fp32 master copy whose bf16 rounding gives the weights (True). Rows: the bf16 weights per
+    step."""
     rate, count = require_positive("lr", lr), require_count("steps", steps, 1)
     goal = np.asarray(target, dtype=float)
     kept = np.asarray(w0, dtype=np.float32) if master else bf16(w0)
@@ -176,8 +197,10 @@ def loss_scale_halvings(largest_gradient: float, loss_scale: float = 2.0**16) ->
 def llama_shapes(d_model: int = 4096, layers: int = 32, hidden: int = 11008, vocab: int = 32000) -> dict[str, tuple]:
     """The parameter shapes of a LLaMA-style decoder (defaults: LLaMA 7B): per layer four d×d attention matrices, a
     SwiGLU MLP of three d×hidden matrices and two RMSNorm gains; token embeddings, a final norm, an untied output."""
-    d, n, h, v = (require_count(name, value, 1) for name, value in
-                  (("d_model", d_model), ("layers", layers), ("hidden", hidden), ("vocab", vocab)))
+    d, n, h, v = (
+        require_count(name, value, 1)
+        for name, value in (("d_model", d_model), ("layers", layers), ("hidden", hidden), ("vocab", vocab))
+    )
     shapes: dict[str, tuple] = {"embedding": (v, d), "norm": (d,), "output": (d, v)}
     for layer in range(n):
         shapes.update({f"{layer}.{name}": (d, d) for name in ("wq", "wk", "wv", "wo")})
@@ -188,7 +211,8 @@ def llama_shapes(d_model: int = 4096, layers: int = 32, hidden: int = 11008, voc
 
 def optimizer_state_bytes(shapes: dict[str, tuple], optimizer: str, block: int = 2048) -> float:
     """Bytes of optimizer state for parameters of these ``shapes``: Adam keeps m and v in fp32 (8 bytes per parameter);
-    8-bit Adam keeps them in one byte each plus an fp32 scale per ``block`` entries; Lion and Muon keep one fp32 momentum;
+    8-bit Adam keeps them in one byte each plus an fp32 scale per ``block`` entries; Lion and Muon keep one fp32
+    momentum;
     Adafactor (without momentum) keeps, for a matrix, one fp32 number per row and per column, and v for a vector."""
     kind = require_choice("optimizer", optimizer, STATE_OPTIMIZERS)
     sizes = [int(np.prod(shape)) for shape in shapes.values()]

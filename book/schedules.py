@@ -57,6 +57,7 @@ def _steps(t: Any) -> np.ndarray:
 
 def _schedule(rule: Callable[[np.ndarray], np.ndarray], name: str) -> Schedule:
     """The callable ``t -> lr`` that checks t and applies ``rule``; ``name`` is what it prints as."""
+
     def schedule(t: Any) -> float | np.ndarray:
         return float_if_scalar(rule(_steps(t)))
 
@@ -125,8 +126,9 @@ def warmup_cosine(peak_lr: float, warmup_steps: int, total_steps: int, min_lr: f
     return _schedule(rule, "warmup_cosine")
 
 
-def warmup_stable_decay(peak_lr: float, warmup_steps: int, total_steps: int, decay_steps: int,
-                        min_lr: float = 0.0) -> Schedule:
+def warmup_stable_decay(
+    peak_lr: float, warmup_steps: int, total_steps: int, decay_steps: int, min_lr: float = 0.0
+) -> Schedule:
     """Warmup–stable–decay (WSD): linear warmup from 0 (t = 0) to ``peak_lr`` (t = warmup_steps), ``peak_lr`` until
     t = total_steps − decay_steps, then a *linear* decay to ``min_lr`` at t = total_steps, and ``min_lr`` after.
 

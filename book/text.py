@@ -112,8 +112,9 @@ def vocabulary() -> Vocabulary:
     return Vocabulary.of(load_tiny_shakespeare())
 
 
-def random_windows(ids: np.ndarray, block_size: int, batch_size: int, rng: np.random.Generator
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def random_windows(
+    ids: np.ndarray, block_size: int, batch_size: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """A batch of ``batch_size`` windows of ``block_size`` ids starting at random places, and the same windows shifted
     by one (the next id at every position): two integer arrays of shape (batch_size, block_size).
 

@@ -6,7 +6,9 @@ parameters a dict, its gradients backpropagated by hand; any :mod:`book.optim` o
 The learning-rate range test ("LR finder", Smith 2017) grows the rate exponentially, one step at a time, records
 the loss after each step and stops once the loss has blown up; a good rate lies about ten times below the blow-up:
 
->>> lrs, losses = lr_range_test(lambda lr: adam(lr), sine_gradient, sine_loss, sine_start(), lr_min=1e-4, lr_max=10.0, steps=100)
+>>> lrs, losses = lr_range_test(
+...     lambda lr: adam(lr), sine_gradient, sine_loss, sine_start(), lr_min=1e-4, lr_max=10.0, steps=100
+... )
 >>> 0.01 < suggest_lr(lrs, losses) < 1.0
 True
 """
@@ -76,15 +78,23 @@ def warmup_cosine_losses(peak_lr: float, warmup_steps: int, steps: int) -> np.nd
 
 
 def step_to_lr_ratios(trajectory: Trajectory, lr: float) -> np.ndarray:
-    """Per step t, the median over all parameters of |x_{t+1} − x_t| / lr: how far Adam moves a weight, in units of lr."""
+    """Per step t, the median over all parameters of |x_{t+1} − x_t| / lr: how far Adam moves a weight, in units of
+    lr."""
     rate = require_positive("lr", lr)
     moves = [np.abs(np.diff(stacked, axis=0)).reshape(trajectory.steps_done, -1) for stacked in trajectory.x.values()]
     return np.median(np.concatenate(moves, axis=1), axis=1) / rate
 
 
-def lr_range_test(make_optimizer: Callable[[schedules.Schedule], Optimizer], grad_fn: Callable, loss: Callable, x0: Any,
-                  lr_min: float = 1e-5, lr_max: float = 10.0, steps: int = 200,
-                  stop_factor: float = 4.0) -> tuple[np.ndarray, np.ndarray]:
+def lr_range_test(
+    make_optimizer: Callable[[schedules.Schedule], Optimizer],
+    grad_fn: Callable,
+    loss: Callable,
+    x0: Any,
+    lr_min: float = 1e-5,
+    lr_max: float = 10.0,
+    steps: int = 200,
+    stop_factor: float = 4.0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Rates lr_t = lr_min (lr_max/lr_min)^(t/(steps−1)) and the loss after each step, up to the first loss above
     ``stop_factor`` times the lowest before it (or a non-finite one)."""
     low, high = require_positive("lr_min", lr_min), require_positive("lr_max", lr_max)
@@ -109,7 +119,9 @@ def blow_up_lr(lrs: Any, losses: Any, threshold: float = 4.0) -> float:
     """The first rate whose loss exceeds ``threshold`` times the lowest loss recorded before it (or is not finite)."""
     rates, values = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
     if rates.shape != values.shape or rates.ndim != 1 or rates.size < 2:
-        raise ValueError(f"lrs and losses must be two 1-d arrays of one length >= 2, got shapes {rates.shape} and {values.shape}")
+        raise ValueError(
+            f"lrs and losses must be two 1-d arrays of one length >= 2, got shapes {rates.shape} and {values.shape}"
+        )
     limit = require_positive("threshold", threshold) * np.minimum.accumulate(values)[:-1]
     above = np.flatnonzero(~(values[1:] <= limit))
     if above.size == 0:

@@ -82,8 +82,9 @@ class GPTConfig:
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         if self.n_embd % self.n_head:
-            raise ValueError(f"n_embd must be divisible by n_head, "
-                             f"got n_embd = {self.n_embd} and n_head = {self.n_head}")
+            raise ValueError(
+                f"n_embd must be divisible by n_head, got n_embd = {self.n_embd} and n_head = {self.n_head}"
+            )
         for name in ("residual", "scale_attention"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
@@ -100,12 +101,18 @@ def parameter_shapes(config: GPTConfig) -> dict[str, tuple[int, ...]]:
     shapes = {"token_embedding": (V, C), "position_embedding": (config.block_size, C)}
     for i in range(config.n_layer):
         shapes |= {
-            f"block{i}.ln1.gain": (C,), f"block{i}.ln1.bias": (C,),
-            f"block{i}.attn.W_qkv": (C, 3 * C), f"block{i}.attn.b_qkv": (3 * C,),
-            f"block{i}.attn.W_proj": (C, C), f"block{i}.attn.b_proj": (C,),
-            f"block{i}.ln2.gain": (C,), f"block{i}.ln2.bias": (C,),
-            f"block{i}.mlp.W_in": (C, 4 * C), f"block{i}.mlp.b_in": (4 * C,),
-            f"block{i}.mlp.W_out": (4 * C, C), f"block{i}.mlp.b_out": (C,),
+            f"block{i}.ln1.gain": (C,),
+            f"block{i}.ln1.bias": (C,),
+            f"block{i}.attn.W_qkv": (C, 3 * C),
+            f"block{i}.attn.b_qkv": (3 * C,),
+            f"block{i}.attn.W_proj": (C, C),
+            f"block{i}.attn.b_proj": (C,),
+            f"block{i}.ln2.gain": (C,),
+            f"block{i}.ln2.bias": (C,),
+            f"block{i}.mlp.W_in": (C, 4 * C),
+            f"block{i}.mlp.b_in": (4 * C,),
+            f"block{i}.mlp.W_out": (4 * C, C),
+            f"block{i}.mlp.b_out": (C,),
         }
     return shapes | {"ln_f.gain": (C,), "ln_f.bias": (C,)}
 
@@ -130,11 +137,14 @@ def init_params(config: GPTConfig, seed: int = 0) -> dict[str, np.ndarray]:
 def _ids(config: GPTConfig, idx: np.ndarray, name: str = "idx") -> np.ndarray:
     ids = np.asarray(idx)
     if ids.ndim != 2 or ids.dtype.kind not in "iu" or not 1 <= ids.shape[1] <= config.block_size:
-        raise ValueError(f"{name} must be integer ids of shape (batch, T) with 1 ≤ T ≤ block_size = "
-                         f"{config.block_size}, got {ids.dtype} of shape {ids.shape}")
+        raise ValueError(
+            f"{name} must be integer ids of shape (batch, T) with 1 ≤ T ≤ block_size = "
+            f"{config.block_size}, got {ids.dtype} of shape {ids.shape}"
+        )
     if ids.min() < 0 or ids.max() >= config.vocab_size:
-        raise ValueError(f"{name} must be token ids in 0..{config.vocab_size - 1}, got values in "
-                         f"{ids.min()}..{ids.max()}")
+        raise ValueError(
+            f"{name} must be token ids in 0..{config.vocab_size - 1}, got values in {ids.min()}..{ids.max()}"
+        )
     return ids
 
 
@@ -255,7 +265,7 @@ def evaluate(params: dict, config: GPTConfig, ids: np.ndarray, batch_size: int =
     full = inputs.size // T
     windows = [(inputs[: full * T].reshape(full, T), targets[: full * T].reshape(full, T))]
     if inputs.size > full * T:
-        windows.append((inputs[None, full * T:], targets[None, full * T:]))
+        windows.append((inputs[None, full * T :], targets[None, full * T :]))
     total = 0.0
     for idx, tgt in windows:
         for start in range(0, idx.shape[0], batch_size):
@@ -264,18 +274,19 @@ def evaluate(params: dict, config: GPTConfig, ids: np.ndarray, batch_size: int =
     return total / targets.size
 
 
-def generate(params: dict, config: GPTConfig, prompt: np.ndarray, length: int, temperature: float = 1.0,
-             seed: int = 0) -> np.ndarray:
+def generate(
+    params: dict, config: GPTConfig, prompt: np.ndarray, length: int, temperature: float = 1.0, seed: int = 0
+) -> np.ndarray:
     """``length`` ids drawn one at a time after the ids ``prompt`` from softmax(scores / temperature) of the last
     position, reading at most the last block_size ids; seeded."""
     temperature = require_positive("temperature", temperature)
     length = require_count("length", length)
-    ids = list(_ids(config, np.asarray(prompt)[None, -config.block_size:], "prompt")[0])
+    ids = list(_ids(config, np.asarray(prompt)[None, -config.block_size :], "prompt")[0])
     rng = np.random.default_rng(seed)
     for _ in range(length):
-        scores = logits(params, config, np.array([ids[-config.block_size:]])).data[0, -1] / temperature
+        scores = logits(params, config, np.array([ids[-config.block_size :]])).data[0, -1] / temperature
         ids.append(int(rng.choice(config.vocab_size, p=softmax(scores))))
-    return np.array(ids[len(ids) - length:], dtype=np.int64)
+    return np.array(ids[len(ids) - length :], dtype=np.int64)
 
 
 def decays(name: str) -> bool:
@@ -326,8 +337,9 @@ def z_loss_gradient(logits: Any, weight: float = 1e-4) -> np.ndarray:
     return 2 * require_positive("weight", weight) * logsumexp(z) * softmax(z)
 
 
-def attention_saturation(scale: float, head_size: int = 16, positions: int = 32, qk_norm: bool = False,
-                         seed: int = 0) -> dict[str, float]:
+def attention_saturation(
+    scale: float, head_size: int = 16, positions: int = 32, qk_norm: bool = False, seed: int = 0
+) -> dict[str, float]:
     """Attention of one query over ``positions`` keys whose entries grow with ``scale`` (random, seeded): the
     weights' entropy in nats and the norm of the softmax Jacobian diag(p) − ppᵀ (its largest singular value).
     With ``qk_norm`` the query and keys are normalised to length √head_size first, as QK-norm does."""
@@ -340,5 +352,7 @@ def attention_saturation(scale: float, head_size: int = 16, positions: int = 32,
     scores = k @ q / np.sqrt(head_size)
     p = softmax(scores)
     jacobian = np.diag(p) - np.outer(p, p)
-    return {"entropy": float(-np.sum(p * np.log(np.where(p > 0, p, 1.0)))),
-            "jacobian_norm": float(np.linalg.norm(jacobian, 2))}
+    return {
+        "entropy": float(-np.sum(p * np.log(np.where(p > 0, p, 1.0)))),
+        "jacobian_norm": float(np.linalg.norm(jacobian, 2)),
+    }

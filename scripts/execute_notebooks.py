@@ -33,7 +33,9 @@ def execute(path: Path) -> None:
 def main(arguments: list[str]) -> None:
     os.environ.pop("BOOK_STATIC_FRAMES", None)  # stored outputs are the live ones; the site build adds the frames
     os.environ.pop("BOOK_LANGUAGE", None)  # stored checker outputs speak English (their HTML carries Chinese too)
-    paths = [Path(a).resolve() for a in arguments] or sorted(ROOT.glob("chapters/*.ipynb")) + sorted(ROOT.glob("exercises/*.ipynb"))
+    paths = [Path(a).resolve() for a in arguments] or sorted(ROOT.glob("chapters/*.ipynb")) + sorted(
+        ROOT.glob("exercises/*.ipynb")
+    )
     for path in paths:
         execute(path)
 

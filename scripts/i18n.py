@@ -88,8 +88,11 @@ def protected(text: str) -> dict[str, list[str]]:
 def problems(msgid: str, msgstr: str) -> list[str]:
     """What a translation ``msgstr`` changed of what ``msgid`` protects, one sentence each; [] if nothing."""
     source, target = protected(msgid), protected(msgstr)
-    return [f"{kind}: {source[kind]} in English, {target[kind]} in the translation"
-            for kind in source if source[kind] != target[kind]]
+    return [
+        f"{kind}: {source[kind]} in English, {target[kind]} in the translation"
+        for kind in source
+        if source[kind] != target[kind]
+    ]
 
 
 def needs_translation(msgid: str) -> bool:
@@ -116,8 +119,9 @@ def extract() -> None:
     _sphinx("gettext", TEMPLATES, BUILD / ".doctrees-gettext", {}, warnings_fail=False)
 
 
-def _sphinx(builder: str, outdir: Path, doctrees: Path, overrides: dict, warnings_fail: bool,
-            build_dir: Path = BUILD) -> None:
+def _sphinx(
+    builder: str, outdir: Path, doctrees: Path, overrides: dict, warnings_fail: bool, build_dir: Path = BUILD
+) -> None:
     """Run Sphinx as `jupyter-book build` does, reading the executed notebooks from the English build's cache."""
     sys.path.insert(0, str(ROOT))
     from jupyter_book.sphinx import build_sphinx
@@ -129,8 +133,17 @@ def _sphinx(builder: str, outdir: Path, doctrees: Path, overrides: dict, warning
         "nb_execution_cache_path": str(build_dir / ".jupyter_cache"),
         **overrides,
     }
-    result = build_sphinx(ROOT, outdir, doctreedir=doctrees, noconfig=True, path_config=str(ROOT / "_config.yml"),
-                          confoverrides=overrides, builder=builder, warningiserror=warnings_fail, keep_going=True)
+    result = build_sphinx(
+        ROOT,
+        outdir,
+        doctreedir=doctrees,
+        noconfig=True,
+        path_config=str(ROOT / "_config.yml"),
+        confoverrides=overrides,
+        builder=builder,
+        warningiserror=warnings_fail,
+        keep_going=True,
+    )
     if result:
         raise SystemExit(f"the {builder} build failed ({result})")
 
@@ -152,22 +165,35 @@ def _template(node: ast.AST, constants: dict[str, str]) -> str | None:
         return constants[node.id]
     if isinstance(node, ast.JoinedStr):
         return "".join(part.value if isinstance(part, ast.Constant) else _placeholder(part) for part in node.values)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):  # _IGNORED_STEP + " Pass it on: ...", label + "..."
-        left, right = (_template(side, constants) or (f"{{{side.id}}}" if isinstance(side, ast.Name) else None)
-                       for side in (node.left, node.right))
+    if isinstance(node, ast.BinOp) and isinstance(
+        node.op, ast.Add
+    ):  # _IGNORED_STEP + " Pass it on: ...", label + "..."
+        left, right = (
+            _template(side, constants) or (f"{{{side.id}}}" if isinstance(side, ast.Name) else None)
+            for side in (node.left, node.right)
+        )
         return None if left is None or right is None else left + right
     return None
 
 
 def _phrases(node: ast.JoinedStr) -> list[str]:
     """The text written inside an f-string's placeholders (``{' all with one target' if same else ''}``), stripped."""
-    return [leaf.value.strip() for part in node.values if isinstance(part, ast.FormattedValue)
-            for leaf in ast.walk(part.value) if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str)]
+    return [
+        leaf.value.strip()
+        for part in node.values
+        if isinstance(part, ast.FormattedValue)
+        for leaf in ast.walk(part.value)
+        if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str)
+    ]
 
 
 def _placeholder(part: ast.FormattedValue) -> str:
     conversion = "" if part.conversion == -1 else "!" + chr(part.conversion)
-    spec = ":" + "".join(v.value for v in part.format_spec.values if isinstance(v, ast.Constant)) if part.format_spec else ""
+    spec = (
+        ":" + "".join(v.value for v in part.format_spec.values if isinstance(v, ast.Constant))
+        if part.format_spec
+        else ""
+    )
     return "{" + ast.unparse(part.value) + conversion + spec + "}"
 
 
@@ -176,7 +202,9 @@ def _strings_returned(function: ast.FunctionDef, constants: dict[str, str]) -> l
     found = []
     for node in ast.walk(function):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.IfExp):
-            found += [t for t in (_template(v, constants) for v in (node.value.body, node.value.orelse)) if t is not None]
+            found += [
+                t for t in (_template(v, constants) for v in (node.value.body, node.value.orelse)) if t is not None
+            ]
         elif isinstance(node, ast.Assign) and isinstance(node.value, ast.JoinedStr):
             found.append(_template(node.value, constants))
         if isinstance(node, ast.Return) and node.value is not None:
@@ -197,18 +225,30 @@ def checker_messages() -> list[str]:
     templates: set[str] = set()
     for path in [ROOT / "book" / "checks.py", *sorted((ROOT / "book" / "exercises").glob("*.py"))]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        constants = {target.id: node.value.value for node in tree.body if isinstance(node, ast.Assign)
-                     for target in node.targets if isinstance(target, ast.Name)
-                     and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)}
+        constants = {
+            target.id: node.value.value
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        }
         functions = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
         if path.name != "checks.py":  # names kept in tables, for labels: (grad, 2.0, "∇f(x) = 2x (the bowl)")
-            found += [leaf.value for node in tree.body if isinstance(node, ast.Assign)
-                      and isinstance(node.value, (ast.Tuple, ast.List, ast.Constant))
-                      for leaf in ast.walk(node.value) if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str)]
+            found += [
+                leaf.value
+                for node in tree.body
+                if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Tuple, ast.List, ast.Constant))
+                for leaf in ast.walk(node.value)
+                if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str)
+            ]
         for node in ast.walk(tree):
             if path.name != "checks.py" and isinstance(node, (ast.Tuple, ast.List)):  # tables: (mistake, "hint")
                 found += [t for t in (_template(e, constants) for e in node.elts if isinstance(e, ast.Constant)) if t]
-            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and "label" in t.id.lower() for t in node.targets):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and "label" in t.id.lower() for t in node.targets
+            ):
                 found += [t for t in [_template(node.value, constants)] if t is not None]
                 if isinstance(node.value, ast.JoinedStr):
                     templates.add(_template(node.value, constants))
@@ -236,8 +276,12 @@ def checker_messages() -> list[str]:
                 wanted.append(node.args[0])
                 if isinstance(node.args[0], ast.JoinedStr):  # the phrases it is built from: _described(...)
                     for part in node.args[0].values:
-                        if isinstance(part, ast.FormattedValue) and isinstance(part.value, ast.Call) \
-                                and isinstance(part.value.func, ast.Name) and part.value.func.id in functions:
+                        if (
+                            isinstance(part, ast.FormattedValue)
+                            and isinstance(part.value, ast.Call)
+                            and isinstance(part.value.func, ast.Name)
+                            and part.value.func.id in functions
+                        ):
                             found += _strings_returned(functions[part.value.func.id], constants)
             wanted += [keywords[k] for k in ("hint", "label", "parts_noun") if k in keywords]
             if isinstance(keywords.get("parts"), ast.Dict):
@@ -254,10 +298,11 @@ _WORD = re.compile(r"(?<![\w.])[A-Za-z][A-Za-z']+(?![\w'])")
 
 def has_words(message: str) -> bool:
     """Whether a checker's message has English words to translate: not only math, numbers, placeholders, quoted
-    text and code (a name followed by ``=``, ``(``, ``.`` or ``[``, or given after ``=``: ``f = exp, x = np.zeros(2)``)."""
+    text and code (a name followed by ``=``, ``(``, ``.`` or ``[``, or given after ``=``: ``f = exp, x =
+    np.zeros(2)``)."""
     rest = _QUOTED.sub(" ", _PLACEHOLDER.sub(" ", message))
     for match in _WORD.finditer(rest):
-        before, after = rest[:match.start()].rstrip(), rest[match.end():].lstrip()
+        before, after = rest[: match.start()].rstrip(), rest[match.end() :].lstrip()
         if not (after[:1] in ("=", "(", ".", "[") or before.endswith("=")):
             return True
     return False
@@ -288,8 +333,9 @@ def merge(template: Catalog, existing: Catalog | None, keep_all: bool = False) -
     for message in [m for m in template if m.id and not keep_all and not needs_translation(m.id)]:
         template.delete(message.id, message.context)  # shown as in English: nothing to translate
     # an unchanged page leaves its catalogue byte for byte as it was (no new date): no conflicts between translators
-    catalogue.update(template, no_fuzzy_matching=False, update_header_comment=False,
-                     update_creation_date=existing is None)
+    catalogue.update(
+        template, no_fuzzy_matching=False, update_header_comment=False, update_creation_date=existing is None
+    )
     catalogue.obsolete.clear()
     catalogue.fuzzy = False  # the header entry, not a message
     return catalogue
@@ -386,6 +432,7 @@ def with_glued_values(text: str, values: dict[str, object]) -> str:
     >>> with_glued_values("about {glue:text}`rate:.2f` per step, {glue:text}`name`", {"rate": 0.12345, "name": "SGD"})
     'about 0.12 per step, SGD'
     """
+
     def value(match: re.Match) -> str:
         key, spec = match.group(1), match.group(2)
         return format(values[key], spec) if spec else str(values[key])
@@ -449,8 +496,12 @@ def publish(built: Path, published: Path, frames: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["update", "update-checks", "build", "check"])
-    parser.add_argument("--path-output", type=Path, default=ROOT,
-                        help="build: the folder holding _build, as jupyter-book's --path-output (default: the book)")
+    parser.add_argument(
+        "--path-output",
+        type=Path,
+        default=ROOT,
+        help="build: the folder holding _build, as jupyter-book's --path-output (default: the book)",
+    )
     args = parser.parse_args()
     if args.command == "update":
         for name, (total, done, fuzzy) in update().items():

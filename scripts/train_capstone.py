@@ -35,8 +35,14 @@ TITLE = "Capstone: `make train` (Chapter 11's full GPT on Tiny Shakespeare)"
 
 
 def _machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "unknown CPU")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown CPU",
+    )
     return f"{os.cpu_count()} cores ({cpu}), Python {sys.version.split()[0]}"
 
 
@@ -65,23 +71,30 @@ def profile(steps: int = 10, top: int = 6) -> list[tuple[str, float]]:
 def profile_note(shares: list[tuple[str, float]]) -> str:
     """One sentence listing where a training step's time goes."""
     listed = "; ".join(f"`{label}` {100 * share:.0f} %" for label, share in shares)
-    return (f"Where a training step's time goes (cProfile over 10 steps, own time of each function; a `<lambda>` is "
-            f"the backward rule of the operation defined just above it): {listed}.")
+    return (
+        f"Where a training step's time goes (cProfile over 10 steps, own time of each function; a `<lambda>` is "
+        f"the backward rule of the operation defined just above it): {listed}."
+    )
 
 
 def results_section(figures: dict, recipe: ch11.Recipe, load: float, when: str | None = None) -> str:
     """The dated section of RESULTS.md for one run that started at load average ``load`` and ended ``when``."""
-    when = when or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = when or datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     config = ch11.FULL_CONFIG
-    lines = [f"## {TITLE}", "",
-             f"Run ended {when} on {_machine()}; load average {load:.1f} (1 min) when it started, "
-             f"{os.getloadavg()[0]:.1f} when it ended. "
-             f"{config.n_layer} blocks of {config.n_head} heads, width {config.n_embd}, context {config.block_size} "
-             f"({tf.parameter_count(config):,} parameters); {recipe.steps} steps of {recipe.batch_size} windows, AdamW "
-             f"peak {recipe.peak_lr:g} (β₂ = {recipe.betas[1]}), warmup {recipe.warmup}, cosine to {recipe.min_lr:g}, "
-             f"weight decay {recipe.weight_decay} on the weight matrices, clipping at {recipe.max_norm}; float32, one "
-             "BLAS thread. Test loss: the best checkpoint on validation, every character of the test block.",
-             "", "| measure | value |", "|---|---|"]
+    lines = [
+        f"## {TITLE}",
+        "",
+        f"Run ended {when} on {_machine()}; load average {load:.1f} (1 min) when it started, "
+        f"{os.getloadavg()[0]:.1f} when it ended. "
+        f"{config.n_layer} blocks of {config.n_head} heads, width {config.n_embd}, context {config.block_size} "
+        f"({tf.parameter_count(config):,} parameters); {recipe.steps} steps of {recipe.batch_size} windows, AdamW "
+        f"peak {recipe.peak_lr:g} (β₂ = {recipe.betas[1]}), warmup {recipe.warmup}, cosine to {recipe.min_lr:g}, "
+        f"weight decay {recipe.weight_decay} on the weight matrices, clipping at {recipe.max_norm}; float32, one "
+        "BLAS thread. Test loss: the best checkpoint on validation, every character of the test block.",
+        "",
+        "| measure | value |",
+        "|---|---|",
+    ]
     lines += [f"| {name} | {value:.4g} |" for name, value in figures.items()]
     lines += ["", profile_note(profile())]
     return "\n".join(lines) + "\n"
@@ -110,8 +123,10 @@ def main() -> None:
     started = time.perf_counter()
 
     def report(step: int, validation: float) -> None:
-        print(f"step {step:>5} of {recipe.steps}: validation {validation:.3f}, {time.perf_counter() - started:.0f} s",
-              flush=True)
+        print(
+            f"step {step:>5} of {recipe.steps}: validation {validation:.3f}, {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
 
     run = ch11.train(ch11.FULL_CONFIG, recipe, on_checkpoint=report)
     test = ch11.loss_on_test(run.best, ch11.FULL_CONFIG)
@@ -129,9 +144,17 @@ def main() -> None:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez(args.out, **run.best, step=run.best_step, test_loss=test, vocabulary=np.array(vocabulary().chars))
-    (args.out.with_suffix(".json")).write_text(json.dumps(
-        {"figures": figures, "validation": run.validation, "config": dataclasses.asdict(ch11.FULL_CONFIG),
-         "recipe": dataclasses.asdict(recipe)}, indent=1))
+    (args.out.with_suffix(".json")).write_text(
+        json.dumps(
+            {
+                "figures": figures,
+                "validation": run.validation,
+                "config": dataclasses.asdict(ch11.FULL_CONFIG),
+                "recipe": dataclasses.asdict(recipe),
+            },
+            indent=1,
+        )
+    )
     for name, value in figures.items():
         print(f"{name}: {value:.4g}")
     print(ch11.PROMPT + ch11.samples(run.best, ch11.FULL_CONFIG, temperatures=(0.8,), length=300)[0.8])

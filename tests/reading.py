@@ -51,7 +51,9 @@ def written_chapters() -> set[int]:
     import yaml
 
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    stems = [c["file"].split("/")[1] for part in toc["parts"] for c in part["chapters"] if c["file"].startswith("chapters/")]
+    stems = [
+        c["file"].split("/")[1] for part in toc["parts"] for c in part["chapters"] if c["file"].startswith("chapters/")
+    ]
     return {int(stem[:2]) for stem in stems if stem[:2].isdigit()}  # the appendix has no number
 
 
@@ -70,7 +72,8 @@ def unresolved_chapter_references(text: str) -> list[str]:
 
 
 def dropdown_problems(text: str) -> list[str]:
-    """Dropdowns that would not render: an opening fence not on a line of its own after a blank line, or no closing fence."""
+    """Dropdowns that would not render: an opening fence not on a line of its own after a blank line, or no closing
+    fence."""
     problems = []
     for match in re.finditer(r":::\{dropdown\}", text):
         before = text[: match.start()]
@@ -96,7 +99,11 @@ NOTATION = {
 
 def notation_problems(text: str) -> list[str]:
     """Uses of a symbol against the book's notation scheme (the table in how-to-use.md)."""
-    return [f"{rule}: {text[m.start() - 30 : m.end() + 10]!r}" for pattern, rule in NOTATION.items() for m in re.finditer(pattern, text)]
+    return [
+        f"{rule}: {text[m.start() - 30 : m.end() + 10]!r}"
+        for pattern, rule in NOTATION.items()
+        for m in re.finditer(pattern, text)
+    ]
 
 
 def opens_with_a_picture(path: Path) -> bool:

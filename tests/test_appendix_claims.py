@@ -13,8 +13,9 @@ from book.optim import adagrad, adam, adamw, rmsprop, run, sgd
 
 # SGD momentum: equal at a constant rate (v = −η b), apart after the drop
 def test_momentum_forms_agree_before_the_drop_and_part_after():
-    pytorch, sutskever = conventions.momentum_forms(figures.VALLEY.grad, figures.VALLEY_START, figures.DROP,
-                                                    figures.MOMENTUM, figures.MOMENTUM_STEPS)
+    pytorch, sutskever = conventions.momentum_forms(
+        figures.VALLEY.grad, figures.VALLEY_START, figures.DROP, figures.MOMENTUM, figures.MOMENTUM_STEPS
+    )
     gap = np.abs(pytorch - sutskever).max(axis=1)
     assert gap[:31].max() < 1e-12
     assert gap.max() == pytest.approx(0.109, abs=5e-4) and gap.argmax() == 45
@@ -32,8 +33,9 @@ def test_sutskever_velocity_is_minus_lr_times_the_buffer_at_a_constant_rate():
 
 def test_momentum_coasts_about_one_over_one_minus_beta_steps():
     # after the drop Sutskever's velocity fades as β^k: it is below 1/e of its size after ≈ 1/(1 − β) = 10 steps
-    _, sutskever = conventions.momentum_forms(figures.VALLEY.grad, figures.VALLEY_START, figures.DROP,
-                                              figures.MOMENTUM, figures.MOMENTUM_STEPS)
+    _, sutskever = conventions.momentum_forms(
+        figures.VALLEY.grad, figures.VALLEY_START, figures.DROP, figures.MOMENTUM, figures.MOMENTUM_STEPS
+    )
     speed = np.linalg.norm(np.diff(sutskever, axis=0), axis=1)
     fade = np.argmax(speed[30:] < speed[30] / math.e)
     assert 5 <= fade <= 15
@@ -71,7 +73,9 @@ def test_adagrad_gap_closes_as_the_sum_grows():
 def test_adagrad_forms_agree_with_negligible_constants():
     grad = figures.VALLEY.grad
     x = run(adagrad(0.1, eps=1e-30), grad, figures.VALLEY_START, 100).x
-    y = run(conventions.adagrad_eps_in_sqrt(0.1, initial_accumulator_value=0.0, eps=1e-60), grad, figures.VALLEY_START, 100).x
+    y = run(
+        conventions.adagrad_eps_in_sqrt(0.1, initial_accumulator_value=0.0, eps=1e-60), grad, figures.VALLEY_START, 100
+    ).x
     assert np.abs(x - y).max() <= 1e-12 * np.abs(x).max()
 
 
@@ -86,7 +90,8 @@ def test_rmsprop_eps_placement_ratios():
 
 
 def test_eps_placements_agree_when_root_v_is_far_above_root_eps_not_when_the_gradient_is():
-    """Written out here: inside g/√(v + ε), outside g/(√v + ε). At g = 10√ε_opt they still differ; at √v = 100√ε_opt not."""
+    """Written out here: inside g/√(v + ε), outside g/(√v + ε). At g = 10√ε_opt they still differ; at √v = 100√ε_opt
+    not."""
     eps = 1e-8
     for decay in (0.9, 0.99):
         g = 10 * math.sqrt(eps)  # "gradients ≫ 1e-4" would promise agreement here
@@ -111,16 +116,22 @@ def test_rmsprop_small_gradients_get_a_step_of_lr_over_root_one_minus_alpha():
 
 def test_ratio_crosses_one_half_near_root_delta():
     g = figures.GRADIENT_SIZES
-    ratio = (conventions.first_step(conventions.rmsprop_eps_in_sqrt(0.01, alpha=0.9), g)
-             / conventions.first_step(rmsprop(0.01, alpha=0.9), g))
+    ratio = conventions.first_step(conventions.rmsprop_eps_in_sqrt(0.01, alpha=0.9), g) / conventions.first_step(
+        rmsprop(0.01, alpha=0.9), g
+    )
     crossing = g[np.argmax(ratio > 0.5)]
     assert 3e-5 < crossing < 3e-4
 
 
 # Adam's efficient form
 def test_adam_efficient_form_first_step_ratios():
-    ratios = [(conventions.first_step(conventions.adam_paper(1e-3), np.array([gi]))
-               / conventions.first_step(adam(1e-3), np.array([gi])))[0] for gi in (1.0, 1e-8)]
+    ratios = [
+        (
+            conventions.first_step(conventions.adam_paper(1e-3), np.array([gi]))
+            / conventions.first_step(adam(1e-3), np.array([gi]))
+        )[0]
+        for gi in (1.0, 1e-8)
+    ]
     assert ratios[0] == pytest.approx(1.0, abs=5e-5)
     # re-derived: α₁ = η√(1 − β₂)/(1 − β₁), m = (1 − β₁)g, √v = √(1 − β₂)|g|; PyTorch: η g/(|g| + δ)
     g, delta = 1e-8, 1e-8
@@ -131,7 +142,9 @@ def test_adam_efficient_form_first_step_ratios():
 
 # AdamW
 def test_adamw_zero_gradient_weights():
-    weights = [run(opt, np.zeros_like, np.ones(1), figures.ADAMW_STEPS).x[-1, 0] for opt in figures.WEIGHT_DECAYS.values()]
+    weights = [
+        run(opt, np.zeros_like, np.ones(1), figures.ADAMW_STEPS).x[-1, 0] for opt in figures.WEIGHT_DECAYS.values()
+    ]
     assert weights[0] == pytest.approx((1 - 1e-5) ** 1000, rel=1e-12) and f"{weights[0]:.3f}" == "0.990"
     assert weights[1] == pytest.approx((1 - 1e-7) ** 1000, rel=1e-12) and f"{weights[1]:.4g}" == "0.9999"
     assert weights[2] == pytest.approx(0.99**1000, rel=1e-12) and f"{weights[2]:.4g}" == "4.317e-05"
@@ -167,19 +180,23 @@ def test_layer_gradients_are_transposes_and_match_finite_differences():
     # ℓ(W) = Σ upstream ⊙ (x Wᵀ) has ∂ℓ/∂y = upstream: its central differences in W give the (out, in) gradient
     loss = lambda w: float(np.sum(upstream * (inputs @ w.T)))
     w, h = rng.normal(size=(2, 3)), 1e-6
-    numeric = np.array([[(loss(w + h * e) - loss(w - h * e)) / (2 * h) for e in basis] for basis in
-                        np.eye(6).reshape(2, 3, 2, 3)])
+    numeric = np.array(
+        [[(loss(w + h * e) - loss(w - h * e)) / (2 * h) for e in basis] for basis in np.eye(6).reshape(2, 3, 2, 3)]
+    )
     np.testing.assert_allclose(numeric, out_in, rtol=1e-7, atol=1e-8)
 
 
-@pytest.mark.parametrize("bad, match", [
-    (lambda: conventions.layer_gradient(np.ones((4, 3)), np.ones((5, 2)), "out_in"), "upstream"),
-    (lambda: conventions.layer_gradient(np.ones((4, 3)), np.ones((4, 2)), "rows"), "layout"),
-    (lambda: conventions.rmsprop_eps_in_sqrt(0.01, eps=0.0), "eps"),
-    (lambda: conventions.adamw_paper(weight_decay=-1.0), "weight_decay"),
-    (lambda: conventions.adam_paper(betas=(0.9, 1.0)), "betas"),
-    (lambda: conventions.sutskever_nesterov(np.sin, np.ones(2), 0.1, 1.5, 3), "momentum"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (lambda: conventions.layer_gradient(np.ones((4, 3)), np.ones((5, 2)), "out_in"), "upstream"),
+        (lambda: conventions.layer_gradient(np.ones((4, 3)), np.ones((4, 2)), "rows"), "layout"),
+        (lambda: conventions.rmsprop_eps_in_sqrt(0.01, eps=0.0), "eps"),
+        (lambda: conventions.adamw_paper(weight_decay=-1.0), "weight_decay"),
+        (lambda: conventions.adam_paper(betas=(0.9, 1.0)), "betas"),
+        (lambda: conventions.sutskever_nesterov(np.sin, np.ones(2), 0.1, 1.5, 3), "momentum"),
+    ],
+)
 def test_bad_input_is_a_value_error_naming_the_argument(bad, match):
     with pytest.raises(ValueError, match=match):
         bad()

@@ -14,7 +14,6 @@ from book.functions import sigmoid
 TOLERANCE = {"rtol": 1e-10, "atol": 1e-10}
 
 
-
 def _repeated_rows(w: np.ndarray) -> np.ndarray:
     expected = np.zeros((3, 4))
     expected[0] = w[0] + w[2]
@@ -98,12 +97,22 @@ def test_each_operation_has_the_analytic_gradient(name):
 
 
 BOOK = SimpleNamespace(
-    exp=Tensor.exp, log=Tensor.log, tanh=Tensor.tanh, sigmoid=Tensor.sigmoid, relu=Tensor.relu, sum=Tensor.sum,
+    exp=Tensor.exp,
+    log=Tensor.log,
+    tanh=Tensor.tanh,
+    sigmoid=Tensor.sigmoid,
+    relu=Tensor.relu,
+    sum=Tensor.sum,
     mean=Tensor.mean,
 )
 AUTOGRAD = SimpleNamespace(
-    exp=anp.exp, log=anp.log, tanh=anp.tanh, sigmoid=lambda x: 1 / (1 + anp.exp(-x)),
-    relu=lambda x: anp.maximum(x, 0.0), sum=anp.sum, mean=anp.mean,
+    exp=anp.exp,
+    log=anp.log,
+    tanh=anp.tanh,
+    sigmoid=lambda x: 1 / (1 + anp.exp(-x)),
+    relu=lambda x: anp.maximum(x, 0.0),
+    sum=anp.sum,
+    mean=anp.mean,
 )
 
 # name: (input shapes, scalar function of the inputs written once against the `ops` namespace)

@@ -81,11 +81,16 @@ def test_transpose_permutes_values_and_gradients(axes):
         Tensor(x).transpose(0, 0, 1)
 
 
-@pytest.mark.parametrize("left, right", [((2, 3, 4), (4, 5)),  # (B, T, C) @ (C, D)
-                                         ((2, 3, 4, 5), (2, 3, 5, 4)),  # (B, H, T, d) @ (B, H, d, T)
-                                         ((2, 1, 4, 5), (3, 5, 2)),  # batch axes broadcast
-                                         ((4, 5), (2, 5, 3)),  # a matrix times a stack
-                                         ((3, 2, 4), (4,))])  # a stack times a vector
+@pytest.mark.parametrize(
+    "left, right",
+    [
+        ((2, 3, 4), (4, 5)),  # (B, T, C) @ (C, D)
+        ((2, 3, 4, 5), (2, 3, 5, 4)),  # (B, H, T, d) @ (B, H, d, T)
+        ((2, 1, 4, 5), (3, 5, 2)),  # batch axes broadcast
+        ((4, 5), (2, 5, 3)),  # a matrix times a stack
+        ((3, 2, 4), (4,)),
+    ],
+)  # a stack times a vector
 def test_batched_matmul_matches_numpy_and_central_differences_for_both_operands(left, right):
     rng = np.random.default_rng(12)
     x, y = rng.standard_normal(left), rng.standard_normal(right)

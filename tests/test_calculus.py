@@ -25,7 +25,12 @@ POINTS = np.array([-2.0, -0.3, 0.0, 0.7, 1.0, 3.5, 40.0])
 
 @pytest.mark.parametrize(
     ("f", "df"),
-    [(np.sin, np.cos), (np.exp, np.exp), (lambda x: x**3 - 2 * x, lambda x: 3 * x**2 - 2), (np.tanh, lambda x: 1 - np.tanh(x) ** 2)],
+    [
+        (np.sin, np.cos),
+        (np.exp, np.exp),
+        (lambda x: x**3 - 2 * x, lambda x: 3 * x**2 - 2),
+        (np.tanh, lambda x: 1 - np.tanh(x) ** 2),
+    ],
 )
 def test_central_difference_agrees_to_ten_digits(f, df):
     x = POINTS[np.abs(POINTS) < 10]  # at |x| = 40 the step scales to 2e-4 and the error to ~1e-8: see below
@@ -133,14 +138,18 @@ def test_error_model_scales_as_the_text_says():
     # the rounded point: ½ε|x f'| per rounded point, one point one-sided, two points central
     assert error_model("forward", 1e-8, 0.0, 2.0, x=2.0, slope=-3.0) == pytest.approx(1e-8 + EPS * 3 / 1e-8)
     assert error_model("central", 1e-5, 0.0, 6.0, x=2.0, slope=-3.0) == pytest.approx(1e-10 + EPS * 6 / (2e-5))
-    assert error_model("backward", 1e-8, 0.0, 2.0, x=2.0, slope=-3.0) == error_model("forward", 1e-8, 0.0, 2.0, x=2.0, slope=-3.0)
+    assert error_model("backward", 1e-8, 0.0, 2.0, x=2.0, slope=-3.0) == error_model(
+        "forward", 1e-8, 0.0, 2.0, x=2.0, slope=-3.0
+    )
 
 
 def test_difference_quotients_accept_negative_steps_and_match_derivative():
     steps = np.array([0.5, -0.5, 1e-6])
     quotients = difference_quotients(np.exp, 0.0, steps, "forward")
     assert quotients[:2] == pytest.approx([(np.exp(0.5) - 1) / 0.5, (np.exp(-0.5) - 1) / -0.5], rel=1e-14)
-    assert difference_quotients(np.sin, 1.0, np.array([1e-4]), "central")[0] == pytest.approx(derivative(np.sin, 1.0, 1e-4))
+    assert difference_quotients(np.sin, 1.0, np.array([1e-4]), "central")[0] == pytest.approx(
+        derivative(np.sin, 1.0, 1e-4)
+    )
 
 
 def test_taylor_polynomial_matches_exp_and_its_remainder_order():
@@ -160,7 +169,11 @@ def test_taylor_polynomial_matches_exp_and_its_remainder_order():
         (lambda: derivative(3, 1.0), TypeError, "f must be a callable"),
         (lambda: derivative(np.sin, 1.0, h=0), ValueError, "h must be a positive number, got 0"),
         (lambda: derivative(np.sin, 1.0, h=-0.1), ValueError, "h must be a positive number, got -0.1"),
-        (lambda: derivative(np.sin, 1.0, method="sideways"), ValueError, "method must be one of 'forward', 'backward', 'central', got 'sideways'"),
+        (
+            lambda: derivative(np.sin, 1.0, method="sideways"),
+            ValueError,
+            "method must be one of 'forward', 'backward', 'central', got 'sideways'",
+        ),
         (lambda: derivative(np.sin, float("nan")), ValueError, "x must contain only finite real numbers"),
         (lambda: derivative(np.sin, np.array([1.0, np.inf])), ValueError, "x must contain only finite real numbers"),
         (lambda: derivative(np.sin, "one"), TypeError, "x must be a real number or an array of real numbers"),
@@ -177,7 +190,11 @@ def test_taylor_polynomial_matches_exp_and_its_remainder_order():
         (lambda: difference_quotients(np.sin, np.nan, np.array([0.1])), ValueError, "x must contain only finite"),
         (lambda: taylor_polynomial([], 0.1), ValueError, "derivatives must hold at least f\\(x0\\)"),
         (lambda: taylor_polynomial([1.0, np.inf], 0.1), ValueError, "derivatives must contain only finite"),
-        (lambda: difference_errors(np.exp, np.exp, 1.0, np.array([0.1, -1.0])), ValueError, "steps must all be positive"),
+        (
+            lambda: difference_errors(np.exp, np.exp, 1.0, np.array([0.1, -1.0])),
+            ValueError,
+            "steps must all be positive",
+        ),
     ],
 )
 def test_bad_input_gives_one_clear_sentence(call, error, message):

@@ -81,7 +81,8 @@ def test_halving_h_divides_the_taylor_remainder_by_about_two_to_the_n_plus_1(n, 
 
 
 def test_halving_h_divides_by_2_to_the_n_plus_1_only_where_that_derivative_is_non_zero():
-    """sin at 0: sin''(0) = 0, so the degree-1 remainder sin h − h is −h³/6 + h⁵/120 − ...: halving divides by 8, not 4."""
+    """sin at 0: sin''(0) = 0, so the degree-1 remainder sin h − h is −h³/6 + h⁵/120 − ...: halving divides by 8, not
+    4."""
     ratio = (np.sin(0.1) - 0.1) / (np.sin(0.05) - 0.05)
     series = lambda h: -(h**3) / 6 + h**5 / 120 - h**7 / 5040
     assert ratio == pytest.approx(series(0.1) / series(0.05), rel=1e-9)
@@ -125,7 +126,13 @@ def _numerical_minimum(model, low=1e-12, high=1.0):
 @pytest.mark.parametrize("method", ["forward", "central"])
 @pytest.mark.parametrize(
     ("f_value", "higher", "x", "slope"),
-    [(np.e, np.e, 1.0, np.e), (1.0, 1.0, 0.0, 3.0), (0.3, -7.0, -2.0, 0.5), (150.0, 2.0, 5.0, -40.0), (0.0, -1.0, 1.0, 1.0)],
+    [
+        (np.e, np.e, 1.0, np.e),
+        (1.0, 1.0, 0.0, 3.0),
+        (0.3, -7.0, -2.0, 0.5),
+        (150.0, 2.0, 5.0, -40.0),
+        (0.0, -1.0, 1.0, 1.0),
+    ],
 )
 def test_optimal_step_minimises_the_error_model_the_text_states(method, f_value, higher, x, slope):
     def stated_model(h):  # the prose: h/2 |f''| + ε(|f| + ½|x f'|)/h, and h²/6 |f'''| + ε(|f| + |x f'|)/(2h)
@@ -186,8 +193,14 @@ def test_measured_digits_for_exp_match_the_notebook():
         ("sin", np.sin, np.cos, lambda x: -np.sin(x), lambda x: -np.cos(x), 1.0),
         ("sin", np.sin, np.cos, lambda x: -np.sin(x), lambda x: -np.cos(x), 2.0),
         ("log", np.log, lambda x: 1 / x, lambda x: -1 / x**2, lambda x: 2 / x**3, 2.0),
-        ("tanh", np.tanh, lambda x: 1 - np.tanh(x) ** 2, lambda x: -2 * np.tanh(x) * (1 - np.tanh(x) ** 2),
-         lambda x: (6 * np.tanh(x) ** 2 - 2) * (1 - np.tanh(x) ** 2), 0.5),
+        (
+            "tanh",
+            np.tanh,
+            lambda x: 1 - np.tanh(x) ** 2,
+            lambda x: -2 * np.tanh(x) * (1 - np.tanh(x) ** 2),
+            lambda x: (6 * np.tanh(x) ** 2 - 2) * (1 - np.tanh(x) ** 2),
+            0.5,
+        ),
         ("exp", np.exp, np.exp, np.exp, np.exp, 1.0),
     ],
 )
@@ -205,7 +218,9 @@ def test_the_smallest_error_on_the_exp_curve_is_a_lucky_few_1e_12():
 @pytest.mark.parametrize("method", ["forward", "central"])
 def test_measured_best_step_for_exp_at_1_is_near_the_prediction(method):
     errors = difference_errors(np.exp, np.exp, 1.0, ch01.STEPS, method)
-    assert abs(np.log10(ch01.STEPS[errors.argmin()] / optimal_step(method, np.e, np.e, x=1.0, slope=np.e))) < np.log10(3)
+    assert abs(np.log10(ch01.STEPS[errors.argmin()] / optimal_step(method, np.e, np.e, x=1.0, slope=np.e))) < np.log10(
+        3
+    )
     left, right = ch01.STEPS < 1e-12, ch01.STEPS > 1e-2
     assert np.polyfit(np.log(ch01.STEPS[left]), np.log(errors[left]), 1)[0] == pytest.approx(-1, abs=0.2)
     slope = np.polyfit(np.log(ch01.STEPS[right]), np.log(errors[right]), 1)[0]
@@ -247,7 +262,8 @@ def test_where_f_and_x_are_zero_there_is_no_rounding_term_and_no_v(name, method)
 
 @pytest.mark.parametrize("method", ["forward", "central"])
 def test_log_at_1_has_a_v_although_f_is_zero(method):
-    """f(1) = 0, but 1 + h is rounded: the error falls, bottoms out, and climbs again like 1/h (the old text said no V)."""
+    """f(1) = 0, but 1 + h is rounded: the error falls, bottoms out, and climbs again like 1/h (the old text said no
+    V)."""
     errors = difference_errors(np.log, lambda x: 1 / x, 1.0, ch01.STEPS, method)
     tiny = (ch01.STEPS >= 1e-15) & (ch01.STEPS <= 1e-11)
     assert np.polyfit(np.log(ch01.STEPS[tiny]), np.log(errors[tiny]), 1)[0] == pytest.approx(-1, abs=0.2)
@@ -263,7 +279,9 @@ def test_log_at_1_has_a_v_although_f_is_zero(method):
 
 
 @pytest.mark.parametrize("method", ["forward", "central"])
-@pytest.mark.parametrize(("name", "x"), [("exp", 0.0), ("exp", 1.0), ("exp", 2.0), ("exp", 5.0), ("log", 1.0), ("log", 3.0)])
+@pytest.mark.parametrize(
+    ("name", "x"), [("exp", 0.0), ("exp", 1.0), ("exp", 2.0), ("exp", 5.0), ("log", 1.0), ("log", 3.0)]
+)
 def test_the_rounding_term_bounds_the_measured_rounding_error(method, name, x):
     """Where truncation is negligible, h·error/ε stays below the model's R, which counts the rounded point x ± h."""
     f, df = ch01.FUNCTIONS[name][:2]
@@ -286,7 +304,9 @@ def test_exp_at_1_rounding_does_blow_up_at_tiny_steps():
     assert difference_errors(np.exp, np.exp, 1.0, tiny, "central").max() > 1e-15
 
 
-ERROR_FRAMES = [dict(zip(ch01.ERROR_SLIDERS, v)) for v in itertools.product(*parameter_grid(ch01.ERROR_SLIDERS).values())]
+ERROR_FRAMES = [
+    dict(zip(ch01.ERROR_SLIDERS, v)) for v in itertools.product(*parameter_grid(ch01.ERROR_SLIDERS).values())
+]
 
 
 @pytest.mark.parametrize("frame", ERROR_FRAMES)

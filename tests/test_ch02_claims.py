@@ -10,11 +10,31 @@ from reading import assert_reader_path, glued_values, markdown
 
 from book import geometry
 from book.autodiff import grad
-from book.calculus import EPS, derivative, directional_derivative, gradient, hessian, jacobian, log_log_slope, second_derivative
+from book.calculus import (
+    EPS,
+    derivative,
+    directional_derivative,
+    gradient,
+    hessian,
+    jacobian,
+    log_log_slope,
+    second_derivative,
+)
 from book.explore import grid_values
 from book.figures import ch02
-from book.functions import LINE_X, LINE_Y, Himmelblau, LeastSquares, Quadratic, Rosenbrock, bowl, line_loss, polar
-from book.functions import polar_jacobian, rotated_quadratic
+from book.functions import (
+    LINE_X,
+    LINE_Y,
+    Himmelblau,
+    LeastSquares,
+    Quadratic,
+    Rosenbrock,
+    bowl,
+    line_loss,
+    polar,
+    polar_jacobian,
+    rotated_quadratic,
+)
 from book.optim import run, sgd
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +78,12 @@ def test_cauchy_schwarz_holds_and_is_tight_only_for_parallel_vectors():
 
 def test_transpose_rules():
     rng = np.random.default_rng(3)
-    A, B, x, y = rng.standard_normal((3, 4)), rng.standard_normal((4, 2)), rng.standard_normal(4), rng.standard_normal(3)
+    A, B, x, y = (
+        rng.standard_normal((3, 4)),
+        rng.standard_normal((4, 2)),
+        rng.standard_normal(4),
+        rng.standard_normal(3),
+    )
     assert all(A.T[i, j] == A[j, i] for i in range(4) for j in range(3))
     assert np.allclose((A @ B).T, B.T @ A.T)
     C, D = rng.standard_normal((2, 3, 3))
@@ -209,7 +234,9 @@ def test_rosenbrock_at_the_expansion_point():
 
 
 def test_taylor_errors_shrink_100_and_1000_times_per_decade():
-    first, second = geometry.taylor_errors(ROSENBROCK, ch02.TAYLOR_POINT, geometry.direction(40.0), np.array([0.1, 0.01, 0.001]))
+    first, second = geometry.taylor_errors(
+        ROSENBROCK, ch02.TAYLOR_POINT, geometry.direction(40.0), np.array([0.1, 0.01, 0.001])
+    )
     assert first == pytest.approx([2.122, 2.268e-2, 2.282e-4], rel=1e-3)
     assert second == pytest.approx([1.619e-1, 1.650e-4, 1.653e-7], rel=1e-3)
     assert np.all((first[:-1] / first[1:] > 90) & (first[:-1] / first[1:] < 110))  # "about 100 times"
@@ -217,10 +244,15 @@ def test_taylor_errors_shrink_100_and_1000_times_per_decade():
 
 
 def test_log_log_slopes_are_2_and_3_in_every_slider_direction():
-    slopes = np.array([
-        [log_log_slope(DISTANCES, e) for e in geometry.taylor_errors(ROSENBROCK, ch02.TAYLOR_POINT, geometry.direction(a), DISTANCES)]
-        for a in SLIDER_ANGLES
-    ])
+    slopes = np.array(
+        [
+            [
+                log_log_slope(DISTANCES, e)
+                for e in geometry.taylor_errors(ROSENBROCK, ch02.TAYLOR_POINT, geometry.direction(a), DISTANCES)
+            ]
+            for a in SLIDER_ANGLES
+        ]
+    )
     assert np.all(np.abs(slopes[:, 0] - 2) < 0.02)
     assert np.all(np.abs(slopes[:, 1] - 3) < 0.02)
     assert slopes[:, 0].min() == pytest.approx(1.990, abs=5e-4) and slopes[:, 0].max() == pytest.approx(2.010, abs=5e-4)
@@ -301,7 +333,9 @@ def test_a_saddle_with_a_zero_eigenvalue_and_the_undecided_cases():
         assert np.allclose(hessian(f, np.zeros(len(H_0))), H_0, atol=1e-6)  # the Hessians by hand are right
         sphere = rng.standard_normal((10_000, len(H_0)))
         nearby = f(0.1 * sphere / np.linalg.norm(sphere, axis=1, keepdims=True))
-        behaviour = "saddle" if np.any(nearby < 0) and np.any(nearby > 0) else "minimum" if np.all(nearby > 0) else "other"
+        behaviour = (
+            "saddle" if np.any(nearby < 0) and np.any(nearby > 0) else "minimum" if np.all(nearby > 0) else "other"
+        )
         assert behaviour == truth
         assert geometry.classify(H_0) == verdict
     assert geometry.classify(np.diag([3.0, 0.0, -1.0, 0.0])) == "saddle"  # both signs decide, whatever else
@@ -363,7 +397,11 @@ def test_rosenbrock_kappa_would_need_about_2900_steps_per_digit():
     half_trace, det = np.trace(hessian_by_hand) / 2, np.linalg.det(hessian_by_hand)
     low, high = half_trace - np.sqrt(half_trace**2 - det), half_trace + np.sqrt(half_trace**2 - det)
     glued = _glued()
-    assert (glued["ch02-lambda-min"], glued["ch02-lambda-max"], glued["ch02-kappa"]) == (round(low, 2), round(high, 1), round(high / low))
+    assert (glued["ch02-lambda-min"], glued["ch02-lambda-max"], glued["ch02-kappa"]) == (
+        round(low, 2),
+        round(high, 1),
+        round(high / low),
+    )
     rate = (high / low - 1) / (high / low + 1)
     steps = 0  # steps for the factor rate^steps to fall below 1/10, counted
     while rate**steps > 0.1:
@@ -471,7 +509,9 @@ def test_gradient_of_a_quadratic_form_is_a_plus_a_transpose_x():
     assert np.allclose(gradient(lambda v: v @ A @ v, x), (A + A.T) @ x, atol=1e-7)
     assert not np.allclose(by_autodiff, 2 * A @ x, rtol=1e-12, atol=1e-12)  # "2Ax (wrong)" for this A
     S = A + A.T
-    assert np.allclose(grad(lambda v: (v * (S @ v)).sum())(x), 2 * S @ x, rtol=1e-12, atol=1e-12)  # right when symmetric
+    assert np.allclose(
+        grad(lambda v: (v * (S @ v)).sum())(x), 2 * S @ x, rtol=1e-12, atol=1e-12
+    )  # right when symmetric
 
 
 def test_gradient_of_the_squared_residual():
@@ -505,7 +545,11 @@ def test_chapter_1s_regression_loss_by_hand():
     assert w_star == pytest.approx(29 / 14, abs=1e-5)  # the prose's fraction
     w, b = np.polyfit(LINE_X, LINE_Y, 1)  # with an intercept, by another library's fit
     glued = _glued()
-    assert (glued["ch02-w-star"], glued["ch02-slope"], glued["ch02-intercept"]) == (round(w_star, 3), round(w, 3), round(b, 3))
+    assert (glued["ch02-w-star"], glued["ch02-slope"], glued["ch02-intercept"]) == (
+        round(w_star, 3),
+        round(w, 3),
+        round(b, 3),
+    )
     at_w_star = 2 * LeastSquares(ch02.LINE_DESIGN, LINE_Y).grad(np.array([0.0, 29 / 14]))
     assert at_w_star == pytest.approx([-1 / 21, 0.0], abs=1e-12)  # printed [-0.047619, 0]: across the slice b = 0
 
@@ -560,7 +604,10 @@ def test_the_jacobian_chain_rule_is_derived_here_and_chapter_3_links_back():
     here, chapter_3 = markdown(CHAPTER), markdown(ROOT / "chapters" / "03_autodiff.ipynb")
     assert "\\frac{\\partial z_i}{\\partial x_j} = \\sum_{l=1}^{k}" in here  # the sum over paths, derived once
     assert "\\sum_{l=1}" not in chapter_3
-    assert "[Chapter 2](02_gradients.ipynb) derived the chain rule for functions of several variables in its Section 8" in chapter_3
+    assert (
+        "[Chapter 2](02_gradients.ipynb) derived the chain rule for functions of several variables in its Section 8"
+        in chapter_3
+    )
 
 
 def test_the_readers_path():

@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 from reading import assert_reader_path, glued_values, markdown
 
-from book import autodiff
+from book import autodiff, networks
 from book.autodiff import Tensor, check_grad, grad, node
-from book import networks
 from book.calculus import derivative, jacobian
 from book.display import scientific, source
 from book.explore import parameter_grid
@@ -87,7 +86,16 @@ def test_neuron_graph_values_and_gradients():
 
 def test_local_derivatives_are_read_from_the_engine_for_every_arrow():
     local = networks.local_derivatives(networks.neuron_graph(w=0.75, b=-1.0))
-    assert set(local) == {("w", "u"), ("x", "u"), ("u", "z"), ("b", "z"), ("z", "a"), ("a", "r"), ("y", "r"), ("r", "L")}
+    assert set(local) == {
+        ("w", "u"),
+        ("x", "u"),
+        ("u", "z"),
+        ("b", "z"),
+        ("z", "a"),
+        ("a", "r"),
+        ("y", "r"),
+        ("r", "L"),
+    }
     assert local[("w", "u")] == 1.5 and local[("x", "u")] == 0.75 and local[("y", "r")] == -1.0
     assert local[("r", "L")] == pytest.approx(2 * -0.4688, abs=1e-3)
 
@@ -147,7 +155,9 @@ def test_shared_value_gradient_is_the_sum_of_both_paths():
     via_exp = float(nodes["e"].tensor.grad) * local[("x", "e")]
     assert direct == pytest.approx(1.649, abs=1e-3) and via_exp == pytest.approx(0.824, abs=1e-3)
     assert float(nodes["x"].tensor.grad) == pytest.approx(direct + via_exp, rel=1e-15)
-    assert direct + via_exp == pytest.approx(1.5 * np.exp(0.5), rel=1e-15) and direct + via_exp == pytest.approx(2.473, abs=1e-3)
+    assert direct + via_exp == pytest.approx(1.5 * np.exp(0.5), rel=1e-15) and direct + via_exp == pytest.approx(
+        2.473, abs=1e-3
+    )
 
 
 def test_topological_order_lists_inputs_before_their_users():
@@ -155,7 +165,16 @@ def test_topological_order_lists_inputs_before_their_users():
     names = {id(n.tensor): name for name, n in nodes.items()}
     order = [names[id(t)] for t in autodiff.topological_order(nodes["L"].tensor)]
     assert sorted(order) == sorted(nodes) and order[-1] == "L"
-    for child, parent in [("u", "w"), ("u", "x"), ("z", "u"), ("z", "b"), ("a", "z"), ("r", "a"), ("r", "y"), ("L", "r")]:
+    for child, parent in [
+        ("u", "w"),
+        ("u", "x"),
+        ("z", "u"),
+        ("z", "b"),
+        ("a", "z"),
+        ("r", "a"),
+        ("r", "y"),
+        ("L", "r"),
+    ]:
         assert order.index(parent) < order.index(child)
 
 
@@ -180,7 +199,13 @@ def test_check_grad_passes_the_example_and_catches_the_wrong_sine():
 
 
 def test_the_shown_code_is_the_code_of_the_engine():
-    for obj in (autodiff.node, autodiff._mul, autodiff.Tensor.tanh, autodiff.topological_order, autodiff.Tensor.backward):
+    for obj in (
+        autodiff.node,
+        autodiff._mul,
+        autodiff.Tensor.tanh,
+        autodiff.topological_order,
+        autodiff.Tensor.backward,
+    ):
         assert inspect.getsourcefile(obj).endswith("book/autodiff.py")
     assert "parent.grad + contribution" in inspect.getsource(autodiff.Tensor.backward)  # gradients are added
     assert source(autodiff.node).data.startswith("```python\ndef node(")
@@ -189,7 +214,11 @@ def test_the_shown_code_is_the_code_of_the_engine():
 def test_two_layer_backprop_by_hand_is_identical_to_autodiff():
     inputs, targets, parameters = networks.two_layer_problem()
     assert inputs.shape == (64, 1) and {k: p.shape for k, p in parameters.items()} == {
-        "W1": (1, 16), "b1": (16,), "W2": (16, 1), "b2": (1,)}
+        "W1": (1, 16),
+        "b1": (16,),
+        "W2": (16, 1),
+        "b2": (1,),
+    }
     by_hand = networks.two_layer_backprop(parameters, inputs, targets)
     tensors = {name: Tensor(p) for name, p in parameters.items()}
     networks.two_layer_loss(tensors, inputs, targets).backward()
@@ -200,7 +229,9 @@ def test_two_layer_backprop_by_hand_is_identical_to_autodiff():
 
 def test_two_layer_backprop_on_a_random_wider_network():
     rng = np.random.default_rng(5)
-    parameters = {name: rng.standard_normal(s) for name, s in (("W1", (3, 7)), ("b1", (7,)), ("W2", (7, 2)), ("b2", (2,)))}
+    parameters = {
+        name: rng.standard_normal(s) for name, s in (("W1", (3, 7)), ("b1", (7,)), ("W2", (7, 2)), ("b2", (2,)))
+    }
     inputs, targets = rng.standard_normal((9, 3)), rng.standard_normal((9, 2))
     tensors = {name: Tensor(p) for name, p in parameters.items()}
     networks.two_layer_loss(tensors, inputs, targets).backward()
@@ -221,7 +252,10 @@ def test_training_with_hand_written_gradients_through_book_optim():
     assert losses[100] == pytest.approx(0.0362, abs=1e-4)
     assert losses[-1] == pytest.approx(0.0024, abs=1e-4)
     inputs, targets, parameters = networks.two_layer_problem()  # step 1 by hand: θ − η ∇L
-    first = {k: v - 0.05 * g for (k, v), g in zip(parameters.items(), networks.two_layer_backprop(parameters, inputs, targets).values())}
+    first = {
+        k: v - 0.05 * g
+        for (k, v), g in zip(parameters.items(), networks.two_layer_backprop(parameters, inputs, targets).values())
+    }
     for name, value in first.items():
         np.testing.assert_allclose(trajectory.x[name][1], value, rtol=1e-14, atol=1e-16)
 
@@ -255,12 +289,14 @@ def test_first_layer_parameters_get_five_to_six_orders_of_magnitude_less_gradien
     assert weights[-1] / weights[0] == pytest.approx(5.3e5, rel=0.02)  # "about 5 × 10^5"
     assert biases[-1] / biases[0] == pytest.approx(8.1e5, rel=0.02)  # "about 8 × 10^5"
     assert np.all(np.diff(weights) > 0) and np.all(np.diff(biases) > 0)  # smaller layer by layer towards the input
+
     # an independent estimate: a central difference in w₁ of the chain computed with numpy
     def output(w1):
         a = 1.0
         for w in [w1] + [1.0] * 9:
             a = sigmoid(w * a)
         return a
+
     h = 1e-5
     first_weight = (output(1 + h) - output(1 - h)) / (2 * h)
     assert first_weight == pytest.approx(weights[0], rel=1e-5)
@@ -324,7 +360,9 @@ def test_explorable_figures_render_every_frame_on_the_static_path():
         (ch03.gradient_norms_figure, {"activation": ["sigmoid", "relu"], "weight_scale": [0.5, 4.0], "depth": [5, 30]}),
     ):
         frames = explore(figure, **sliders).render_frames()
-        assert len(frames) == np.prod([len(v) for v in sliders.values()]) and all(f.startswith(b"\x89PNG") for f in frames)
+        assert len(frames) == np.prod([len(v) for v in sliders.values()]) and all(
+            f.startswith(b"\x89PNG") for f in frames
+        )
 
 
 def test_cross_entropy_cancels_the_sigmoid_derivative():
@@ -335,7 +373,9 @@ def test_cross_entropy_cancels_the_sigmoid_derivative():
     np.testing.assert_allclose(cross_entropy, a - 1.0, rtol=1e-10, atol=1e-15)  # ∂ℓ/∂z = a − y
     np.testing.assert_allclose(networks.output_gradients(z, 0.0, "cross_entropy"), a, rtol=1e-10, atol=1e-15)
     step = 1e-6  # an independent check of the squared-error curve: central differences of (σ(z) − 1)²
-    np.testing.assert_allclose(squared, ((sigmoid(z + step) - 1) ** 2 - (sigmoid(z - step) - 1) ** 2) / (2 * step), atol=1e-8)
+    np.testing.assert_allclose(
+        squared, ((sigmoid(z + step) - 1) ** 2 - (sigmoid(z - step) - 1) ** 2) / (2 * step), atol=1e-8
+    )
     saturated = np.array(-3.0 * NEURON_INPUT - 2.0)  # the w = −3, b = −2 neuron
     ce, sq = (float(networks.output_gradients(saturated, NEURON_TARGET, loss)) for loss in ("cross_entropy", "squared"))
     assert ce == pytest.approx(-0.9985, abs=1e-4) and NEURON_INPUT * ce == pytest.approx(-1.4977, abs=1e-4)
@@ -430,7 +470,9 @@ def test_accumulating_mean_reduced_losses_needs_the_weights_n_i_over_n(sizes):
 
 def test_the_text_states_when_accumulation_gives_the_whole_batch_gradient():
     text = markdown(CHAPTER)
-    assert "the gradient of the sum of their losses, the gradient of the whole batch (*gradient accumulation*" not in text
+    assert (
+        "the gradient of the sum of their losses, the gradient of the whole batch (*gradient accumulation*" not in text
+    )
     assert 'reduction="mean"' in text and "*twice* the gradient of the whole batch's mean" in text and "$n_i/n$" in text
 
 
@@ -474,7 +516,9 @@ def test_forgetting_zero_grad_turns_descent_into_undamped_momentum():
     assert 0.1 * np.linalg.eigvalsh(hessian).max() < 4  # the condition the text states: η < 4/λ for every λ
     fresh = networks.descent_with_accumulated_gradients(100, 0.1, zero_grad=True)
     np.testing.assert_allclose(fresh.x[-1], solution, atol=1e-5)  # settles at the least-squares solution
-    assert abs(fresh.f[-1] - minimum) < 1e-5 and np.argmax(fresh.f < 1.01 * minimum) == 29  # "within 1 % after 29 steps"
+    assert (
+        abs(fresh.f[-1] - minimum) < 1e-5 and np.argmax(fresh.f < 1.01 * minimum) == 29
+    )  # "within 1 % after 29 steps"
     theta, steps = np.zeros(inputs.shape[1]), 0  # the same count with numpy's closed-form gradient
     while np.mean((inputs @ theta - targets) ** 2) >= 1.01 * minimum:
         theta, steps = theta - 0.1 * _mean_loss_gradient(theta, inputs, targets), steps + 1
@@ -483,7 +527,9 @@ def test_forgetting_zero_grad_turns_descent_into_undamped_momentum():
     theta = summed.x  # θ_{t+1} − θ_t = (θ_t − θ_{t−1}) − η ∇ℓ(θ_t), ∇ℓ = 2Xᵀ(Xθ − y)/N written with numpy
     gradients = 2 * (theta @ inputs.T - targets) @ inputs / len(targets)
     np.testing.assert_allclose(theta[1] - theta[0], -0.1 * gradients[0], atol=1e-14)
-    np.testing.assert_allclose(np.diff(theta, axis=0)[1:], np.diff(theta, axis=0)[:-1] - 0.1 * gradients[1:-1], atol=1e-12)
+    np.testing.assert_allclose(
+        np.diff(theta, axis=0)[1:], np.diff(theta, axis=0)[:-1] - 0.1 * gradients[1:-1], atol=1e-12
+    )
     late = summed.f[50:]
     assert summed.f[0] == pytest.approx(4.25, abs=0.01)
     assert late.min() == pytest.approx(0.328, abs=0.001) and late.max() == pytest.approx(4.20, abs=0.01)
@@ -493,7 +539,8 @@ def test_forgetting_zero_grad_turns_descent_into_undamped_momentum():
 
 
 def test_timing_helper_returns_one_positive_median_per_size_and_the_cost_figure_draws_it():
-    """The chapter shows measured times in an unchecked cell; here only their structure is checked, never their values."""
+    """The chapter shows measured times in an unchecked cell; here only their structure is checked, never their
+    values."""
     import matplotlib.pyplot as plt
 
     costs = networks.gradient_costs((10, 20), repeats=1)
@@ -516,7 +563,10 @@ def test_training_losses_in_the_prose_are_the_runs():
     losses = networks.train_two_layer(steps=5000, lr=0.05).f
     glued = _glued()
     assert (glued["ch03-loss-0"], glued["ch03-loss-100"], glued["ch03-loss-5000"]) == (
-        round(losses[0], 3), round(losses[100], 3), round(losses[-1], 4))
+        round(losses[0], 3),
+        round(losses[100], 3),
+        round(losses[-1], 4),
+    )
 
 
 def test_softmax_cross_entropy_gradient_has_a_label_other_chapters_can_link():

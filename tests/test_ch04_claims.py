@@ -54,7 +54,9 @@ def test_regimes_do_what_their_names_say():
     f = ch04.VALLEY
     ends = {name: distances(run(sgd(lr), f.grad, ch04.VALLEY_START, 60), f)[-1] for name, lr in ch04.REGIMES.items()}
     assert ends["best, 2/(L+μ)"] < ends["oscillating"] < ends["too small"] < 3.0 < ends["divergent"]
-    best = min(ch04.REGIMES.values(), key=lambda lr: convergence.measured_rates(f, [lr], ch04.VALLEY_START, 300, 100)[0])
+    best = min(
+        ch04.REGIMES.values(), key=lambda lr: convergence.measured_rates(f, [lr], ch04.VALLEY_START, 300, 100)[0]
+    )
     assert best == ch04.REGIMES["best, 2/(L+μ)"]
 
 
@@ -85,8 +87,16 @@ def test_the_best_rate_is_at_two_over_L_plus_mu_by_search():
 
 
 # Section 3: conditioning
-COUNTS = {1.0: (1, 1, 1), 2.0: (13, 13, 20), 5.0: (35, 35, 62), 10.0: (69, 69, 131), 20.0: (139, 139, 268),
-          50.0: (346, 346, 681), 100.0: (691, 691, 1368), 1000.0: (6908, 6908, 13735)}
+COUNTS = {
+    1.0: (1, 1, 1),
+    2.0: (13, 13, 20),
+    5.0: (35, 35, 62),
+    10.0: (69, 69, 131),
+    20.0: (139, 139, 268),
+    50.0: (346, 346, 681),
+    100.0: (691, 691, 1368),
+    1000.0: (6908, 6908, 13735),
+}
 
 
 @pytest.mark.parametrize("kappa", COUNTS)
@@ -109,9 +119,13 @@ def test_measured_counts_grow_like_6_9_kappa_plus_one():
         f = Quadratic(np.diag([1.0, kappa]))
         errors = distances(run(sgd(2 / (f.L + f.mu)), f.grad, ch04.CONDITIONING_START, 20000), f)
         per_kappa.append(convergence.iterations_to(errors, ch04.TOLERANCE) / (kappa + 1))
-    assert per_kappa[1] == pytest.approx(6.9, abs=0.01) and abs(per_kappa[0] - 6.9) < 0.07  # 6.84 at κ = 100: "for large κ"
+    assert (
+        per_kappa[1] == pytest.approx(6.9, abs=0.01) and abs(per_kappa[0] - 6.9) < 0.07
+    )  # 6.84 at κ = 100: "for large κ"
     f = Quadratic(np.diag([1.0, 1000.0]))
-    safe = convergence.iterations_to(distances(run(sgd(1 / f.L), f.grad, ch04.CONDITIONING_START, 20000), f), ch04.TOLERANCE)
+    safe = convergence.iterations_to(
+        distances(run(sgd(1 / f.L), f.grad, ch04.CONDITIONING_START, 20000), f), ch04.TOLERANCE
+    )
     assert safe / (per_kappa[1] * 1001) == pytest.approx(2.0, abs=0.02)
 
 
@@ -398,8 +412,12 @@ def test_logistic_regression_by_gd():
 def test_slider_grids_stay_small():
     from book.explore import parameter_grid
 
-    grids = [dict(lr=ch04.FIRST_LRS, x0=ch04.PARABOLA_STARTS), dict(lr=ch04.FIRST_LRS, angle=ch04.BOWL_ANGLES),
-             dict(kappa=ch04.KAPPAS, rule=ch04.STEP_RULES), dict(x0=ch04.BASIN_STARTS, y0=ch04.BASIN_STARTS),
-             dict(step=ch04.LOGISTIC_STEPS)]
+    grids = [
+        dict(lr=ch04.FIRST_LRS, x0=ch04.PARABOLA_STARTS),
+        dict(lr=ch04.FIRST_LRS, angle=ch04.BOWL_ANGLES),
+        dict(kappa=ch04.KAPPAS, rule=ch04.STEP_RULES),
+        dict(x0=ch04.BASIN_STARTS, y0=ch04.BASIN_STARTS),
+        dict(step=ch04.LOGISTIC_STEPS),
+    ]
     for sliders in grids:
         parameter_grid(sliders, max_frames=100)  # raises above 100 frames (they are rendered at build time)

@@ -84,10 +84,16 @@ def test_over_many_seeds_the_errors_of_the_mean_have_the_size_of_the_standard_er
 def test_running_mean_error_falls_like_one_over_root_k():
     w, full = ch05.CLOUD_POINT, f.grad(ch05.CLOUD_POINT)
     draws = noise.minibatch_draws(f, w, 10, 1000, seed=3)
-    np.testing.assert_allclose(noise.running_mean(draws)[[0, 99, 999]], [draws[0], draws[:100].mean(0), draws.mean(0)], rtol=1e-12)
+    np.testing.assert_allclose(
+        noise.running_mean(draws)[[0, 99, 999]], [draws[0], draws[:100].mean(0), draws.mean(0)], rtol=1e-12
+    )
     counts = (10, 100, 1000)
-    rms = [np.sqrt(np.mean([np.sum((noise.minibatch_draws(f, w, 10, k, seed=s).mean(axis=0) - full) ** 2) for s in range(30)]))
-           for k in counts]
+    rms = [
+        np.sqrt(
+            np.mean([np.sum((noise.minibatch_draws(f, w, 10, k, seed=s).mean(axis=0) - full) ** 2) for s in range(30)])
+        )
+        for k in counts
+    ]
     assert np.polyfit(np.log(counts), np.log(rms), 1)[0] == pytest.approx(-0.5, abs=0.08)
 
 
@@ -235,7 +241,10 @@ def test_noise_ball_tends_to_the_first_order_formula_for_small_steps():
 @pytest.fixture(scope="module")
 def noise_balls():
     settings = ch05.NOISE_BALL_SETTINGS
-    measured = [noise.stationary_distance(f, lr, B, steps=4000, runs=200, seed=done) for done, (lr, B) in enumerate(settings, start=1)]
+    measured = [
+        noise.stationary_distance(f, lr, B, steps=4000, runs=200, seed=done)
+        for done, (lr, B) in enumerate(settings, start=1)
+    ]
     return {setting: (ball, noise.noise_ball(f, *setting)) for setting, ball in zip(settings, measured)}
 
 
@@ -346,7 +355,9 @@ def cost_gaps():
     result = {"gd": _gap(run(sgd(1 / L), f.grad, ch05.START, epochs).x)}
     for scheme in ("shuffle", "replace"):
         gradient = noise.stochastic_gradient(f, B, seed=0, scheme=scheme, runs=(runs,))
-        result[scheme] = np.mean(_gap(run(sgd(lr), gradient, np.broadcast_to(ch05.START, (runs, 2)), epochs * f.n // B).x), axis=-1)
+        result[scheme] = np.mean(
+            _gap(run(sgd(lr), gradient, np.broadcast_to(ch05.START, (runs, 2)), epochs * f.n // B).x), axis=-1
+        )
     return result
 
 
@@ -412,10 +423,17 @@ def history(digits):
     _, _, X_train, X_test, y_train, y_test = digits
     train_loss = functions.SoftmaxRegression(X_train, y_train, classes=10)
     test_loss = functions.SoftmaxRegression(X_test, y_test, classes=10)
-    weights = noise.train(train_loss, np.zeros(train_loss.dim), lr=ch05.DIGITS_LR, batch_size=ch05.DIGITS_BATCH,
-                               epochs=ch05.DIGITS_EPOCHS, seed=0)
+    weights = noise.train(
+        train_loss,
+        np.zeros(train_loss.dim),
+        lr=ch05.DIGITS_LR,
+        batch_size=ch05.DIGITS_BATCH,
+        epochs=ch05.DIGITS_EPOCHS,
+        seed=0,
+    )
     return {
-        "train loss": train_loss(weights), "test loss": test_loss(weights),
+        "train loss": train_loss(weights),
+        "test loss": test_loss(weights),
         "train accuracy": noise.accuracy(train_loss, weights, X_train, y_train),
         "test accuracy": noise.accuracy(train_loss, weights, X_test, y_test),
     }
@@ -445,10 +463,16 @@ def test_a_linear_classifier_tops_out_in_the_mid_nineties(digits):
 # The explorables: small grids, cheap frames, one-line alt text
 
 
-@pytest.mark.parametrize(("figure", "sliders"), [
-    (ch05.cloud_figure, {"batch_size": ch05.CLOUD_BATCH_SIZES, "sampling": ch05.SAMPLINGS}),
-    (ch05.sgd_path_figure, {"lr": ch05.PATH_LRS, "batch_size": ch05.PATH_BATCH_SIZES, "schedule": ["constant", "decaying"]}),
-])
+@pytest.mark.parametrize(
+    ("figure", "sliders"),
+    [
+        (ch05.cloud_figure, {"batch_size": ch05.CLOUD_BATCH_SIZES, "sampling": ch05.SAMPLINGS}),
+        (
+            ch05.sgd_path_figure,
+            {"lr": ch05.PATH_LRS, "batch_size": ch05.PATH_BATCH_SIZES, "schedule": ["constant", "decaying"]},
+        ),
+    ],
+)
 def test_explorables_have_at_most_100_frames_and_render(figure, sliders):
     from book.explore import alt_text, parameter_grid, render_png
 

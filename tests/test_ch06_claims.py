@@ -183,7 +183,9 @@ def test_the_large_kappa_approximations_of_the_rates():
         heavy, nesterov, tuned = (root - 1) / (root + 1), 1 - 1 / root, 1 - 2 / math.sqrt(3 * kappa + 1)
         assert abs(heavy - (1 - 2 / root)) * root < 3 / root  # (√κ−1)/(√κ+1) ≈ 1 − 2/√κ
         assert (1 - nesterov) * root == pytest.approx(1.0) and abs((1 - tuned) * root - 2 / math.sqrt(3)) < 1e-3
-        assert abs((1 - heavy) * root - 2) < 3 / root and abs((1 - nesterov) * root - 2) > 0.9  # only heavy ball's is 1 − 2/√κ
+        assert (
+            abs((1 - heavy) * root - 2) < 3 / root and abs((1 - nesterov) * root - 2) > 0.9
+        )  # only heavy ball's is 1 − 2/√κ
 
 
 # Section 6: the race
@@ -200,10 +202,12 @@ def _pytorch_nesterov_by_hand(lr, beta, steps):
 
 def test_steps_to_one_in_a_million():
     tuned_lr, tuned_beta = ch06.TUNED_NESTEROV_LR, ch06.TUNED_NESTEROV_MOMENTUM
-    counts = {"gd": convergence.iterations_to(plain_heavy_ball(2 / 101, 0.0, 800), 1e-6),
-              "heavy": convergence.iterations_to(plain_heavy_ball(ch06.BEST_LR, ch06.BEST_BETA, 800), 1e-6),
-              "nesterov": convergence.iterations_to(_pytorch_nesterov_by_hand(0.01, 9 / 11, 800), 1e-6),
-              "tuned": convergence.iterations_to(_pytorch_nesterov_by_hand(tuned_lr, tuned_beta, 800), 1e-6)}
+    counts = {
+        "gd": convergence.iterations_to(plain_heavy_ball(2 / 101, 0.0, 800), 1e-6),
+        "heavy": convergence.iterations_to(plain_heavy_ball(ch06.BEST_LR, ch06.BEST_BETA, 800), 1e-6),
+        "nesterov": convergence.iterations_to(_pytorch_nesterov_by_hand(0.01, 9 / 11, 800), 1e-6),
+        "tuned": convergence.iterations_to(_pytorch_nesterov_by_hand(tuned_lr, tuned_beta, 800), 1e-6),
+    }
     assert counts == {"gd": 691, "heavy": 85, "nesterov": 157, "tuned": 135}
     assert convergence.iterations_to(distances(sgd(tuned_lr, momentum=tuned_beta, nesterov=True), 800), 1e-6) == 135
     # more steps than the rate alone predicts: the double roots' k·ρᵏ
@@ -212,7 +216,8 @@ def test_steps_to_one_in_a_million():
 
 
 def test_gradient_descent_shrinks_both_directions_by_exactly_rho_star():
-    """The 691 is exact because ‖x_k‖ = ρ*ᵏ‖x_0‖ at every step (1 − ημ = ρ*, 1 − ηL = −ρ*), not because roots are simple."""
+    """The 691 is exact because ‖x_k‖ = ρ*ᵏ‖x_0‖ at every step (1 − ημ = ρ*, 1 − ηL = −ρ*), not because roots are
+    simple."""
     errors = plain_heavy_ball(2 / 101, 0.0, 800)
     rho = 99 / 101
     np.testing.assert_allclose(errors, errors[0] * rho ** np.arange(801), rtol=1e-12)
@@ -285,11 +290,17 @@ def test_no_polynomial_with_p0_equal_1_beats_the_chebyshev_bound_and_heavy_ball_
             p = Polynomial(np.r_[1.0, rng.normal(size=k) * 10.0 ** -rng.uniform(0, 2 * k, size=k)])
             assert np.abs(p(grid)).max() >= bound * (1 - 1e-9)
         # heavy ball, by a scalar loop per curvature: above the bound, within a factor of about k
-        errors = np.array([[e[0] for e in [_one_direction(ch06.BEST_LR, ch06.BEST_BETA, lam, k)]] for lam in grid[::20]])
+        errors = np.array(
+            [[e[0] for e in [_one_direction(ch06.BEST_LR, ch06.BEST_BETA, lam, k)]] for lam in grid[::20]]
+        )
         worst = np.abs(errors).max()
         assert bound <= worst <= 2 * (k + 1) * bound
-        np.testing.assert_allclose(convergence.residual_polynomial(ch06.BEST_LR, ch06.BEST_BETA, grid[::20], k)[k],
-                                   errors[:, 0], rtol=1e-9, atol=1e-15)
+        np.testing.assert_allclose(
+            convergence.residual_polynomial(ch06.BEST_LR, ch06.BEST_BETA, grid[::20], k)[k],
+            errors[:, 0],
+            rtol=1e-9,
+            atol=1e-15,
+        )
 
 
 def _one_direction(lr, beta, curvature, steps):
@@ -328,8 +339,14 @@ def test_three_forms_as_the_chapter_runs_them():
     decayed = lambda t: 0.02 * 0.1 ** (t // 30)
     torch_form = run(sgd(step_decay(**ch06.DECAY), momentum=m), VALLEY.grad, START, steps).x
     sutskever = _sutskever_by_hand(decayed, m, steps)
-    np.testing.assert_allclose(conventions.sutskever(VALLEY.grad, START, step_decay(**ch06.DECAY), m, steps), sutskever, atol=1e-12)
-    np.testing.assert_allclose(conventions.polyak(VALLEY.grad, START, step_decay(**ch06.DECAY), m, steps), _polyak_by_hand(decayed, m, steps), atol=1e-12)
+    np.testing.assert_allclose(
+        conventions.sutskever(VALLEY.grad, START, step_decay(**ch06.DECAY), m, steps), sutskever, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        conventions.polyak(VALLEY.grad, START, step_decay(**ch06.DECAY), m, steps),
+        _polyak_by_hand(decayed, m, steps),
+        atol=1e-12,
+    )
     assert np.max(np.abs(sutskever[:31] - torch_form[:31])) < 1e-12
     assert np.max(np.abs(sutskever - torch_form)) == pytest.approx(0.48, abs=0.005)
     assert np.max(np.abs(_polyak_by_hand(decayed, m, steps) - sutskever)) < 1e-12

@@ -35,7 +35,12 @@ def adam_by_hand(gradient_of, x, steps, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, l
 def test_first_steps_on_the_scaled_quadratic():
     f, start = ch07.scaled_quadratic(100), ch07.SCALED_START
     np.testing.assert_allclose(f.grad(start), [-2.0, 100.0])
-    expected = {"GD": [2 * 2 / 101, -100 * 2 / 101], "AdaGrad": [0.5, -0.5], "RMSProp": [0.1, -0.1], "Adam": [0.05, -0.05]}
+    expected = {
+        "GD": [2 * 2 / 101, -100 * 2 / 101],
+        "AdaGrad": [0.5, -0.5],
+        "RMSProp": [0.1, -0.1],
+        "Adam": [0.05, -0.05],
+    }
     steps = {}
     for name, make in ch07.SCALED_OPTIMIZERS.items():
         opt = make(100)
@@ -47,8 +52,10 @@ def test_first_steps_on_the_scaled_quadratic():
 
 def _counts(kappa):
     f = ch07.scaled_quadratic(kappa)
-    return [iterations_to(np.linalg.norm(run(make(kappa), f.grad, ch07.SCALED_START, 3000).x, axis=-1), 1e-3)
-            for make in ch07.SCALED_OPTIMIZERS.values()]
+    return [
+        iterations_to(np.linalg.norm(run(make(kappa), f.grad, ch07.SCALED_START, 3000).x, axis=-1), 1e-3)
+        for make in ch07.SCALED_OPTIMIZERS.values()
+    ]
 
 
 def test_steps_to_a_thousandth_gd_grows_with_kappa_the_adaptive_counts_do_not():
@@ -126,7 +133,12 @@ def test_after_the_drop_adagrad_stays_tiny_and_rmsprop_recovers_in_806_steps():
 # Section 4: Adam
 def test_correction_factors_and_the_first_k_with_one_half():
     assert [round(float(adaptive.correction_factor(0.9, k)), 4) for k in (1, 10, 100, 1000)] == [0.1, 0.6513, 1.0, 1.0]
-    assert [round(float(adaptive.correction_factor(0.999, k)), 4) for k in (1, 10, 100, 1000)] == [0.001, 0.01, 0.0952, 0.6323]
+    assert [round(float(adaptive.correction_factor(0.999, k)), 4) for k in (1, 10, 100, 1000)] == [
+        0.001,
+        0.01,
+        0.0952,
+        0.6323,
+    ]
     k = 1
     while 1 - 0.999**k < 0.5:
         k += 1
@@ -166,7 +178,8 @@ def test_zero_gradient_adamw_is_the_power_and_adam_l2_ignores_lambda(lam):
 
 
 def test_decay_conventions_differ_by_the_learning_rate():
-    """The library form multiplies λ by the rate, the paper's (book.conventions) does not: zero loss gradient, by closed form."""
+    """The library form multiplies λ by the rate, the paper's (book.conventions) does not: zero loss gradient, by
+    closed form."""
     from book import conventions
 
     zero = np.zeros(1000)
@@ -179,8 +192,13 @@ def test_decay_conventions_differ_by_the_learning_rate():
 
 # Section 6: where ε goes
 def test_eps_inside_and_outside_the_square_root():
-    table = {g: (rmsprop(1.0).step(np.zeros(1), np.array([g]), rmsprop(1.0).init(np.zeros(1)))[0][0],
-                 g / math.sqrt(0.01 * g * g + 1e-8)) for g in (1.0, 1e-3, 1e-6)}
+    table = {
+        g: (
+            rmsprop(1.0).step(np.zeros(1), np.array([g]), rmsprop(1.0).init(np.zeros(1)))[0][0],
+            g / math.sqrt(0.01 * g * g + 1e-8),
+        )
+        for g in (1.0, 1e-3, 1e-6)
+    }
     assert [round(-a, 3) for a, _ in table.values()] == [10.0, 9.999, 9.091]
     assert [round(b, 3) for _, b in table.values()] == [10.0, 7.071, 0.01]
     assert 900 < -table[1e-6][0] / table[1e-6][1] < 1000  # "a factor of almost a thousand"
@@ -202,7 +220,8 @@ def test_eps_placements_agree_when_root_v_is_far_above_root_eps_not_when_g_is():
 
 # Section 7: six optimizers from 1 000 starts
 def _race_by_hand(name, lr, f_and_grad, starts, steps):
-    """The final f of each start after ``steps`` steps of PyTorch's documented update, written out here; None if any diverges."""
+    """The final f of each start after ``steps`` steps of PyTorch's documented update, written out here; None if any
+    diverges."""
     x = starts.copy()
     m = np.zeros_like(x)
     v = np.zeros_like(x)
@@ -232,7 +251,9 @@ def _race_by_hand(name, lr, f_and_grad, starts, steps):
 
 def _rosenbrock(x):
     u, w = x[..., 0], x[..., 1]
-    return (1 - u) ** 2 + 100 * (w - u * u) ** 2, np.stack([-2 * (1 - u) - 400 * u * (w - u * u), 200 * (w - u * u)], -1)
+    return (1 - u) ** 2 + 100 * (w - u * u) ** 2, np.stack(
+        [-2 * (1 - u) - 400 * u * (w - u * u), 200 * (w - u * u)], -1
+    )
 
 
 def _quadratic(x):
@@ -249,7 +270,9 @@ def race():
         out[problem] = {}
         for name in ch07.RACE_OPTIMIZERS:
             runs = [(lr, _race_by_hand(name, lr, f_and_grad, starts, ch07.RACE_STEPS)) for lr in ch07.RACE_LRS]
-            scored = [(np.median(np.maximum(finals, 1e-12)), i) for i, (lr, finals) in enumerate(runs) if finals is not None]
+            scored = [
+                (np.median(np.maximum(finals, 1e-12)), i) for i, (lr, finals) in enumerate(runs) if finals is not None
+            ]
             out[problem][name] = runs[min(scored)[1]]
     return starts, out
 
@@ -308,8 +331,13 @@ def _adamw_by_hand(lr, steps, weight_decay=0.01, l2=0.0, decoupled=True):
 def test_adamw_hovers_at_a_distance_proportional_to_lr_around_the_loss_minimum_not_the_penalised_one():
     from scipy.optimize import minimize
 
-    penalised = minimize(lambda x: _rosenbrock(x)[0] + 0.005 * x @ x, np.ones(2), jac=lambda x: _rosenbrock(x)[1] + 0.01 * x,
-                         method="BFGS", options={"gtol": 1e-12}).x
+    penalised = minimize(
+        lambda x: _rosenbrock(x)[0] + 0.005 * x @ x,
+        np.ones(2),
+        jac=lambda x: _rosenbrock(x)[1] + 0.01 * x,
+        method="BFGS",
+        options={"gtol": 1e-12},
+    ).x
     np.testing.assert_allclose(penalised, [0.9855, 0.9712], atol=1e-4)
     window, steps = ch07.HOVER_WINDOW, ch07.HOVER_STEPS
     hover = {}
@@ -335,16 +363,18 @@ def test_tune_picks_the_smallest_median_and_skips_diverging_rates():
 
 
 # The library module's bad input
-@pytest.mark.parametrize(("call", "argument"), [
-    (lambda: adaptive.correction_factor(1.0, 3), "beta"),
-    (lambda: adaptive.steps_until(-0.1, 0.5), "beta"),
-    (lambda: adaptive.steps_until(0.9, 1.0), "level"),
-    (lambda: adaptive.rms_step(1.0, 1.0, 0.0), "eps"),
-    (lambda: data.sparse_features(0, [0.5], [1.0]), "n"),
-    (lambda: adaptive.tune(sgd, Rosenbrock(), np.array([[2.0, 2.0]]), 50, [10.0]), "lrs"),
-    (lambda: adaptive.tune(sgd, Rosenbrock(), np.array([[2.0, 2.0]]), 50, [1e-4], floor=0.0), "floor"),
-])
-
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: adaptive.correction_factor(1.0, 3), "beta"),
+        (lambda: adaptive.steps_until(-0.1, 0.5), "beta"),
+        (lambda: adaptive.steps_until(0.9, 1.0), "level"),
+        (lambda: adaptive.rms_step(1.0, 1.0, 0.0), "eps"),
+        (lambda: data.sparse_features(0, [0.5], [1.0]), "n"),
+        (lambda: adaptive.tune(sgd, Rosenbrock(), np.array([[2.0, 2.0]]), 50, [10.0]), "lrs"),
+        (lambda: adaptive.tune(sgd, Rosenbrock(), np.array([[2.0, 2.0]]), 50, [1e-4], floor=0.0), "floor"),
+    ],
+)
 def test_bad_input_is_a_value_error_naming_the_argument(call, argument):
     with pytest.raises(ValueError, match=argument):
         call()
@@ -363,5 +393,8 @@ def _section_sources(notebook):
 
 
 def test_the_rotated_quadratics_are_where_section_1_points():
-    assert "like the rotated ones of [Chapter 2](02_gradients.ipynb) (Section 7)" in _section_sources("07_adaptive.ipynb")[1]
+    assert (
+        "like the rotated ones of [Chapter 2](02_gradients.ipynb) (Section 7)"
+        in _section_sources("07_adaptive.ipynb")[1]
+    )
     assert "rotated_quadratic" in _section_sources("02_gradients.ipynb")[7]

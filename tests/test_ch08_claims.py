@@ -62,7 +62,9 @@ def test_adam_first_step_moves_every_weight_by_lr(lr, at10, at100):
 
 
 def test_warmup_spike_table():
-    spikes = {(peak, w): ch08.warmup_losses(peak, w)[1:51].max() / START_LOSS for peak in ch08.PEAK_LRS for w in ch08.WARMUPS}
+    spikes = {
+        (peak, w): ch08.warmup_losses(peak, w)[1:51].max() / START_LOSS for peak in ch08.PEAK_LRS for w in ch08.WARMUPS
+    }
     assert START_LOSS == pytest.approx(0.112, abs=5e-4)
     assert all(spikes[peak, w] < 1.1 for peak in (0.01, 0.03) for w in ch08.WARMUPS)
     assert spikes[0.1, 0] == pytest.approx(9, rel=0.1)
@@ -78,8 +80,15 @@ def test_warmup_spike_table():
 
 
 def test_range_test_blow_up_and_the_suggestion_training_runs():
-    lrs, losses = training.lr_range_test(adam, training.sine_gradient, training.sine_loss, training.sine_start(),
-                                         lr_min=ch08.LR_MIN, lr_max=ch08.LR_MAX, steps=200)
+    lrs, losses = training.lr_range_test(
+        adam,
+        training.sine_gradient,
+        training.sine_loss,
+        training.sine_start(),
+        lr_min=ch08.LR_MIN,
+        lr_max=ch08.LR_MAX,
+        steps=200,
+    )
     blow_up = training.blow_up_lr(lrs, losses)
     assert 0.085 < blow_up < 0.11 and losses.min() < START_LOSS / 10
     assert round(math.log10(training.suggest_lr(lrs, losses))) == -2
@@ -93,13 +102,34 @@ def test_range_test_blow_up_and_the_suggestion_training_runs():
 
 
 def test_range_test_is_specific_to_the_optimizer():
-    adam_lrs, adam_losses = training.lr_range_test(adam, training.sine_gradient, training.sine_loss, training.sine_start(),
-                                                   lr_min=ch08.LR_MIN, lr_max=ch08.LR_MAX, steps=200)
-    gd_lrs, gd_losses = training.lr_range_test(sgd, training.sine_gradient, training.sine_loss, training.sine_start(),
-                                               lr_min=ch08.LR_MIN, lr_max=ch08.LR_MAX, steps=200)
+    adam_lrs, adam_losses = training.lr_range_test(
+        adam,
+        training.sine_gradient,
+        training.sine_loss,
+        training.sine_start(),
+        lr_min=ch08.LR_MIN,
+        lr_max=ch08.LR_MAX,
+        steps=200,
+    )
+    gd_lrs, gd_losses = training.lr_range_test(
+        sgd,
+        training.sine_gradient,
+        training.sine_loss,
+        training.sine_start(),
+        lr_min=ch08.LR_MIN,
+        lr_max=ch08.LR_MAX,
+        steps=200,
+    )
     assert 3 < training.blow_up_lr(gd_lrs, gd_losses) / training.blow_up_lr(adam_lrs, adam_losses) < 20
-    fast = training.lr_range_test(adam, training.sine_gradient, training.sine_loss, training.sine_start(),
-                                  lr_min=ch08.LR_MIN, lr_max=ch08.LR_MAX, steps=50)
+    fast = training.lr_range_test(
+        adam,
+        training.sine_gradient,
+        training.sine_loss,
+        training.sine_start(),
+        lr_min=ch08.LR_MIN,
+        lr_max=ch08.LR_MAX,
+        steps=50,
+    )
     assert training.blow_up_lr(*fast) > training.blow_up_lr(adam_lrs, adam_losses)  # a faster sweep blows up later
 
 
@@ -107,7 +137,8 @@ def test_range_test_is_specific_to_the_optimizer():
 
 
 def _settled_by_hand(lr, batch, runs=200, steps=3000, seed=0):
-    """Mini-batch SGD (batches drawn with replacement) on Chapter 5's least squares, written out: E‖w − w*‖² once settled."""
+    """Mini-batch SGD (batches drawn with replacement) on Chapter 5's least squares, written out: E‖w − w*‖² once
+    settled."""
     from book.figures import ch05
 
     f = ch05.PROBLEM
@@ -139,6 +170,6 @@ def test_the_exponential_sweep_is_attributed_to_fastai_and_smith_swept_linearly(
 
     cells = json.loads((Path(__file__).parent.parent / "chapters" / "08_schedules.ipynb").read_text())["cells"]
     text = " ".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown")
-    smith = text[text.index("Smith (2017"):][:200]
+    smith = text[text.index("Smith (2017") :][:200]
     assert "linear" in smith and "exponential" not in smith
     assert "fastai's exponential sweep" in text

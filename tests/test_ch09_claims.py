@@ -49,7 +49,7 @@ def test_counting_eight_characters_of_context_is_hopeless():
 
 def test_next_characters_after_th_are_counted_in_the_training_text():
     train = text.load_splits().train
-    following = collections.Counter(train[i + 2] for i in range(len(train) - 2) if train[i:i + 2] == "th")
+    following = collections.Counter(train[i + 2] for i in range(len(train) - 2) if train[i : i + 2] == "th")
     total = sum(following.values())
     for char, frequency in experiments.next_characters("th").items():
         assert frequency == pytest.approx(following[char] / total, rel=1e-12)
@@ -194,7 +194,10 @@ def test_flops_stay_within_15_percent_of_6n_for_the_counted_models():
 
 def test_gpt2_small_training_state_and_a_billion_tokens():
     n = experiments.counts(experiments.COUNTED[2][1])["parameters"]
-    assert scale.training_memory(n, "adam", "mixed")["total"] == experiments.counts(experiments.COUNTED[2][1])["training state (bytes)"]
+    assert (
+        scale.training_memory(n, "adam", "mixed")["total"]
+        == experiments.counts(experiments.COUNTED[2][1])["training state (bytes)"]
+    )
     assert round(16 * n / 1e9, 1) == 2.0
     assert 6 * n * 1e9 == pytest.approx(7.5e17, rel=0.01)
 
@@ -215,7 +218,9 @@ def test_tiny_gradient_coordinate_by_coordinate():
             plus, minus = ({**params, name: params[name].copy()} for _ in range(2))
             plus[name][where] += h
             minus[name][where] -= h
-            numeric = (float(tf.loss(plus, config, idx, targets).data) - float(tf.loss(minus, config, idx, targets).data)) / (2 * h)
+            numeric = (
+                float(tf.loss(plus, config, idx, targets).data) - float(tf.loss(minus, config, idx, targets).data)
+            ) / (2 * h)
             assert grads[name][where] == pytest.approx(numeric, rel=1e-5, abs=1e-9)
     assert experiments.tiny_gradient_check(directions=10) < 1e-6
 
@@ -256,8 +261,14 @@ def test_the_short_run_verdicts(runs):
     mlp, transformer = runs["mlp"], runs["transformer"]
     held = experiments.validation_ids()
     last = experiments.STEPS
-    assert mlp.validation[last] == pytest.approx(_numpy_mlp_loss(mlp.params, held, experiments.eval_starts(held)), abs=1e-4)
-    assert mlp.validation[last] < experiments.baselines("validation")["trigram"] < experiments.baselines("validation")["bigram"]
+    assert mlp.validation[last] == pytest.approx(
+        _numpy_mlp_loss(mlp.params, held, experiments.eval_starts(held)), abs=1e-4
+    )
+    assert (
+        mlp.validation[last]
+        < experiments.baselines("validation")["trigram"]
+        < experiments.baselines("validation")["bigram"]
+    )
     assert transformer.validation[last] > mlp.validation[last]  # the MLP is ahead at equal steps
     assert transformer.validation[last] > experiments.baselines("validation")["trigram"]
     assert all(transformer.seconds[t] > 0 for t in transformer.seconds if t > 0)
@@ -273,8 +284,12 @@ def test_the_short_run_verdicts(runs):
 def test_the_test_table(runs):
     """The MLP's test score from the numpy forward pass, on the same windows as experiments.score."""
     ids = experiments.test_ids()
-    starts = np.arange(experiments.MLP_CONTEXT - 1, ids.size - experiments.CONFIG.block_size - 1, experiments.CONFIG.block_size)
-    assert experiments.score("mlp", runs["mlp"].params, ids) == pytest.approx(_numpy_mlp_loss(runs["mlp"].params, ids, starts), abs=1e-4)
+    starts = np.arange(
+        experiments.MLP_CONTEXT - 1, ids.size - experiments.CONFIG.block_size - 1, experiments.CONFIG.block_size
+    )
+    assert experiments.score("mlp", runs["mlp"].params, ids) == pytest.approx(
+        _numpy_mlp_loss(runs["mlp"].params, ids, starts), abs=1e-4
+    )
     mlp = _numpy_mlp_loss(runs["mlp"].params, ids, starts)
     transformer = experiments.score("transformer", runs["transformer"].params, ids)
     baselines = experiments.baselines("test")
@@ -291,7 +306,9 @@ def test_gelu_derivative_is_zero_at_one_point_only():
 
 
 def test_attention_starts_nearly_uniform_and_e_to_the_8_is_about_3000():
-    maps = tf.attention_weights(tf.init_params(experiments.CONFIG, 0), experiments.CONFIG, experiments.prompt_ids()[None, :])
+    maps = tf.attention_weights(
+        tf.init_params(experiments.CONFIG, 0), experiments.CONFIG, experiments.prompt_ids()[None, :]
+    )
     uniform = np.tril(np.ones((32, 32))) / np.arange(1, 33)[:, None]
     assert np.abs(maps - uniform).max() < 0.02
     assert round(math.exp(8), -3) == 3000

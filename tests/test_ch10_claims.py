@@ -23,8 +23,13 @@ INPUTS, TARGETS, _ = networks.two_layer_problem()
 
 @pytest.fixture(scope="module")
 def recipe_run():
-    return run(scale.recipe_optimizer(PEAK, WARMUP, STEPS), scale.clipped(training.sine_gradient, 1.0),
-               training.sine_start(), STEPS, f=training.sine_loss)
+    return run(
+        scale.recipe_optimizer(PEAK, WARMUP, STEPS),
+        scale.clipped(training.sine_gradient, 1.0),
+        training.sine_start(),
+        STEPS,
+        f=training.sine_loss,
+    )
 
 
 def _at(trajectory, t):
@@ -73,9 +78,9 @@ def test_outlier_norms_and_jumps(s, order, raw_jump):
     t = ch10.OUTLIER_STEP
     norm = global_norm(networks.two_layer_backprop(_at(raw, t), INPUTS, s * (TARGETS + 1)))
     assert order / 3.2 < norm < order * 3.2
-    assert raw.f[t + 1:].max() / raw.f[t] > raw_jump  # chaotic after the outlier: a bound, not a value
-    assert 25 < clip.f[t + 1:].max() / clip.f[t] < 50
-    np.testing.assert_array_equal(raw.f[:t + 1], clip.f[:t + 1])  # identical up to the outlier
+    assert raw.f[t + 1 :].max() / raw.f[t] > raw_jump  # chaotic after the outlier: a bound, not a value
+    assert 25 < clip.f[t + 1 :].max() / clip.f[t] < 50
+    np.testing.assert_array_equal(raw.f[: t + 1], clip.f[: t + 1])  # identical up to the outlier
     assert raw.f[-1] > 2 * clip.f[-1]  # the unclipped run recovers slowly: still above at step 400
 
 
@@ -111,10 +116,10 @@ def test_the_damage_comes_after_the_outlier_and_grows_with_its_size():
     peaks, when = [], []
     for s in (10, 100, 1000):
         raw, clip = scale.outlier_run(None, s), scale.outlier_run(1.0, s)
-        after = raw.f[t + 2:]
+        after = raw.f[t + 2 :]
         peaks.append(after.max())
         when.append(int(np.argmax(after)) + t + 2)
-        assert clip.f[t + 2:].max() < 0.05 and raw.f[t + 1] < 0.1  # the outlier's own step costs little
+        assert clip.f[t + 2 :].max() < 0.05 and raw.f[t + 1] < 0.1  # the outlier's own step costs little
     assert peaks[0] < peaks[1] < peaks[2]
     assert [f"{p:.1g}" for p in peaks] == ["0.8", "3", "5"]
     assert all(w >= t + 5 for w in when) and when == sorted(when)  # later, the larger the outlier
@@ -165,7 +170,14 @@ def test_activation_count_matches_the_arrays_backprop_stores():
 
 
 def test_bytes_per_parameter_and_the_7b_model():
-    assert [scale.bytes_per_parameter(o, p) for o in ("sgd", "momentum", "adam") for p in ("fp32", "mixed")] == [8, 8, 12, 12, 16, 16]
+    assert [scale.bytes_per_parameter(o, p) for o in ("sgd", "momentum", "adam") for p in ("fp32", "mixed")] == [
+        8,
+        8,
+        12,
+        12,
+        16,
+        16,
+    ]
     m = scale.training_memory(7e9, "adam", "mixed")
     assert m == {"weights": 14e9, "gradients": 14e9, "master": 28e9, "optimizer": 56e9, "total": 112e9}
 
@@ -187,7 +199,9 @@ def test_7b_over_8_devices_per_stage():
 
 
 def test_bf16_rounding_and_spacing():
-    assert scale.bf16(1 + 2.0**-9) == 1.0 and scale.bf16(1 + 2.0**-8) == 1.0  # below / at half the spacing (tie to even)
+    assert (
+        scale.bf16(1 + 2.0**-9) == 1.0 and scale.bf16(1 + 2.0**-8) == 1.0
+    )  # below / at half the spacing (tie to even)
     assert scale.bf16(1 + 2.0**-7) == 1 + 2.0**-7 and scale.bf16(3.01) == 3.015625
     assert [float(np.spacing(np.float32(w).astype(scale.BF16))) for w in (1, 2, 4)] == [2.0**-7, 2.0**-6, 2.0**-5]
 
@@ -220,7 +234,10 @@ def test_bf16_facts_the_text_states_by_bit_arithmetic():
     below_four = _bf16(4 - 2.0**-6)
     assert below_four == 4 - 2.0**-6 and _bf16(4 - 2.0**-7 - 2.0**-20) == below_four  # spacing 2^-6 just below 4
     for w, spacing_below in [(1, 2.0**-8), (2, 2.0**-7), (3, 2.0**-6), (4, 2.0**-6)]:
-        assert _bf16(w - spacing_below) == w - spacing_below and _bf16(w - spacing_below / 2 - 2.0**-20) == w - spacing_below
+        assert (
+            _bf16(w - spacing_below) == w - spacing_below
+            and _bf16(w - spacing_below / 2 - 2.0**-20) == w - spacing_below
+        )
         moves = _bf16(w - 0.005) != w  # the first update of the chapter's descent, downwards
         assert moves == (spacing_below / 2 < 0.005), w
     assert scale.bf16(1 + 2.0**-8) == _bf16(1 + 2.0**-8) and scale.bf16(3.01) == _bf16(3.01)
@@ -232,7 +249,9 @@ def test_bf16_descent_stops_where_the_text_says_by_hand_rounding():
     for _ in range(1000):
         w = _bf16(w - 0.01 * (w - w_star))
     np.testing.assert_array_equal(np.abs(w - w_star), [0.1953125, 0.390625, 0.5, 0.5])
-    np.testing.assert_array_equal(w, scale.bf16_descent(np.array([1.0, 2.0, 3.0, 4.0]), w_star, 0.01, 1000, master=False)[-1])
+    np.testing.assert_array_equal(
+        w, scale.bf16_descent(np.array([1.0, 2.0, 3.0, 4.0]), w_star, 0.01, 1000, master=False)[-1]
+    )
 
 
 # Section 6: surfaces
@@ -246,12 +265,13 @@ def test_minima_fractions_fall_faster_than_two_to_the_minus_d():
 
 
 def test_what_the_hessian_decides_at_a_critical_point():
-    """All eigenvalues positive: a strict minimum; one negative: not a minimum; both signs: a saddle; zeros: undecided."""
+    """All eigenvalues positive: a strict minimum; one negative: not a minimum; both signs: a saddle; zeros:
+    undecided."""
     grid = np.linspace(-0.5, 0.5, 101)
     X, Y = np.meshgrid(grid, grid)
     quartic_min, quartic_not_min = X**2 + Y**4, X**2 - Y**4  # both have the Hessian diag(2, 0) at the origin
     assert quartic_min.min() == 0.0 and quartic_not_min.min() < 0
-    assert (-X**2 - Y**4).max() == 0.0  # one negative and one zero eigenvalue: a maximum, not a saddle
+    assert (-(X**2) - Y**4).max() == 0.0  # one negative and one zero eigenvalue: a maximum, not a saddle
     rng = np.random.default_rng(0)
     for _ in range(200):
         Q, _ = np.linalg.qr(rng.normal(size=(4, 4)))
@@ -317,7 +337,9 @@ def test_llama_7b_shapes_and_the_state_of_each_optimizer_by_closed_form():
     def per_block(size: int) -> int:  # blocks of 2 048 numbers, each with an fp32 scale per state
         return -(-size // 2048)
 
-    blocks = layers * (4 * per_block(d * d) + 3 * per_block(d * h) + 2 * per_block(d)) + 2 * per_block(v * d) + per_block(d)
+    blocks = (
+        layers * (4 * per_block(d * d) + 3 * per_block(d * h) + 2 * per_block(d)) + 2 * per_block(v * d) + per_block(d)
+    )
     assert scale.optimizer_state_bytes(shapes, "adam8bit") == 2 * count + 8 * blocks
     assert round(scale.optimizer_state_bytes(shapes, "adam8bit") / 1e9, 1) == 13.5
 
@@ -370,7 +392,9 @@ def test_pipeline_bubble_is_the_idle_share_of_the_schedule(stages, micro):
 
 def test_fp16_loses_what_falls_below_half_its_smallest_number_and_scaling_saves_it():
     smallest = 2.0 ** (-14 - 10)  # fp16: 5 exponent bits (bias 15), 10 stored fraction bits
-    assert scale.fp16(smallest) == smallest and scale.fp16(smallest / 2) == 0.0 and scale.fp16(0.51 * smallest) == smallest
+    assert (
+        scale.fp16(smallest) == smallest and scale.fp16(smallest / 2) == 0.0 and scale.fp16(0.51 * smallest) == smallest
+    )
     assert scale.fp16(1e-8) == 0.0 and np.isinf(scale.fp16(65520.0)) and scale.fp16(65519.0) == 65504.0
     rng = np.random.default_rng(0)
     gradients = 10 ** rng.uniform(-10, -2, 100_000) * rng.choice([-1, 1], 100_000)
@@ -392,7 +416,9 @@ def test_z_loss_gradient_by_central_differences_and_what_it_adds_up_to():
     rng = np.random.default_rng(3)
     for z in [rng.normal(size=7), np.array([300.0, 298.0, 290.0]), rng.normal(size=4) * 20]:
         h = 1e-6
-        numeric = np.array([(1e-4 * _log_z(z + h * e) ** 2 - 1e-4 * _log_z(z - h * e) ** 2) / (2 * h) for e in np.eye(len(z))])
+        numeric = np.array(
+            [(1e-4 * _log_z(z + h * e) ** 2 - 1e-4 * _log_z(z - h * e) ** 2) / (2 * h) for e in np.eye(len(z))]
+        )
         np.testing.assert_allclose(tf.z_loss_gradient(z), numeric, rtol=1e-5, atol=1e-8)  # h = 1e-6 on (log Z)² ≈ 9
         assert tf.z_loss_gradient(z).sum() == pytest.approx(2e-4 * _log_z(z), rel=1e-9)
         p = np.exp(z - _log_z(z))
@@ -405,8 +431,11 @@ def _softmax_jacobian_norm_by_differences(scores: np.ndarray) -> float:
     def softmax(s):
         e = np.exp(s - s.max())
         return e / e.sum()
+
     h = 1e-6
-    jacobian = np.stack([(softmax(scores + h * e) - softmax(scores - h * e)) / (2 * h) for e in np.eye(len(scores))], axis=1)
+    jacobian = np.stack(
+        [(softmax(scores + h * e) - softmax(scores - h * e)) / (2 * h) for e in np.eye(len(scores))], axis=1
+    )
     return float(np.linalg.norm(jacobian, 2))
 
 
@@ -433,7 +462,6 @@ def test_attention_saturates_as_q_and_k_grow_and_qk_norm_holds_it_still():
 # the two agree to about 0.01 in the final loss, not to the last digit: the claims below have margins beyond that.
 
 
-
 def _rate_by_hand(kind, peak, warmup, t):
     """η_t of warmup + cosine or WSD (both to 10 % of the peak over experiments.STEPS steps), written out."""
     total, low = experiments.STEPS, 0.1 * peak
@@ -445,8 +473,9 @@ def _rate_by_hand(kind, peak, warmup, t):
     return peak if t <= start else peak - (peak - low) * (t - start) / experiments.DECAY_STEPS
 
 
-def _train_by_hand(width, peak, kind="cosine", warmup=experiments.WARMUP, decay_all=False, seed=experiments.SEED,
-                   nudge=0.0):
+def _train_by_hand(
+    width, peak, kind="cosine", warmup=experiments.WARMUP, decay_all=False, seed=experiments.SEED, nudge=0.0
+):
     """AdamW (β = (0.9, 0.95), ε = 1e-8, λ = 0.1 on the 2-D non-embedding arrays) with clipping at global norm 1:
     the batch losses and the final parameters; ``nudge`` is added to the first entry of the token embedding."""
     config = tf.GPTConfig(vocab_size=65, block_size=16, n_layer=1, n_head=4, n_embd=width)
@@ -495,11 +524,16 @@ def test_the_runs_of_the_notebook_match_the_written_out_loop(by_hand):
         losses, params = by_hand[("sweep", width, lr)]
         np.testing.assert_allclose(ours.loss[:20], losses[:20], rtol=1e-9)  # before round-off has grown
         assert experiments.validation_loss(params, width) == pytest.approx(
-            experiments.validation_loss(experiments.last(ours), width), abs=0.02)
+            experiments.validation_loss(experiments.last(ours), width), abs=0.02
+        )
 
 
 def test_the_best_rate_falls_from_the_narrowest_to_the_widest_model(by_hand, glued):
-    loss = {(w, lr): experiments.validation_loss(by_hand[("sweep", w, lr)][1], w) for w in (16, 64) for lr in experiments.RATES}
+    loss = {
+        (w, lr): experiments.validation_loss(by_hand[("sweep", w, lr)][1], w)
+        for w in (16, 64)
+        for lr in experiments.RATES
+    }
     best = {w: min(experiments.RATES, key=lambda lr: loss[(w, lr)]) for w in (16, 64)}
     assert best == {16: 0.01, 64: 0.003}
     assert glued["ch10-best-16"] == "0.01" and glued["ch10-best-64"] == "0.003"
@@ -532,10 +566,15 @@ def test_the_mask_exempts_exactly_the_vectors_and_embeddings():
 def test_decay_shrinks_the_layernorm_gains_by_the_pure_decay_factor(by_hand, glued):
     rates = [_rate_by_hand("cosine", 0.01, experiments.WARMUP, t) for t in range(experiments.STEPS)]
     shrink = math.prod(1 - 0.1 * r for r in rates)
-    idle = run(adamw(experiments.schedule(0.01), weight_decay=0.1), lambda x: np.zeros(1), np.ones(1), experiments.STEPS)
+    idle = run(
+        adamw(experiments.schedule(0.01), weight_decay=0.1), lambda x: np.zeros(1), np.ones(1), experiments.STEPS
+    )
     assert idle.x[-1, 0] == pytest.approx(shrink, rel=1e-12)  # a parameter without gradient: decay alone
     assert glued["ch10-shrink"] == f"{shrink:.2f}" == "0.92"
-    gain = {k: np.mean([by_hand[k][1][n] for n in by_hand[k][1] if n.endswith("gain")]) for k in (("sweep", 32, 0.01), "decay all")}
+    gain = {
+        k: np.mean([by_hand[k][1][n] for n in by_hand[k][1] if n.endswith("gain")])
+        for k in (("sweep", 32, 0.01), "decay all")
+    }
     assert gain[("sweep", 32, 0.01)] > 1
     assert gain["decay all"] / gain[("sweep", 32, 0.01)] == pytest.approx(shrink, abs=0.03)
     masked, decayed = (experiments.validation_loss(by_hand[k][1]) for k in (("sweep", 32, 0.01), "decay all"))
@@ -583,7 +622,11 @@ def test_radam_crossings_by_a_transcription_of_pytorchs_radam():
 
         def rect(t, beta2=beta2, rho_inf=rho_inf):
             rho_t = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
-            return math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) if rho_t > 5 else 0.0
+            return (
+                math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+                if rho_t > 5
+                else 0.0
+            )
 
         assert rect(half - 1) < 0.5 <= rect(half) and rect(most - 1) < 0.9 <= rect(most)
         assert glued[f"ch10-radam-half-{beta2}"] == half and glued[f"ch10-radam-most-{beta2}"] == most
@@ -642,16 +685,24 @@ def test_batch_size_tradeoff_is_mccandlishs_hyperbola():
         for batch in (1, 16, 400, 10_000):
             cost = noise.batch_size_tradeoff(batch, b_noise)
             assert (cost["steps"] - 1) * (cost["examples"] - 1) == pytest.approx(1.0)
-            assert cost["steps"] * batch == pytest.approx(cost["examples"] * b_noise)  # S·B = E, in units of S_min, E_min
+            assert cost["steps"] * batch == pytest.approx(
+                cost["examples"] * b_noise
+            )  # S·B = E, in units of S_min, E_min
     assert noise.batch_size_tradeoff(16, 400)["steps"] == pytest.approx(26.0)
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: noise.noise_scale(np.ones(5)), "example_gradients must be a 2-D array with one gradient per row and at least 2 rows, got shape (5,)"),
-    (lambda: noise.noise_scale(np.ones((1, 3))), "at least 2 rows, got shape (1, 3)"),
-    (lambda: noise.batch_size_tradeoff(0, 10), "batch_size must be positive, got 0"),
-    (lambda: noise.batch_size_tradeoff(4, -1.0), "b_noise must be a positive number, got -1.0"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda: noise.noise_scale(np.ones(5)),
+            "example_gradients must be a 2-D array with one gradient per row and at least 2 rows, got shape (5,)",
+        ),
+        (lambda: noise.noise_scale(np.ones((1, 3))), "at least 2 rows, got shape (1, 3)"),
+        (lambda: noise.batch_size_tradeoff(0, 10), "batch_size must be positive, got 0"),
+        (lambda: noise.batch_size_tradeoff(4, -1.0), "b_noise must be a positive number, got -1.0"),
+    ],
+)
 def test_noise_scale_and_tradeoff_refuse_bad_input(call, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         call()

@@ -58,7 +58,10 @@ def test_typical_mistake_gets_its_hint_and_others_the_generic_one():
 
 def test_a_mistake_must_match_on_every_case_not_only_the_degenerate_first_one():
     cases = [Case((0.0,), "x = 0"), Case((np.array([1.0, 2.0]),), "x = [1, 2]")]
-    mistakes = [Mistake(lambda x: np.asarray(x) ** 2 + 1, "you squared x."), Mistake(lambda x: np.cos(x), "that is cos x.")]
+    mistakes = [
+        Mistake(lambda x: np.asarray(x) ** 2 + 1, "you squared x."),
+        Mistake(lambda x: np.cos(x), "that is cos x."),
+    ]
     message = check_function(np.cos, lambda x: 2 * np.asarray(x), cases, mistakes=mistakes, hint="double it.").message
     assert message.endswith("Hint: that is cos x."), message  # x² + 1 = cos x = 1 at x = 0 as well
 
@@ -105,13 +108,19 @@ def test_a_blank_left_for_a_later_case_is_not_called_not_attempted():
             raise NotImplementedError
         return 2 * x
 
-    assert run(partly).message == "For x = [1, 2] your function raised NotImplementedError: it is not finished for this case yet."
+    assert (
+        run(partly).message
+        == "For x = [1, 2] your function raised NotImplementedError: it is not finished for this case yet."
+    )
 
 
 def test_not_implemented_from_someone_elses_code_is_an_ordinary_error():
     namespace = {}
     exec("def library(x):\n    raise NotImplementedError('no float128 here')", namespace)
-    assert run(lambda x: namespace["library"](x)).message == "For x = 1 your function raised NotImplementedError: no float128 here."
+    assert (
+        run(lambda x: namespace["library"](x)).message
+        == "For x = 1 your function raised NotImplementedError: no float128 here."
+    )
 
 
 # --- inputs changed in place -----------------------------------------------------------------------------------
@@ -161,7 +170,10 @@ def test_a_check_inside_the_answer_is_stopped_at_the_first_call():
         run(recursive)
         return 2 * x
 
-    assert "your function called a checker itself; a check cannot run inside the answer it checks" in run(recursive).message
+    assert (
+        "your function called a checker itself; a check cannot run inside the answer it checks"
+        in run(recursive).message
+    )
     assert len(calls) == 1
 
     def named(x):
@@ -195,7 +207,9 @@ def test_a_zero_imaginary_part_is_fine_and_converts_silently(zero):
 
 def test_a_nonzero_imaginary_part_is_wrong_with_a_message():
     message = run(lambda x: 2 * x + 5j).message
-    assert message == "For x = 1 your function returned complex numbers (imaginary part up to 5); expected real numbers."
+    assert (
+        message == "For x = 1 your function returned complex numbers (imaginary part up to 5); expected real numbers."
+    )
 
 
 class Unconvertible:
@@ -208,9 +222,14 @@ class Unconvertible:
     __float__ = __array__
 
 
-@pytest.mark.parametrize("error", [RuntimeError("requires grad"), GeneratorExit(), type("Custom", (BaseException,), {})()])
+@pytest.mark.parametrize(
+    "error", [RuntimeError("requires grad"), GeneratorExit(), type("Custom", (BaseException,), {})()]
+)
 def test_an_answer_whose_conversion_raises_anything_is_not_numbers(error):
-    assert run(lambda x: Unconvertible(error)).message == "For x = 1 your function returned a Unconvertible; expected a number or an array of numbers."
+    assert (
+        run(lambda x: Unconvertible(error)).message
+        == "For x = 1 your function returned a Unconvertible; expected a number or an array of numbers."
+    )
 
 
 def test_keyboard_interrupt_gets_through_even_from_a_conversion():
@@ -223,7 +242,9 @@ def test_the_worst_entry_is_shown_with_enough_digits_to_differ():
     cases = [Case((np.array([1.0, 1.0]),), "g = [1, 1]")]
     unit = lambda g: -g / np.linalg.norm(g)  # noqa: E731
     message = check_function(lambda g: unit(g) + [0.0, -1.2e-8], unit, cases, compare=close_to(rtol=1e-10)).message
-    assert message == "For g = [1, 1] at [1] of the (2,) array expected -0.70710678 but got -0.70710679 (off by 1.2e-08)."
+    assert (
+        message == "For g = [1, 1] at [1] of the (2,) array expected -0.70710678 but got -0.70710679 (off by 1.2e-08)."
+    )
 
 
 def test_a_large_array_shows_its_worst_entry_not_its_shape_twice():
@@ -242,8 +263,13 @@ def test_a_small_array_is_shown_whole_when_that_tells_the_difference():
 
 def test_float32_is_named_when_it_is_the_reason():
     cases = [Case((0.1,), "x = 0.1")]
-    message = check_function(lambda x: np.float32(2 * x), double, cases, hint="double it.", compare=close_to(rtol=1e-12)).message
-    assert message.endswith("Hint: close, but not within tolerance — float32? Those carry only about 7 digits; compute in float64, numpy's default.")
+    message = check_function(
+        lambda x: np.float32(2 * x), double, cases, hint="double it.", compare=close_to(rtol=1e-12)
+    ).message
+    assert message.endswith(
+        "Hint: close, but not within tolerance — float32? Those carry only about 7 digits; compute in float64, "
+        "numpy's default."
+    )
     assert check_function(lambda x: 2 * x + 1e-3, double, cases, hint="double it.").message.endswith("Hint: double it.")
 
 
@@ -251,7 +277,9 @@ def test_a_tuple_answer_is_counted_and_each_part_named():
     def reference(a):
         return a, 2 * a
 
-    checked = lambda learner: check_function(learner, reference, CASES, parts={"da": 0, "db": 1}, parts_noun="gradients").message  # noqa: E731
+    checked = lambda learner: (
+        check_function(learner, reference, CASES, parts={"da": 0, "db": 1}, parts_noun="gradients").message
+    )  # noqa: E731
     assert checked(lambda a: (a, 2 * a, 3 * a)) == "For x = 1 expected 2 gradients (da, db), got 3."
     assert checked(lambda a: 2 * a) == "For x = 1 expected 2 gradients (da, db), got one float."
     assert checked(lambda a: (a, 3 * a)) == "For db with x = 1 expected 2 but got 3 (off by 1)."
@@ -314,8 +342,10 @@ def test_follow_up_reports_any_other_error_in_one_line(capsys):
     cell = {"follow_up": follow_up, "returns_nothing": returns_nothing, "__name__": "__main__"}
     exec("with follow_up():\n    print(f'{returns_nothing(1.0):.3f}')", cell)
     assert capsys.readouterr().out.splitlines() == [
-        "This cell stopped: test_follow_up_reports_any_other_error_in_one_line raised TypeError: float() argument must be a string or a real number, not 'NoneType'.",
-        "This cell stopped with TypeError: unsupported format string passed to NoneType.__format__: check what your functions above return.",
+        "This cell stopped: test_follow_up_reports_any_other_error_in_one_line raised TypeError: float() argument "
+        "must be a string or a real number, not 'NoneType'.",
+        "This cell stopped with TypeError: unsupported format string passed to NoneType.__format__: check what your "
+        "functions above return.",
     ]
 
 
@@ -323,7 +353,11 @@ def test_follow_up_stops_a_cell_that_never_ends_and_lets_keyboard_interrupt_thro
     monkeypatch.setattr(book.checks, "TIME_LIMIT", 0.02)
     with follow_up():
         time.sleep(5)
-    assert capsys.readouterr().out == "This cell stopped after 0.02 s, the time it allows: is there an endless loop, or a sleep, in a function above?\n"
+    assert (
+        capsys.readouterr().out
+        == "This cell stopped after 0.02 s, the time it allows: is there an endless loop, or a sleep, in a function "
+        "above?\n"
+    )
     with pytest.raises(KeyboardInterrupt), follow_up():
         raise KeyboardInterrupt
 
@@ -383,7 +417,9 @@ def _swallowing_sleep(x):
 
 
 @pytest.mark.parametrize("stubborn", [_swallowing_loop, _swallowing_twice, _swallowing_helper, _swallowing_sleep])
-def test_an_answer_that_catches_base_exception_in_an_endless_loop_is_stopped_and_leaves_nothing_behind(stubborn, monkeypatch):
+def test_an_answer_that_catches_base_exception_in_an_endless_loop_is_stopped_and_leaves_nothing_behind(
+    stubborn, monkeypatch
+):
     import signal
     import sys
 
@@ -449,16 +485,29 @@ def test_keyboard_interrupt_from_deep_in_the_answer_still_stops_and_leaves_nothi
 
 @pytest.mark.parametrize("answer", [True, np.bool_(False), [True, 2.0], (1.0, False), np.array([True, False])])
 def test_true_and_false_are_not_numbers(answer):
-    message = check_function(lambda: answer, lambda: 1.0 if np.ndim(answer) == 0 else np.ones(2), [Case((), "your rate")]).message
-    assert message == "For your rate your function returned True or False where a number is expected: a bool is not the number 1 or 0, so return the number itself."
+    message = check_function(
+        lambda: answer, lambda: 1.0 if np.ndim(answer) == 0 else np.ones(2), [Case((), "your rate")]
+    ).message
+    assert (
+        message
+        == "For your rate your function returned True or False where a number is expected: a bool is not the number "
+        "1 or 0, so return the number itself."
+    )
 
 
 def test_a_hint_needs_agreement_on_every_case_generated_ones_included():
-    cases = [Case((1.0,), "x = 1"), *book.checks.generated(lambda rng: Case((float(rng.uniform(-5, 5)),), "a drawn x"), 12)]
+    cases = [
+        Case((1.0,), "x = 1"),
+        *book.checks.generated(lambda rng: Case((float(rng.uniform(-5, 5)),), "a drawn x"), 12),
+    ]
     mistakes = [Mistake(lambda x: x + x + 1, "you added one.")]
-    assert check_function(lambda x: 2 * x + 1, double, cases, mistakes=mistakes).message.endswith("Hint: you added one.")
+    assert check_function(lambda x: 2 * x + 1, double, cases, mistakes=mistakes).message.endswith(
+        "Hint: you added one."
+    )
     last = cases[-1].args[0]
-    agrees_but_on_the_last = check_function(lambda x: 2 * x + (1 if x != last else 5), double, cases, mistakes=mistakes).message
+    agrees_but_on_the_last = check_function(
+        lambda x: 2 * x + (1 if x != last else 5), double, cases, mistakes=mistakes
+    ).message
     assert "Hint" not in agrees_but_on_the_last, agrees_but_on_the_last
 
 
@@ -473,8 +522,15 @@ def test_describe_and_agree_serve_a_check_that_must_not_give_the_answer_away():
         return f"For {label} your claim {float(got):g} is off."
 
     cases = [Case((), "your claim")]
-    result = check_function(lambda: 0.5, lambda: 0.25, cases, mistakes=[Mistake(lambda: 0.51, "twice too big.")],
-                            compare=lambda got, expected: abs(got - expected) < 0.01, agree=close_to(rtol=0.05), describe=describe)
+    result = check_function(
+        lambda: 0.5,
+        lambda: 0.25,
+        cases,
+        mistakes=[Mistake(lambda: 0.51, "twice too big.")],
+        compare=lambda got, expected: abs(got - expected) < 0.01,
+        agree=close_to(rtol=0.05),
+        describe=describe,
+    )
     assert result.message == "For your claim your claim 0.5 is off. Hint: twice too big."
 
 
@@ -484,7 +540,10 @@ def test_an_answer_that_raises_where_the_mistake_raises_still_gets_its_hint_and_
     def tripled_vectors_only(x):
         return 3 * x if x.ndim == 1 else x.item()  # wrong on the first case, raises on the second (two numbers)
 
-    mistakes = [Mistake(lambda x: 3 * x, "never raises."), Mistake(lambda x: 3 * x if x.ndim == 1 else x.item(), "vectors only.")]
+    mistakes = [
+        Mistake(lambda x: 3 * x, "never raises."),
+        Mistake(lambda x: 3 * x if x.ndim == 1 else x.item(), "vectors only."),
+    ]
     message = check_function(tripled_vectors_only, double, cases, mistakes=mistakes).message
     assert message.endswith("Hint: vectors only."), message
 

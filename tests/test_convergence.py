@@ -1,4 +1,5 @@
-"""book.convergence: the measurements made on gradient-descent runs (rates, iteration counts, basins), and their refusals of bad input."""
+"""book.convergence: the measurements made on gradient-descent runs (rates, iteration counts, basins), and their
+refusals of bad input."""
 
 import math
 
@@ -62,7 +63,11 @@ def test_saddle_derivatives_match_central_differences():
 def test_basins_label_starts_next_to_each_minimizer_and_refuse_far_ones():
     f = functions.Saddle()
     starts = np.array([[0.5, 0.9], [-0.5, -1.1], [0.5, 0.0]])
-    assert convergence.basins(f, f.minimizers, starts, 0.1, 300).tolist() == [0, 1, -1]  # the last converges to the saddle
+    assert convergence.basins(f, f.minimizers, starts, 0.1, 300).tolist() == [
+        0,
+        1,
+        -1,
+    ]  # the last converges to the saddle
 
 
 def test_two_blobs_and_linear_data_are_seeded_and_shaped():
@@ -82,7 +87,11 @@ def test_quadratic_rate_and_steps_to_against_a_run():
         for _ in range(convergence.steps_to(abs(1 - lr), 1e-3)):
             x = x - lr * f.grad(x)
         assert abs(x[0]) <= 1e-3 < abs(x[0]) / abs(1 - lr)
-    assert convergence.steps_to(0.0, 1e-6) == 1 and convergence.steps_to(0.5, 0.5) == 1 and convergence.steps_to(0.5, 0.49) == 2
+    assert (
+        convergence.steps_to(0.0, 1e-6) == 1
+        and convergence.steps_to(0.5, 0.5) == 1
+        and convergence.steps_to(0.5, 0.49) == 2
+    )
     assert convergence.iteration_bound(10.0, 1e-6) == convergence.steps_to(9 / 11, 1e-6)
 
 

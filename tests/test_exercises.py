@@ -34,7 +34,9 @@ def checkers(chapter: str) -> dict:
     return {
         name: fn
         for name, fn in inspect.getmembers(module, inspect.isfunction)
-        if fn.__module__ == module.__name__ and not name.startswith("_") and list(inspect.signature(fn).parameters) == ["learner"]
+        if fn.__module__ == module.__name__
+        and not name.startswith("_")
+        and list(inspect.signature(fn).parameters) == ["learner"]
     }
 
 
@@ -46,12 +48,17 @@ PAIRS = [(chapter, name) for chapter in CHAPTERS for name in checkers(chapter)]
 
 
 def wrong_answers(chapter: str) -> dict:
-    """The strength test's data of a chapter: checker name → [(a wrong answer learners write, hint fragment or None)]."""
+    """The strength test's data of a chapter: checker name → [(a wrong answer learners write, hint fragment or
+    None)]."""
     return importlib.import_module(f"test_exercises_{chapter}").WRONG_ANSWERS
 
 
-STRENGTH = [(chapter, name, i) for chapter in CHAPTERS for name, answers in wrong_answers(chapter).items()
-            for i in range(len(answers))]
+STRENGTH = [
+    (chapter, name, i)
+    for chapter in CHAPTERS
+    for name, answers in wrong_answers(chapter).items()
+    for i in range(len(answers))
+]
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -226,7 +233,9 @@ def test_an_answer_that_changes_its_inputs_is_told_so_and_the_cases_stay_intact(
 
     result = checker(in_place)
     if changed:
-        assert not result.passed and re.search(r"changed its input (\w+|number \d) in place", result.message), result.message
+        assert not result.passed and re.search(r"changed its input (\w+|number \d) in place", result.message), (
+            result.message
+        )
     else:  # nothing it was given could change
         assert result.passed, result.message
     assert checker(solution).passed
@@ -331,7 +340,9 @@ def _plus(answer, imaginary: complex):
 def test_a_nonzero_imaginary_part_is_wrong_with_a_message_and_a_zero_one_is_fine(chapter, name):
     checker, solution = _checker_and_solution(chapter, name)
     with_5j = checker(lambda *args, **kwargs: _plus(solution(*args, **kwargs), 5j))
-    assert not with_5j.passed and "complex numbers (imaginary part up to 5); expected real numbers" in with_5j.message, with_5j.message
+    assert (
+        not with_5j.passed and "complex numbers (imaginary part up to 5); expected real numbers" in with_5j.message
+    ), with_5j.message
     with_0j = checker(lambda *args, **kwargs: _plus(solution(*args, **kwargs), 0j))
     assert with_0j.passed, with_0j.message
 
@@ -413,8 +424,14 @@ def _outputs(nb, marker: str) -> list[str]:
     """The text outputs of the code cells that start with ``marker`` (a check) or hold it (a follow-up)."""
     texts = []
     for cell in nb.cells:
-        if cell.cell_type == "code" and (cell.source.startswith(marker) if marker == "check." else marker in cell.source):
-            texts += [o["data"]["text/plain"] if "data" in o else o["text"] for o in cell.outputs if o.get("output_type") in {"execute_result", "stream"}]
+        if cell.cell_type == "code" and (
+            cell.source.startswith(marker) if marker == "check." else marker in cell.source
+        ):
+            texts += [
+                o["data"]["text/plain"] if "data" in o else o["text"]
+                for o in cell.outputs
+                if o.get("output_type") in {"execute_result", "stream"}
+            ]
     return texts
 
 
@@ -429,7 +446,9 @@ def test_notebook_with_the_solutions_filled_in_says_correct_everywhere(chapter):
             cell.source = inspect.getsource(getattr(module, name))
             filled += 1
     assert filled >= 5
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "exercises")}}).execute()
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "exercises")}}
+    ).execute()
     results = _outputs(nb, "check.")
     assert len(results) == filled
     assert all(text.startswith("Correct") for text in results), results

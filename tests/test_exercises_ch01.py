@@ -1,11 +1,11 @@
 """Chapter 1's checkers recognise the typical mistakes and show the hint written for each."""
 
-
 import numpy as np
 import pytest
 
 from book.exercises import ch01 as check
 from exercises.solutions import ch01 as solutions
+
 
 def _central(f, x, h):
     return (f(x + h) - f(x - h)) / (2 * h)
@@ -52,7 +52,10 @@ WRONG_ANSWERS = {
         (lambda f, df, x, method: 1e-16, None),  # the smallest h
         (lambda f, df, x, method: _best(f, df, x, "central"), None),  # the central one's for both
         (lambda f, df, x, method: _best(f, df, x, method, steps=solutions.STEPS[::-1]) * 1e-3, None),  # a unit slip
-        (lambda f, df, x, method: _best(f, df, x, method, lambda e: min(len(e) - 1, int(np.argmin(e)) + 10)), None),  # a decade off
+        (
+            lambda f, df, x, method: _best(f, df, x, method, lambda e: min(len(e) - 1, int(np.argmin(e)) + 10)),
+            None,
+        ),  # a decade off
     ],
     "sigmoid_prime": [
         (lambda x: _sigma(x) * (1 + _sigma(x)), "not 1 + σ(x)"),
@@ -79,7 +82,7 @@ WRONG_ANSWERS = {
         (lambda f, x, h: 4 * _central(f, x, h / 2) - _central(f, x, h), None),  # the /3 left out
         (lambda f, x, h: (4 * _central(f, x, h / 2) - _central(f, x, h)) / 4, None),
         (lambda f, x, h: (4 * _central(f, x, 2 * h) - _central(f, x, h)) / 3, None),  # 2h for h/2
-        (lambda f, x, h: (2 * solutions.forward_difference(f, x, h / 2) - solutions.forward_difference(f, x, h)), None),
+        (lambda f, x, h: 2 * solutions.forward_difference(f, x, h / 2) - solutions.forward_difference(f, x, h), None),
     ],
     "complex_step": [
         (lambda f, x, h=1e-20: np.real(f(x + 1j * h)) / h, "imaginary part"),
@@ -96,10 +99,14 @@ WRONG_ANSWERS = {
         (lambda: 3, None),
         (lambda: 5, None),
         (lambda: 16, None),  # the factor, not its log₂
-        (lambda: round(np.log2(abs(_five(np.exp, 1.0, 1e-6) - np.e) / abs(_five(np.exp, 1.0, 5e-7) - np.e))), None),  # measured in rounding noise
+        (
+            lambda: round(np.log2(abs(_five(np.exp, 1.0, 1e-6) - np.e) / abs(_five(np.exp, 1.0, 5e-7) - np.e))),
+            None,
+        ),  # measured in rounding noise
         (lambda: 4.0 + 0.6, None),
     ],
 }
+
 
 def test_the_message_names_the_input_and_both_values():
     message = check.forward_difference(lambda f, x, h: (f(x) - f(x - h)) / h).message
@@ -152,5 +159,3 @@ def test_numbers_the_exercise_notebook_states():
 def test_an_almost_right_answer_is_still_wrong():
     assert not check.central_difference(lambda f, x, h: 1.001 * (f(x + h) - f(x - h)) / (2 * h)).passed
     assert not check.complex_step(lambda f, x, h=1e-20: (f(x + 1e-8) - f(x - 1e-8)) / 2e-8).passed  # only ~8 digits
-
-

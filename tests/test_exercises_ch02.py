@@ -34,7 +34,10 @@ WRONG_ANSWERS = {
         (lambda f, x, h=1e-5: np.array([solution.partial_derivative(f, x, i) for i in range(len(x))]), "Pass it on"),
         (lambda f, x, h=1e-5: 2 * gradient(f, x, h), "divide by 2h"),
         (lambda f, x, h=1e-5: gradient(f, x, h)[::-1], None),  # the coordinates in the wrong order
-        (lambda f, x, h=1e-5: np.array([solution.partial_derivative(f, x, i, h) for i in range(len(x) - 1)] + [0.0]), None),  # range stops one early
+        (
+            lambda f, x, h=1e-5: np.array([solution.partial_derivative(f, x, i, h) for i in range(len(x) - 1)] + [0.0]),
+            None,
+        ),  # range stops one early
         (lambda f, x, h=1e-5: np.full(len(x), (f(x + h) - f(x - h)) / (2 * h)), None),  # every coordinate moved at once
     ],
     "directional_derivative": [
@@ -76,11 +79,19 @@ WRONG_ANSWERS = {
     ],
     "numerical_jacobian": [
         (lambda f, x, h=1e-5: jacobian(f, x, h).T, "transposed"),
-        (lambda f, x, h=1e-5: np.stack([(f(x + np.eye(len(x))[j] * h) - f(x)) / h for j in range(len(x))], axis=1), "forward differences"),
+        (
+            lambda f, x, h=1e-5: np.stack([(f(x + np.eye(len(x))[j] * h) - f(x)) / h for j in range(len(x))], axis=1),
+            "forward differences",
+        ),
         (lambda f, x, h=1e-5: 2 * jacobian(f, x, h), None),
         (lambda f, x, h=1e-5: jacobian(f, x, 1e-5), None),  # ignores h
         (lambda f, x, h=1e-5: -jacobian(f, x, h), None),
-        (lambda f, x, h=1e-5: np.stack([(f(x + np.eye(len(x))[j] * h) - f(x - np.eye(len(x))[j] * h)) / h for j in range(len(x))], axis=1), None),
+        (
+            lambda f, x, h=1e-5: np.stack(
+                [(f(x + np.eye(len(x))[j] * h) - f(x - np.eye(len(x))[j] * h)) / h for j in range(len(x))], axis=1
+            ),
+            None,
+        ),
     ],
     "logistic_gradient": [
         (lambda w, X, y: X.T @ (_sigmoid(X @ w) - y), "divide by n"),
@@ -92,9 +103,15 @@ WRONG_ANSWERS = {
         (lambda w, X, y: X.T @ (X @ w - y) / len(y), "apply the sigmoid"),
     ],
     "level_set_angle": [
-        (lambda: float(np.arctan2(*gradient(check._himmelblau, np.array([1.0, 1.0]))[::-1])), "direction of the gradient"),
+        (
+            lambda: float(np.arctan2(*gradient(check._himmelblau, np.array([1.0, 1.0]))[::-1])),
+            "direction of the gradient",
+        ),
         (lambda: float(np.degrees(solution.level_set_angle())), "radians"),
-        (lambda: float(np.arctan2(*(-gradient(check._himmelblau, np.array([1.0, 1.0])))[::-1])), None),  # steepest descent
+        (
+            lambda: float(np.arctan2(*(-gradient(check._himmelblau, np.array([1.0, 1.0])))[::-1])),
+            None,
+        ),  # steepest descent
         (lambda: 0.0, None),
         (lambda: float(np.pi / 2), None),
         (lambda: float(solution.level_set_angle() + np.pi / 2), None),  # the gradient's angle, reached the long way
@@ -169,5 +186,3 @@ def test_numbers_the_exercise_notebook_states():
     assert np.linalg.det(J) == pytest.approx(2.0, abs=1e-8)
     assert np.round(J[:, 0], 3).tolist() == [0.866, 0.5]  # the follow-up cell prints the first column ...
     assert np.round(J.T[:, 0], 3).tolist() == [0.866, -1.0]  # ... which a transposed J gets wrong, unlike det
-
-

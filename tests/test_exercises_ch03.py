@@ -19,7 +19,21 @@ def _neuron(w, b, x, y, *, sigma_prime=True, two=True, with_x=True, sign=1.0):
     return np.array([d_z * (x if with_x else 1), d_z])
 
 
-def _network(X, Y, W1, b1, W2, b2, *, divide_by=None, derivative="sigmoid", transposed=False, w2_untransposed=False, bias=np.sum, two=2):
+def _network(
+    X,
+    Y,
+    W1,
+    b1,
+    W2,
+    b2,
+    *,
+    divide_by=None,
+    derivative="sigmoid",
+    transposed=False,
+    w2_untransposed=False,
+    bias=np.sum,
+    two=2,
+):
     H = _sigmoid(X @ W1 + b1)
     G = two * (H @ W2 + b2 - Y) / (Y.size if divide_by is None else divide_by(Y))
     G_H = G @ (W2 if w2_untransposed else W2.T)
@@ -59,15 +73,28 @@ WRONG_ANSWERS = {
         (lambda w, b, x, y: _neuron(w, b, x, y, two=False), "factor 2"),
         (lambda w, b, x, y: _neuron(w, b, x, y, with_x=False), "extra factor x"),
         (lambda w, b, x, y: _neuron(w, b, x, y, sign=-1.0), "sign is flipped"),
-        (lambda w, b, x, y: _neuron(w, b, x, y) * np.array([1.0, x]) / np.array([x, 1.0]) if x else _neuron(w, b, x, y) + 1, None),  # x on the wrong one
+        (
+            lambda w, b, x, y: (
+                _neuron(w, b, x, y) * np.array([1.0, x]) / np.array([x, 1.0]) if x else _neuron(w, b, x, y) + 1
+            ),
+            None,
+        ),  # x on the wrong one
         (lambda w, b, x, y: _neuron(w, b, x, y)[::-1], None),
     ],
     "unbroadcast": [
         (lambda grad, shape: solutions.unbroadcast(grad, shape) * np.prod(shape) / grad.size, "SUM of their gradients"),
         (lambda grad, shape: np.full(shape, grad.sum()), "summed over every axis"),
-        (lambda grad, shape: grad.sum(axis=0).reshape(shape) if grad.ndim > len(shape) else grad, None),  # the leading axis only
+        (
+            lambda grad, shape: grad.sum(axis=0).reshape(shape) if grad.ndim > len(shape) else grad,
+            None,
+        ),  # the leading axis only
         (lambda grad, shape: grad.sum(axis=tuple(range(grad.ndim - len(shape)))), None),  # forgets the size-1 axes
-        (lambda grad, shape: grad.mean(axis=tuple(range(grad.ndim - len(shape)))).sum(axis=tuple(i for i, n in enumerate(shape) if n == 1), keepdims=True), None),
+        (
+            lambda grad, shape: grad.mean(axis=tuple(range(grad.ndim - len(shape)))).sum(
+                axis=tuple(i for i, n in enumerate(shape) if n == 1), keepdims=True
+            ),
+            None,
+        ),
         (lambda grad, shape: np.broadcast_to(grad.sum(), shape).copy(), None),
     ],
     "two_layer_backward": [
@@ -101,16 +128,28 @@ WRONG_ANSWERS = {
 
 def test_two_layer_messages_name_the_gradient_and_the_network_and_show_the_worst_entry():
     message = check.two_layer_backward(lambda *a: _network(*a, derivative="none")).message
-    assert re.match(r"For dW1 with a batch of 5 rows, 3 inputs, 3 hidden units, 3 outputs at \[\d, \d\] of the \(3, 3\) array expected -?\d\.\d{5,} but got -?\d\.\d{5,} \(off by", message), message
+    assert re.match(
+        r"For dW1 with a batch of 5 rows, 3 inputs, 3 hidden units, 3 outputs at \[\d, \d\] of the \(3, 3\) array "
+        r"expected -?\d\.\d{5,} but got -?\d\.\d{5,} \(off by",
+        message,
+    ), message
     wrong_shape = check.two_layer_backward(lambda X, Y, W1, b1, W2, b2: (W1, b1, W2.T, b2)).message
     assert wrong_shape.startswith("For dW2 with a batch of 5 rows") and "of the (3, 3) array expected" in wrong_shape
-    keepdims_bias = check.two_layer_backward(lambda *a: (lambda g: (g[0], g[1], g[2], g[3][None, :]))(solutions.two_layer_backward(*a))).message
-    assert keepdims_bias.startswith("For db2 with a batch of 5 rows") and "returned shape (1, 3); expected shape (3,)" in keepdims_bias
+    keepdims_bias = check.two_layer_backward(
+        lambda *a: (lambda g: (g[0], g[1], g[2], g[3][None, :]))(solutions.two_layer_backward(*a))
+    ).message
+    assert (
+        keepdims_bias.startswith("For db2 with a batch of 5 rows")
+        and "returned shape (1, 3); expected shape (3,)" in keepdims_bias
+    )
 
 
 def test_returning_the_wrong_number_of_gradients_is_counted():
     five = check.two_layer_backward(lambda *a: (*solutions.two_layer_backward(*a), None)).message
-    assert five == "For a batch of 5 rows, 3 inputs, 3 hidden units, 3 outputs expected 4 gradients (dW1, db1, dW2, db2), got 5."
+    assert (
+        five == "For a batch of 5 rows, 3 inputs, 3 hidden units, 3 outputs expected 4 gradients (dW1, db1, dW2, db2), "
+        "got 5."
+    )
     three = check.multiply_backward(lambda g, a, b: (g * b, g * a, g)).message
     assert three == "For g = 0.5, a = 2, b = -3 expected 2 gradients (∂L/∂a, ∂L/∂b), got 3."
 
@@ -122,7 +161,9 @@ def test_an_in_place_overflow_guard_is_caught_and_leaves_the_case_intact():
         return node(np.log1p(np.exp(x)), (t, lambda g: g / (1 + np.exp(-x))))
 
     result = check.softplus(softplus)
-    assert result.message.startswith("For x = [-800, 800] (e^800 overflows: use np.logaddexp(0, x)) your function changed its input t in place")
+    assert result.message.startswith(
+        "For x = [-800, 800] (e^800 overflows: use np.logaddexp(0, x)) your function changed its input t in place"
+    )
     assert check._SOFTPLUS_CASES[2].args[0].tolist() == [-800.0, 800.0]
     assert check.softplus(solutions.softplus).passed
 
@@ -143,7 +184,9 @@ def test_changing_an_input_array_in_place_is_reported_in_every_form():
 
 def test_a_complex_answer_is_refused_with_a_message_and_no_warning(recwarn):
     message = check.chain_rule_derivative(lambda x: np.cos(x**2) * 2 * x + 5j).message
-    assert message == "For x = 1.2 your function returned complex numbers (imaginary part up to 5); expected real numbers."
+    assert (
+        message == "For x = 1.2 your function returned complex numbers (imaginary part up to 5); expected real numbers."
+    )
     assert not recwarn.list
 
 
@@ -172,5 +215,3 @@ def test_every_reference_is_the_engine_and_matches_an_independent_formula():
     t = Tensor(np.array([-1.0, 2.0]))
     solutions.softplus(t).backward(np.ones(2))
     np.testing.assert_allclose(t.grad, _sigmoid(np.array([-1.0, 2.0])), rtol=1e-12)
-
-

@@ -1,6 +1,5 @@
 """Chapter 4's checkers recognise the typical mistakes and show the hint written for each."""
 
-
 import numpy as np
 import pytest
 
@@ -73,9 +72,20 @@ WRONG_ANSWERS = {
     ],
     "armijo_step": [
         (lambda f, grad, x, alpha0=1.0, rho=0.5, c=1e-4: _armijo(f, grad, x, alpha0, rho, 0.0), "sufficient one"),
-        (lambda f, grad, x, alpha0=1.0, rho=0.5, c=1e-4: _armijo(f, grad, x, alpha0 * rho, rho, c), "rho times too small"),
-        (lambda f, grad, x, alpha0=1.0, rho=0.5, c=1e-4: rho * _armijo(f, grad, x, alpha0, rho, c), "rho times too small"),
-        (lambda f, grad, x, alpha0=1.0, rho=0.5, c=1e-4: _armijo(f, grad, x, alpha0, rho, c / np.linalg.norm(grad(x))), "not ‖g‖"),
+        (
+            lambda f, grad, x, alpha0=1.0, rho=0.5, c=1e-4: _armijo(f, grad, x, alpha0 * rho, rho, c),
+            "rho times too small",
+        ),
+        (
+            lambda f, grad, x, alpha0=1.0, rho=0.5, c=1e-4: rho * _armijo(f, grad, x, alpha0, rho, c),
+            "rho times too small",
+        ),
+        (
+            lambda f, grad, x, alpha0=1.0, rho=0.5, c=1e-4: _armijo(
+                f, grad, x, alpha0, rho, c / np.linalg.norm(grad(x))
+            ),
+            "not ‖g‖",
+        ),
         (_armijo_with(lambda lhs, rhs: lhs >= rhs), "not >="),
         (_armijo_with(lambda lhs, rhs: lhs > rhs, plus=True), None),  # f(x) + c·α·‖g‖²
         (lambda f, grad, x, alpha0=1.0, rho=0.5, c=1e-4: solution.armijo_step(f, grad, x, alpha0, rho, c) / rho, None),
@@ -86,7 +96,10 @@ WRONG_ANSWERS = {
         (lambda X, y, lr, steps: solution.least_squares_gd(X, y, lr, steps - 1), "one step too few"),
         (lambda X, y, lr, steps: solution.least_squares_gd(X, y, lr, steps + 1), None),
         (lambda X, y, lr, steps: solution.least_squares_gd(X, y, 2 * lr, steps), None),  # the ½ forgotten
-        (lambda X, y, lr, steps: solution.least_squares_gd(X, y, lr * X.shape[0] / X.shape[1], steps), None),  # divided by d
+        (
+            lambda X, y, lr, steps: solution.least_squares_gd(X, y, lr * X.shape[0] / X.shape[1], steps),
+            None,
+        ),  # divided by d
     ],
     "fastest_lr": [
         (lambda: 0.2, "bounces forever"),
@@ -107,7 +120,9 @@ def test_an_almost_right_answer_is_still_wrong():
 
 def test_other_correct_formulations_pass():
     assert check.largest_stable_lr(lambda A: 2 / np.max(np.linalg.eigvals(A).real)).passed
-    assert check.largest_stable_lr(lambda A: 2 / np.linalg.norm(A, 2)).passed  # the spectral norm of an SPD matrix is λ_max
+    assert check.largest_stable_lr(
+        lambda A: 2 / np.linalg.norm(A, 2)
+    ).passed  # the spectral norm of an SPD matrix is λ_max
     assert check.gradient_step(lambda grad, x, lr: np.subtract(x, np.multiply(lr, grad(x)))).passed
 
 
@@ -132,5 +147,3 @@ def test_numbers_the_exercise_notebook_states():
     y = X @ np.array([1.0, 2.0, -3.0]) + 0.5 * rng.standard_normal(100)
     gap = np.max(np.abs(solution.least_squares_gd(X, y, 0.9, 300) - np.linalg.lstsq(X, y, rcond=None)[0]))
     assert gap < 1e-9  # the notebook prints "below 1e-8: True" with room to spare
-
-

@@ -23,8 +23,11 @@ def _epoch(X, y, w, lr, B, seed, *, order="permutation", drop_last=False, frozen
     n = len(y)
     rng = np.random.default_rng(seed)
     steps = -(-n // B)
-    indices = {"permutation": lambda: rng.permutation(n), "none": lambda: np.arange(n),
-               "replace": lambda: rng.integers(0, n, size=steps * B)}[order]()
+    indices = {
+        "permutation": lambda: rng.permutation(n),
+        "none": lambda: np.arange(n),
+        "replace": lambda: rng.integers(0, n, size=steps * B),
+    }[order]()
     if drop_last:
         indices = indices[: n - n % B]
     start_w = w
@@ -41,25 +44,45 @@ WRONG_ANSWERS = {
         (lambda X, y, w, idx: _gradient(X, y, w, np.arange(len(y))), "that is the full gradient"),
         (lambda X, y, w, idx: _gradient(X, y, w, idx, sign=-1.0), "sign is flipped"),
         (lambda X, y, w, idx: _gradient(X, y, w, np.unique(idx)), "counts twice"),
-        (lambda X, y, w, idx: X[np.asarray(idx) - 1].T @ (X[np.asarray(idx) - 1] @ w - y[np.asarray(idx) - 1]) / len(idx), None),  # counts rows from 1
+        (
+            lambda X, y, w, idx: (
+                X[np.asarray(idx) - 1].T @ (X[np.asarray(idx) - 1] @ w - y[np.asarray(idx) - 1]) / len(idx)
+            ),
+            None,
+        ),  # counts rows from 1
     ],
     "expected_minibatch_gradient": [
-        (lambda X, y, w, B: np.mean([B * _gradient(X, y, w, list(b)) for b in itertools.product(range(len(y)), repeat=B)], axis=0),
-     "divide its sum over the batch by B"),
-        (lambda X, y, w, B: np.sum([_gradient(X, y, w, list(b)) for b in itertools.product(range(len(y)), repeat=B)], axis=0),
-     "divide the total by their number"),
+        (
+            lambda X, y, w, B: np.mean(
+                [B * _gradient(X, y, w, list(b)) for b in itertools.product(range(len(y)), repeat=B)], axis=0
+            ),
+            "divide its sum over the batch by B",
+        ),
+        (
+            lambda X, y, w, B: np.sum(
+                [_gradient(X, y, w, list(b)) for b in itertools.product(range(len(y)), repeat=B)], axis=0
+            ),
+            "divide the total by their number",
+        ),
         (lambda X, y, w, B: _gradient(X, y, w, list(range(B))), "that is one batch"),
         (lambda X, y, w, B: X.T @ (X @ w - y), None),  # the sum, not the mean
         (lambda X, y, w, B: X.T @ (X @ w - y) / B, None),
-        (lambda X, y, w, B: np.mean([solutions.minibatch_gradient(X, y, w, [i]) for i in range(len(y) - 1)], axis=0), None),  # range stops early
+        (
+            lambda X, y, w, B: np.mean([solutions.minibatch_gradient(X, y, w, [i]) for i in range(len(y) - 1)], axis=0),
+            None,
+        ),  # range stops early
     ],
     "minibatch_variance": [
         (lambda X, y, w, B, replace: _sigma2(X, y, w), "that is σ²"),
         (lambda X, y, w, B, replace: _sigma2(X, y, w) / B, "multiply by (n − B)/(n − 1)"),
         (lambda X, y, w, B, replace: _sigma2(X, y, w) / B * (len(y) - B) / (len(y) - 1), "only when replace is False"),
         (lambda X, y, w, B, replace: _sigma2(X, y, w) / B * (1 if replace else (len(y) - B) / len(y)), "not (n − B)/n"),
-        (lambda X, y, w, B, replace: _sigma2(X, y, w, centred=False) / B * (1 if replace else (len(y) - B) / (len(y) - 1)),
-     "subtract ∇f"),
+        (
+            lambda X, y, w, B, replace: (
+                _sigma2(X, y, w, centred=False) / B * (1 if replace else (len(y) - B) / (len(y) - 1))
+            ),
+            "subtract ∇f",
+        ),
         (lambda X, y, w, B, r: solutions.minibatch_variance(X, y, w, B, not r), None),  # replace read the wrong way
     ],
     "sgd_epoch": [
@@ -115,5 +138,3 @@ def test_the_references_agree_with_independent_formulas():
     exact = np.mean(np.sum((gradients - full) ** 2, axis=1))
     assert check._variance(X, y, w, 3, False) == pytest.approx(exact, rel=1e-12)
     assert check._epoch(X, y, w, 0.2, 6, 0) == pytest.approx(w - 0.2 * full, rel=1e-12)  # B = n: one full step
-
-

@@ -107,7 +107,9 @@ def test_the_boundary_cases_are_exact():
 def test_numbers_the_exercise_notebook_states():
     alpha, beta = solution.optimal_heavy_ball(100.0, 1.0)
     assert (alpha, beta) == pytest.approx((0.033058, 0.669421), abs=5e-7)
-    assert solution.heavy_ball_rate(alpha, beta, 1.0) == pytest.approx(9 / 11, abs=1e-7)  # a double root: ~1e-8 accurate
+    assert solution.heavy_ball_rate(alpha, beta, 1.0) == pytest.approx(
+        9 / 11, abs=1e-7
+    )  # a double root: ~1e-8 accurate
     assert solution.heavy_ball_rate(0.02, 0.5, 1.0) == pytest.approx(0.9582, abs=5e-5)
     assert [solution.steps_from_rate(r, 1e-6) for r in (99 / 101, 9 / 11, 0.9)] == [691, 69, 132]
     assert np.allclose(solution.heavy_ball_step(lambda x: 2 * x, np.ones(2), np.ones(2), 0.1, 0.9), [0.8, 0.8])
@@ -116,7 +118,11 @@ def test_numbers_the_exercise_notebook_states():
 def test_a_claim_is_read_as_one_real_number_whatever_its_type():
     for claim in (0.38, np.float64(0.38), np.array(0.38), np.float32(0.375), 0.38 + 0j):
         assert check.largest_stable_step(lambda: claim).passed, claim
-    for claim, said in ((True, "bool"), ([0.38], "shape (1,)"), ("0.38", "returned a str"),
-                        (float("inf"), "not a finite number")):
+    for claim, said in (
+        (True, "bool"),
+        ([0.38], "shape (1,)"),
+        ("0.38", "returned a str"),
+        (float("inf"), "not a finite number"),
+    ):
         result = check.largest_stable_step(lambda: claim)
         assert not result.passed and said in result.message, result.message

@@ -8,8 +8,9 @@ from book.exercises import ch07 as check
 from exercises.solutions import ch07 as solution
 
 
-def _adam(x, g, m, v, k, lr, beta1, beta2, eps, inside=False, correct=True, new_v=True, new_m=True, correct_v=True,
-          root=True):
+def _adam(
+    x, g, m, v, k, lr, beta1, beta2, eps, inside=False, correct=True, new_v=True, new_m=True, correct_v=True, root=True
+):
     m_used = beta1 * m + (1 - beta1) * g if new_m else m
     v_used = beta2 * v + (1 - beta2) * g * g if new_v else v
     m_hat = m_used / (1 - beta1**k) if correct else m_used
@@ -48,11 +49,24 @@ WRONG_ANSWERS = {
         (lambda x, g, m, v, k, lr, b1, b2, eps, wd: _adam(x, g + wd * x, m, v, k, lr, b1, b2, eps), "Adam with L2"),
         (lambda x, g, m, v, k, lr, b1, b2, eps, wd: _adam(x * (1 - wd), g, m, v, k, lr, b1, b2, eps), "paper's λ"),
         (lambda *a: _adam(*a[:-1]), "weight decay is missing"),
-        (lambda x, g, m, v, k, lr, b1, b2, eps, wd: _adam(x, g, m, v, k, lr, b1, b2, eps) * (1 - lr * wd), None),  # decay after
-        (lambda x, g, m, v, k, lr, b1, b2, eps, wd: _adam(x * (1 + lr * wd), g, m, v, k, lr, b1, b2, eps), None),  # sign
-        (lambda x, g, m, v, k, lr, b1, b2, eps, wd: _adam(x * (1 - lr * wd) ** 2, g, m, v, k, lr, b1, b2, eps), None),  # twice
-        (lambda x, g, m, v, k, lr, b1, b2, eps, wd: _adam(x * (1 - lr * wd), g * (1 - lr * wd), m, v, k, lr, b1, b2, eps),
-         None),  # the gradient decayed too
+        (
+            lambda x, g, m, v, k, lr, b1, b2, eps, wd: _adam(x, g, m, v, k, lr, b1, b2, eps) * (1 - lr * wd),
+            None,
+        ),  # decay after
+        (
+            lambda x, g, m, v, k, lr, b1, b2, eps, wd: _adam(x * (1 + lr * wd), g, m, v, k, lr, b1, b2, eps),
+            None,
+        ),  # sign
+        (
+            lambda x, g, m, v, k, lr, b1, b2, eps, wd: _adam(x * (1 - lr * wd) ** 2, g, m, v, k, lr, b1, b2, eps),
+            None,
+        ),  # twice
+        (
+            lambda x, g, m, v, k, lr, b1, b2, eps, wd: _adam(
+                x * (1 - lr * wd), g * (1 - lr * wd), m, v, k, lr, b1, b2, eps
+            ),
+            None,
+        ),  # the gradient decayed too
     ],
     "adagrad_accumulator": [
         (lambda gs, s0: s0 + np.sum(gs, axis=0) ** 2, "not (Σ g)²"),
@@ -67,7 +81,10 @@ WRONG_ANSWERS = {
     "steps_until_half": [
         (lambda beta: solution.steps_until_half(beta) - 1, "one too few"),
         (lambda beta: math.log(0.5) / math.log(beta), "whole number of steps"),
-        (lambda beta: round(1 / (1 - beta)), "until 1 − β**k >= 0.5"),  # the memory length: at β = 0.5 it is the slip's 2
+        (
+            lambda beta: round(1 / (1 - beta)),
+            "until 1 − β**k >= 0.5",
+        ),  # the memory length: at β = 0.5 it is the slip's 2
         (lambda beta: round(math.log(0.5) / math.log(beta)), "not to the nearest whole number"),
         (_slipped_half, "(>=, not >)"),
         (lambda beta: math.floor(math.log(0.5) / math.log(beta)), None),
@@ -130,5 +147,6 @@ def test_the_checkers_agree_with_book_optim():
 def test_an_almost_right_answer_is_still_wrong():
     assert not check.adam_step(lambda *a: solution.adam_step(*a) * (1 + 1e-7)).passed
     assert not check.correction_factor(lambda beta, k: (1 - beta**k) * (1 + 1e-9)).passed
-    assert not check.adamw_step(lambda x, g, m, v, k, lr, b1, b2, eps, wd:
-                                solution.adamw_step(x, g, m, v, k, lr, b1, b2, eps, wd * 1.01)).passed
+    assert not check.adamw_step(
+        lambda x, g, m, v, k, lr, b1, b2, eps, wd: solution.adamw_step(x, g, m, v, k, lr, b1, b2, eps, wd * 1.01)
+    ).passed

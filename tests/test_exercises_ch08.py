@@ -20,6 +20,7 @@ def _against_first_loss(lrs, losses):
 
 def _loop(blown, tenth=10, start=1):
     """A pick written as a loop: the first loss from index ``start`` that ``blown(loss, lowest)`` calls a blow-up."""
+
     def answer(lrs, losses):
         lowest = losses[0]
         for lr, loss in zip(lrs[start:], losses[start:]):
@@ -27,6 +28,7 @@ def _loop(blown, tenth=10, start=1):
                 return lr / tenth
             lowest = min(lowest, loss)
         return lrs[-1] / tenth
+
     return answer
 
 
@@ -45,7 +47,10 @@ WRONG_ANSWERS = {
         (lambda t, p, w: np.where(_t(t) < w, p * (_t(t) / w) ** 2, p), None),  # a quadratic ramp
     ],
     "cosine_decay": [
-        (lambda t, lr, T, m: m + 0.5 * lr * (1 + np.cos(np.pi * np.minimum(_t(t), T) / T)), "scale it by (lr − min_lr)"),
+        (
+            lambda t, lr, T, m: m + 0.5 * lr * (1 + np.cos(np.pi * np.minimum(_t(t), T) / T)),
+            "scale it by (lr − min_lr)",
+        ),
         (lambda t, lr, T, m: m + 0.5 * (lr - m) * (1 + np.cos(np.pi * _t(t) / T)), "climbs back up"),
         (lambda t, lr, T, m: m + 0.5 * (lr - m) * (1 + np.cos(2 * np.pi * np.minimum(_t(t), T) / T)), "half a period"),
         (lambda t, lr, T, m: np.maximum(m, 0.5 * lr * (1 + np.cos(np.pi * np.minimum(_t(t), T) / T))), "gives a kink"),
@@ -63,13 +68,40 @@ WRONG_ANSWERS = {
         (lambda t, lr, s, g: lr * g * (_t(t) // s), None),  # times for to the power
     ],
     "warmup_cosine": [
-        (lambda t, p, w, T, m: np.where(_t(t) < w, p * _t(t) / w, solutions.cosine_decay(_t(t) - w, p, T, m)), "divide t − W by T − W"),
-        (lambda t, p, w, T, m: np.where(_t(t) < w, p * _t(t) / w, solutions.cosine_decay(_t(t), p, T, m)), "start the cosine at the end of the warmup"),
-        (lambda t, p, w, T, m: np.where(_t(t) < w, p * (_t(t) + 1) / w, solutions.cosine_decay(_t(t) - w, p, T - w, m)), "not (t + 1) / W"),
-        (lambda t, p, w, T, m: np.where(_t(t) < w, p * _t(t) / w, solutions.cosine_decay(_t(t) - w, p, T - w, 0.0)), None),  # floor lost
-        (lambda t, p, w, T, m: np.where(_t(t) <= w, _warmup(t, p, w + 1), solutions.cosine_decay(_t(t) - w, p, T - w, m)), None),
-        (lambda t, p, w, T, m: np.minimum(_warmup(t, p, w), solutions.cosine_decay(_t(t), p, T, m)), None),  # the two overlaid
-        (lambda t, p, w, T, m: np.where(_t(t) < w, p * _t(t) / w, solutions.cosine_decay(_t(t) - w, p - m, T - w, m)), None),
+        (
+            lambda t, p, w, T, m: np.where(_t(t) < w, p * _t(t) / w, solutions.cosine_decay(_t(t) - w, p, T, m)),
+            "divide t − W by T − W",
+        ),
+        (
+            lambda t, p, w, T, m: np.where(_t(t) < w, p * _t(t) / w, solutions.cosine_decay(_t(t), p, T, m)),
+            "start the cosine at the end of the warmup",
+        ),
+        (
+            lambda t, p, w, T, m: np.where(
+                _t(t) < w, p * (_t(t) + 1) / w, solutions.cosine_decay(_t(t) - w, p, T - w, m)
+            ),
+            "not (t + 1) / W",
+        ),
+        (
+            lambda t, p, w, T, m: np.where(_t(t) < w, p * _t(t) / w, solutions.cosine_decay(_t(t) - w, p, T - w, 0.0)),
+            None,
+        ),  # floor lost
+        (
+            lambda t, p, w, T, m: np.where(
+                _t(t) <= w, _warmup(t, p, w + 1), solutions.cosine_decay(_t(t) - w, p, T - w, m)
+            ),
+            None,
+        ),
+        (
+            lambda t, p, w, T, m: np.minimum(_warmup(t, p, w), solutions.cosine_decay(_t(t), p, T, m)),
+            None,
+        ),  # the two overlaid
+        (
+            lambda t, p, w, T, m: np.where(
+                _t(t) < w, p * _t(t) / w, solutions.cosine_decay(_t(t) - w, p - m, T - w, m)
+            ),
+            None,
+        ),
     ],
     "pick_lr": [
         (lambda lrs, losses: 10 * solutions.pick_lr(lrs, losses), "divide it by 10"),
@@ -95,10 +127,15 @@ WRONG_ANSWERS = {
 
 def test_the_exploration_edge_by_a_second_simulation():
     """An independent run of the schedule through book.schedules: a warmup of 29 steps survives, 28 blows up."""
+
     def blows_up(warmup):
         x = check.EXPLORE_START
         for t in range(check.EXPLORE_STEPS):
-            rate = schedules.warmup_cosine(check.EXPLORE_PEAK, warmup, 10**9, check.EXPLORE_PEAK)(t) if warmup else check.EXPLORE_PEAK
+            rate = (
+                schedules.warmup_cosine(check.EXPLORE_PEAK, warmup, 10**9, check.EXPLORE_PEAK)(t)
+                if warmup
+                else check.EXPLORE_PEAK
+            )
             x -= float(rate) * x**3
             if not abs(x) <= 1e6:
                 return True
@@ -117,11 +154,16 @@ def test_an_almost_right_answer_is_still_wrong():
 
 def test_the_references_agree_with_independent_formulas():
     t = np.arange(0, 400)
-    np.testing.assert_allclose(schedules.cosine(0.1, 200, 0.01)(t),
-                               [0.01 + 0.045 * (1 + np.cos(np.pi * min(k, 200) / 200)) for k in t], rtol=1e-12)
+    np.testing.assert_allclose(
+        schedules.cosine(0.1, 200, 0.01)(t),
+        [0.01 + 0.045 * (1 + np.cos(np.pi * min(k, 200) / 200)) for k in t],
+        rtol=1e-12,
+    )
     np.testing.assert_allclose(schedules.step_decay(1.0, 3, 0.5)(t), [0.5 ** (k // 3) for k in t], rtol=1e-12)
     assert solutions.pick_lr(np.asarray(check._RANGE_LRS), np.asarray(check._RANGE)) == pytest.approx(1.0)
-    assert solutions.pick_lr(np.asarray(check._RISE_LRS), np.asarray(check._RISE)) == pytest.approx(0.1)  # 1.7 > 4 × 0.4
+    assert solutions.pick_lr(np.asarray(check._RISE_LRS), np.asarray(check._RISE)) == pytest.approx(
+        0.1
+    )  # 1.7 > 4 × 0.4
     assert solutions.pick_lr(np.asarray(check._LATE_LRS), np.asarray(check._LATE)) == pytest.approx(0.5)  # inf at 5.0
     assert solutions.pick_lr(np.asarray(check._EXACT_LRS), np.asarray(check._EXACT)) == 0.0008  # 2 = 4 × 0.5 exactly
     assert solutions.pick_lr(np.asarray(check._NAN_LRS), np.asarray(check._NAN)) == pytest.approx(0.01)  # nan at 0.1

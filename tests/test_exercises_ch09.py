@@ -79,7 +79,11 @@ def _loss(hidden=np.tanh, reduce=np.mean, logsumexp=None):
     def answer(E, W1, b1, W2, b2, X, y):
         s = hidden(E[X].reshape(len(X), -1) @ W1 + b1) @ W2 + b2
         with np.errstate(all="ignore"):
-            lse = np.log(np.exp(s).sum(axis=1)) if logsumexp == "naive" else s.max(axis=1) + np.log(np.exp(s - s.max(axis=1, keepdims=True)).sum(axis=1))
+            lse = (
+                np.log(np.exp(s).sum(axis=1))
+                if logsumexp == "naive"
+                else s.max(axis=1) + np.log(np.exp(s - s.max(axis=1, keepdims=True)).sum(axis=1))
+            )
         return float(reduce(lse - s[np.arange(len(y)), y]))
 
     return answer
@@ -94,7 +98,10 @@ WRONG_ANSWERS = {
         (lambda z: np.diag(_softmax(z)), "only the diagonal's first term"),
         (lambda z: np.outer(_softmax(z), _softmax(z)) - np.diag(_softmax(z)), "sign is flipped"),
         (lambda z: np.diag(_softmax(z) * (1 - _softmax(z))), "diagonal entries only"),
-        (lambda z: np.diag(_naive_softmax(z)) - np.outer(_naive_softmax(z), _naive_softmax(z)), None),  # overflows at 1000
+        (
+            lambda z: np.diag(_naive_softmax(z)) - np.outer(_naive_softmax(z), _naive_softmax(z)),
+            None,
+        ),  # overflows at 1000
         (lambda z: np.diag(z) - np.outer(z, z), None),  # the scores instead of the probabilities
         (lambda z: np.eye(len(z)) - np.outer(_softmax(z), _softmax(z)), None),
         (lambda z: np.diag(_softmax(z)) - np.outer(_softmax(z), np.ones(len(z))) / len(z), None),
@@ -107,7 +114,17 @@ WRONG_ANSWERS = {
         (_layernorm(lambda g, y, s: (g - _mean(g) + y * _mean(g * y)) / s), "the sign of the y·mean(g·y) term"),
         (_layernorm(lambda g, y, s: (g - _mean(g) - y * _mean(g * y)) * s), None),  # times s
         (_layernorm(lambda g, y, s: (g - _mean(g) - y * _mean(g * y)) / s**2), None),
-        (lambda x, g: (g - g.mean(axis=0) - ((x - x.mean(axis=0)) / x.std(axis=0)) * np.mean(g * (x - x.mean(axis=0)) / x.std(axis=0), axis=0)) / x.std(axis=0), None),  # columns
+        (
+            lambda x, g: (
+                (
+                    g
+                    - g.mean(axis=0)
+                    - ((x - x.mean(axis=0)) / x.std(axis=0)) * np.mean(g * (x - x.mean(axis=0)) / x.std(axis=0), axis=0)
+                )
+                / x.std(axis=0)
+            ),
+            None,
+        ),  # columns
         (_layernorm(lambda g, y, s: (g - _mean(g) - y * _mean(g * y)) / s, ddof=1), None),  # n − 1 in the spread
     ],
     "causal_weights": [
@@ -137,7 +154,10 @@ WRONG_ANSWERS = {
         (lambda text: solution.encode(text) + 1, "ids start at 0"),
         (lambda text: np.array([ord(c) for c in text]), "code point"),
         (lambda text: np.array([sorted(set(text), reverse=True).index(c) for c in text]), None),
-        (lambda text: np.array([sorted(text).index(c) for c in text]), None),  # positions in the sorted text, repeats kept
+        (
+            lambda text: np.array([sorted(text).index(c) for c in text]),
+            None,
+        ),  # positions in the sorted text, repeats kept
         (lambda text: np.array([sorted(set(text.lower())).index(c.lower()) for c in text]), None),
         (lambda text: np.array([sorted(set(text), key=text.count).index(c) for c in text]), None),  # by frequency
     ],
@@ -157,7 +177,10 @@ WRONG_ANSWERS = {
         (lambda s, T, u: int(np.argmax(s)), "most likely index"),
         (lambda s, T, u: solution.sample_next(s, T, 1 - u), "not 1 − u"),
         (_sample(_scaled, stable=False), None),  # no max-subtraction: scores/T beyond 709.8 overflow
-        (_sample(_scaled, cumulative=lambda p, u: int(np.searchsorted(np.cumsum(p), u, side="right"))), None),  # the boundary
+        (
+            _sample(_scaled, cumulative=lambda p, u: int(np.searchsorted(np.cumsum(p), u, side="right"))),
+            None,
+        ),  # the boundary
         (_sample(_scaled, normalise=False), None),
         (lambda s, T, u: solution.sample_next(s, T, u) + 1, None),
         (_sample(_scaled, cumulative=lambda p, u: int(np.argmax(np.cumsum(p) > u))), None),  # "exceeds" for "reaches"

@@ -11,6 +11,7 @@ def _clip(norm_of, factor_of=lambda max_norm, norm: min(1.0, max_norm / norm)):
     def answer(grads, max_norm):
         norm = norm_of(grads)
         return [g * factor_of(max_norm, norm) for g in grads]
+
     return answer
 
 
@@ -29,12 +30,14 @@ def _accumulate(weight, factor=2.0, which=None):
         for rows in chunks if which is None else [chunks[which]]:
             total = total + weight(len(rows), len(y), k) * factor * X[rows].T @ (X[rows] @ w - y[rows]) / len(rows)
         return total
+
     return answer
 
 
 def _memory(per_parameter, unit=1e9):
     def answer(p, optimizer, precision):
         return per_parameter(optimizer, precision) * p / unit
+
     return answer
 
 
@@ -49,6 +52,7 @@ def _zero(first_stage, unit=1e9):
     def answer(p, stage, devices):
         sizes = {"weights": 2, "gradients": 2, "master": 4, "optimizer": 8}
         return sum(size * p / (devices if first_stage(part, stage) else 1) for part, size in sizes.items()) / unit
+
     return answer
 
 
@@ -58,6 +62,7 @@ _FIRST = {"master": 1, "optimizer": 1, "gradients": 2, "weights": 3}
 def _steepest(rise, run, shift=0, pick=np.argmin):
     def answer(lrs, losses):
         return float(lrs[pick(rise(losses) / run(lrs)) + shift])
+
     return answer
 
 
@@ -103,7 +108,10 @@ WRONG_ANSWERS = {
         (_steepest(np.diff, lambda lrs: 1.0), None),  # neither logarithm nor division
     ],
     "zero_memory_per_device": [
-        (_zero(lambda part, stage: stage >= (3 if part == "master" else _FIRST[part])), "belong to the optimizer state"),
+        (
+            _zero(lambda part, stage: stage >= (3 if part == "master" else _FIRST[part])),
+            "belong to the optimizer state",
+        ),
         (_zero(lambda part, stage: stage >= 1), "each stage shards one more part"),
         (_zero(lambda part, stage: stage in (_FIRST[part], 3)), "the stages add up"),
         (_zero(lambda part, stage: True), None),  # everything divided, stage 0 too

@@ -87,7 +87,7 @@ def _sampler(divide=True, window=True, keep_prompt=False, argmax=False, stable=T
                 p = np.exp(z - z.max()) if stable else np.exp(z)
                 p = p / p.sum()
             ids.append(int(np.argmax(p)) if argmax else int(np.searchsorted(np.cumsum(p), 1 - u if one_minus else u)))
-        return np.array(ids if keep_prompt else ids[len(prompt):])
+        return np.array(ids if keep_prompt else ids[len(prompt) :])
 
     return answer
 
@@ -108,7 +108,10 @@ WRONG_ANSWERS = {
         (_scaled(lambda nW, nb, c: min(1.0, c / (nW + nb)) if nW + nb else 1.0), "not the sum of the arrays' norms"),
         (_scaled(lambda nW, nb, c: _global(nW, nb) / c if _global(nW, nb) > c else 1.0), "upside down"),
         (lambda grads, c: solution.clip_gradients(grads, c)[0], None),  # the clipped g_W alone
-        (_scaled(lambda nW, nb, c: min(1.0, c / max(nW, nb)) if max(nW, nb) else 1.0), None),  # the largest array's norm
+        (
+            _scaled(lambda nW, nb, c: min(1.0, c / max(nW, nb)) if max(nW, nb) else 1.0),
+            None,
+        ),  # the largest array's norm
         (lambda grads, c: tuple(g * (1 + 1e-3) for g in solution.clip_gradients(grads, c)), None),
     ],
     "adamw_update": [
@@ -131,7 +134,10 @@ WRONG_ANSWERS = {
         (_step(after=True), "before the update"),
         (_step(reduce=np.sum), "the mean over the batch"),
         (_step(lr=check.LR / 10), None),
-        (lambda W, b, m, v, t, idx, targets: _step()(W, b, m, v, t + 1, idx, targets), None),  # the step number off by one
+        (
+            lambda W, b, m, v, t, idx, targets: _step()(W, b, m, v, t + 1, idx, targets),
+            None,
+        ),  # the step number off by one
         (lambda W, b, m, v, t, idx, targets: _step()(W.T, b, m, v, t, idx, targets), None),  # rows and columns swapped
     ],
     "sample_text": [
@@ -227,7 +233,8 @@ def test_the_training_step_gradient_by_central_differences():
 
 
 def _challenge_run(peak_lr, warmup, seed, steps=check.CHALLENGE_STEPS):
-    """The challenge's run written out again: a plain loop with AdamW written inline (not book.optim), and the validation
+    """The challenge's run written out again: a plain loop with AdamW written inline (not book.optim), and the
+    validation
     loss averaged over every pair of the validation block (not from a table of counts)."""
     from book.experiments import ch09
     from book.schedules import warmup_cosine
@@ -247,7 +254,9 @@ def _challenge_run(peak_lr, warmup, seed, steps=check.CHALLENGE_STEPS):
         for k, g in enumerate((dW, db)):
             m[k] = beta1 * m[k] + (1 - beta1) * g
             v[k] = beta2 * v[k] + (1 - beta2) * g * g
-            params[k] = params[k] - lr * (m[k] / (1 - beta1 ** (t + 1))) / (np.sqrt(v[k] / (1 - beta2 ** (t + 1))) + check.EPS)
+            params[k] = params[k] - lr * (m[k] / (1 - beta1 ** (t + 1))) / (
+                np.sqrt(v[k] / (1 - beta2 ** (t + 1))) + check.EPS
+            )
         W, b = params
     held = ch09.validation_ids()
     s = W[held[:-1]] + b
@@ -263,7 +272,8 @@ def test_the_challenge_by_a_second_computation():
 
 
 def test_the_challenge_is_a_real_target():
-    """Other reasonable recipes pass it, not only the published one; a recipe judged on one seed only could pass by luck."""
+    """Other reasonable recipes pass it, not only the published one; a recipe judged on one seed only could pass by
+    luck."""
     assert check.fast_recipe(lambda: (0.2, 5)).passed
     assert check.fast_recipe(lambda: (0.5, 0)).passed
     assert check.fast_recipe(lambda: [0.3, 10]).passed

@@ -5,9 +5,8 @@ import re
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from PIL import Image
 
 from book.explore import MAX_FRAMES, STATIC_ENV, explore, grid_values, new_figure, parameter_grid, render_png
 from book.figures import ch01, ch04
@@ -59,7 +58,11 @@ def test_frame_cap_names_the_cap():
         (lambda: explore(ch01.tangent_figure), ValueError, "at least one slider"),
         (lambda: explore(ch01.tangent_figure, nope=(0.0, 1.0, 0.5)), ValueError, "no parameter named nope"),
         (lambda: explore(lambda x0: None, x0=(0.0, 1.0, 0.5)), TypeError, "must accept an ax= or a fig= keyword"),
-        (lambda: explore(ch01.tangent_figure, x0=(1.0, 0.0, 0.5)), ValueError, "slider x0 must be \\(min, max, step\\)"),
+        (
+            lambda: explore(ch01.tangent_figure, x0=(1.0, 0.0, 0.5)),
+            ValueError,
+            "slider x0 must be \\(min, max, step\\)",
+        ),
         (lambda: explore(ch01.tangent_figure, x0=(0.0, 1.0, 0.0)), ValueError, "step > 0"),
         (lambda: explore(ch01.tangent_figure, x0=[]), ValueError, "non-empty list"),
     ],
@@ -79,9 +82,17 @@ def test_initial_values_come_from_the_defaults_when_on_the_grid():
 @pytest.mark.parametrize(
     ("figure_fn", "sliders", "samples"),
     [
-        (ch01.tangent_figure, {"x0": (-2.0, 2.0, 0.5), "h": [-1.0, 0.1, 1.0]}, [{"x0": -2.0, "h": 0.1}, {"x0": 1.5, "h": -1.0}]),
+        (
+            ch01.tangent_figure,
+            {"x0": (-2.0, 2.0, 0.5), "h": [-1.0, 0.1, 1.0]},
+            [{"x0": -2.0, "h": 0.1}, {"x0": 1.5, "h": -1.0}],
+        ),
         (ch01.error_figure, {"function": ["exp", "sin"], "x0": [0.5, 2.0]}, [{"function": "sin", "x0": 2.0}]),
-        (two_panel, {"a": [0.5, 1.0, 2.5], "kind": ["sin", "cos"]}, [{"a": 2.5, "kind": "cos"}, {"a": 0.5, "kind": "sin"}]),
+        (
+            two_panel,
+            {"a": [0.5, 1.0, 2.5], "kind": ["sin", "cos"]},
+            [{"a": 2.5, "kind": "cos"}, {"a": 0.5, "kind": "sin"}],
+        ),
         (diagram, {"label": ["a", "b", "c"]}, [{"label": "c"}, {"label": "a"}]),
         # titles that change with the values, drawn over a background kept from another frame
         (ch04.conditioning_figure, {"kappa": [1.0, 10.0, 100.0], "rule": ["1/L"]}, [{"kappa": 100.0, "rule": "1/L"}]),

@@ -8,12 +8,12 @@ import subprocess
 import sys
 
 import nbformat
+from conftest import ROOT
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 
 from book.explore import STATIC_ENV, explore, format_value
 from book.figures import ch01
-from conftest import ROOT
 
 
 def _extension(name: str):
@@ -51,7 +51,12 @@ def test_site_pages_link_frames_written_once_by_content(monkeypatch, tmp_path):
 def test_imports_are_resolved_absolute_and_relative():
     source = "import numpy as np\nfrom book.figures import ch01 as figures\nfrom . import plotting\nfrom ..x import y"
     assert library_cache.imported_modules(source, "book.figures") == {
-        "numpy", "book.figures", "book.figures.ch01", "book.figures.plotting", "book.x", "book.x.y",
+        "numpy",
+        "book.figures",
+        "book.figures.ch01",
+        "book.figures.plotting",
+        "book.x",
+        "book.x.y",
     }
 
 
@@ -62,13 +67,24 @@ def _library(root, files: dict[str, str]) -> None:
 
 
 def test_a_notebook_runs_the_modules_it_imports_and_theirs(tmp_path):
-    _library(tmp_path, {
-        "book/__init__.py": "", "book/figures/__init__.py": "", "book/figures/ch01.py": "from .. import calculus\n",
-        "book/calculus.py": "from book._validate import check\n", "book/_validate.py": "", "book/unused.py": "",
-    })
+    _library(
+        tmp_path,
+        {
+            "book/__init__.py": "",
+            "book/figures/__init__.py": "",
+            "book/figures/ch01.py": "from .. import calculus\n",
+            "book/calculus.py": "from book._validate import check\n",
+            "book/_validate.py": "",
+            "book/unused.py": "",
+        },
+    )
     files = library_cache.library_files({"numpy", "book.figures.ch01"}, tmp_path)
     assert sorted(str(p.relative_to(tmp_path)) for p in files) == [
-        "book/__init__.py", "book/_validate.py", "book/calculus.py", "book/figures/__init__.py", "book/figures/ch01.py",
+        "book/__init__.py",
+        "book/_validate.py",
+        "book/calculus.py",
+        "book/figures/__init__.py",
+        "book/figures/ch01.py",
     ]
 
 
@@ -104,19 +120,33 @@ def test_only_notebooks_whose_library_changed_lose_their_cache(tmp_path):
 
 
 def test_a_change_to_a_data_file_a_module_names_makes_its_notebooks_stale(tmp_path):
-    _library(tmp_path, {
-        "book/__init__.py": "", "book/lm.py": 'from pathlib import Path\nFILES = ("sonnets.txt",)\n',
-        "book/text.py": 'PATH = "tinyshakespeare/input.txt"\n', "book/calculus.py": "A = 1\n",
-        "data/sonnets.txt": "Shall I compare thee", "data/carroll.txt": "Twas brillig",
-        "data/tinyshakespeare/input.txt": "First Citizen:", "data/README.md": "sources",
-    })
+    _library(
+        tmp_path,
+        {
+            "book/__init__.py": "",
+            "book/lm.py": 'from pathlib import Path\nFILES = ("sonnets.txt",)\n',
+            "book/text.py": 'PATH = "tinyshakespeare/input.txt"\n',
+            "book/calculus.py": "A = 1\n",
+            "data/sonnets.txt": "Shall I compare thee",
+            "data/carroll.txt": "Twas brillig",
+            "data/tinyshakespeare/input.txt": "First Citizen:",
+            "data/README.md": "sources",
+        },
+    )
     notebooks = []
-    for name, code in {"lm": "import book.lm", "text": "from book import text", "calculus": "import book.calculus"}.items():
+    for name, code in {
+        "lm": "import book.lm",
+        "text": "from book import text",
+        "calculus": "import book.calculus",
+    }.items():
         nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), tmp_path / f"{name}.ipynb")
         notebooks.append(tmp_path / f"{name}.ipynb")
     modules = library_cache.library_files({"book.lm", "book.text"}, tmp_path)
     named = library_cache.data_files(modules, tmp_path)
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in named) == ["data/sonnets.txt", "data/tinyshakespeare/input.txt"]
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in named) == [
+        "data/sonnets.txt",
+        "data/tinyshakespeare/input.txt",
+    ]
     cache_path = tmp_path / "cache"
     library_cache.stale_notebooks(notebooks, cache_path, tmp_path)
     (tmp_path / "data" / "carroll.txt").write_text("no module names this file")
@@ -146,8 +176,9 @@ def test_uncached_notebooks_are_executed_into_the_cache_and_only_those(tmp_path)
         nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), tmp_path / f"{name}.ipynb")
         notebooks.append(tmp_path / f"{name}.ipynb")
     cache_path = tmp_path / "cache"
-    get_cache(cache_path).cache_notebook_bundle(CacheBundleIn(nbformat.read(notebooks[0], 4), str(notebooks[0])),
-                                                check_validity=False)
+    get_cache(cache_path).cache_notebook_bundle(
+        CacheBundleIn(nbformat.read(notebooks[0], 4), str(notebooks[0])), check_validity=False
+    )
     assert _execute_uncached_in_a_fresh_process(notebooks, cache_path) == [str(notebooks[1])]
     outputs = get_cache(cache_path).match_cache_file(str(notebooks[1]))
     cell = get_cache(cache_path).get_cache_bundle(outputs.pk).nb.cells[0]

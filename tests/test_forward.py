@@ -12,7 +12,6 @@ from book.functions import sigmoid
 TOLERANCE = {"rtol": 1e-12, "atol": 1e-12}
 
 
-
 # name: (input shapes, inputs positive?, function of the Duals, analytic tangent given the inputs and their tangents)
 OPERATIONS = {
     "add": ([(3, 4), (3, 4)], False, lambda x, y: x + y, lambda x, y, dx, dy: dx + dy),
@@ -34,7 +33,12 @@ OPERATIONS = {
     "relu": ([(3, 4)], False, lambda x: x.relu(), lambda x, dx: (x > 0) * dx),
     "sum": ([(3, 4)], False, lambda x: x.sum(), lambda x, dx: dx.sum()),
     "sum over axis 0": ([(3, 4)], False, lambda x: x.sum(axis=0), lambda x, dx: dx.sum(axis=0)),
-    "mean keepdims": ([(3, 4)], False, lambda x: x.mean(axis=1, keepdims=True), lambda x, dx: dx.mean(axis=1, keepdims=True)),
+    "mean keepdims": (
+        [(3, 4)],
+        False,
+        lambda x: x.mean(axis=1, keepdims=True),
+        lambda x, dx: dx.mean(axis=1, keepdims=True),
+    ),
 }
 
 
@@ -100,7 +104,9 @@ def test_forward_gradient_is_shaped_like_x_and_makes_one_pass_per_entry():
 
 
 def test_bad_input_is_refused_with_the_argument_named():
-    with pytest.raises(ValueError, match=re.escape("tangent must be a number or have the shape (2,) of value, got (3,)")):
+    with pytest.raises(
+        ValueError, match=re.escape("tangent must be a number or have the shape (2,) of value, got (3,)")
+    ):
         Dual([1.0, 2.0], [1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="value must contain only finite"):
         Dual([np.nan])

@@ -11,7 +11,6 @@ import re
 import nbformat
 import pytest
 import yaml
-
 from conftest import ROOT
 
 READING_WORDS_PER_MINUTE = 100  # technical prose with formulas, read with the code cells run alongside
@@ -62,7 +61,9 @@ def test_the_map_lists_every_chapter_in_order_as_a_station_and_a_row():
     assert list(_map_rows()) == chapters
     stations = re.findall(r'<a href="chapters/(\w+)\.html"', intro)
     assert stations == chapters
-    assert '<svg class="book-map" role="group" aria-labelledby=' in intro and "<desc id=" in intro  # links stay reachable
+    assert (
+        '<svg class="book-map" role="group" aria-labelledby=' in intro and "<desc id=" in intro
+    )  # links stay reachable
 
 
 @pytest.mark.parametrize("stem", _chapters())
@@ -91,7 +92,9 @@ def test_every_glossary_entry_has_chinese_a_definition_and_a_link_to_a_chapter_t
     chapters = set(_chapters())
     for term, definition in entries:
         chinese, _, rest = definition.partition(" · ")
-        assert re.search(r"[\u4e00-\u9fff]", chinese) or term in {"AdaGrad", "Adam", "AdamW", "RMSProp", "softmax"}, term
+        assert re.search(r"[\u4e00-\u9fff]", chinese) or term in {"AdaGrad", "Adam", "AdamW", "RMSProp", "softmax"}, (
+            term
+        )
         assert len(rest) > 20, term
         links = re.findall(r"\]\(chapters/(\w+)\.ipynb\)", rest)
         assert links and set(links) <= chapters, (term, links)
@@ -99,8 +102,24 @@ def test_every_glossary_entry_has_chinese_a_definition_and_a_link_to_a_chapter_t
 
 def test_the_glossary_has_the_core_chinese_terms():
     text = (ROOT / "glossary.md").read_text()
-    for term in ["梯度", "偏导数", "方向导数", "学习率", "动量", "随机梯度下降", "小批量", "自动微分", "反向传播", "权重衰减",
-                 "学习率预热", "余弦退火", "梯度裁剪", "注意力", "层归一化", "残差连接"]:
+    for term in [
+        "梯度",
+        "偏导数",
+        "方向导数",
+        "学习率",
+        "动量",
+        "随机梯度下降",
+        "小批量",
+        "自动微分",
+        "反向传播",
+        "权重衰减",
+        "学习率预热",
+        "余弦退火",
+        "梯度裁剪",
+        "注意力",
+        "层归一化",
+        "残差连接",
+    ]:
         assert term in text, term
 
 

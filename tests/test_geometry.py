@@ -1,4 +1,5 @@
-"""Tests for book.geometry: directions, level-set tangents, Taylor errors, Newton's method, critical points and areas."""
+"""Tests for book.geometry: directions, level-set tangents, Taylor errors, Newton's method, critical points and
+areas."""
 
 import numpy as np
 import pytest
@@ -6,7 +7,15 @@ import pytest
 from book.calculus import log_log_slope
 from book.functions import Himmelblau, Quadratic, bowl, polar
 from book.geometry import (
-    angle_of, classify, critical_points, direction, image_area, level_tangent, newton, rectangle_boundary, taylor_errors,
+    angle_of,
+    classify,
+    critical_points,
+    direction,
+    image_area,
+    level_tangent,
+    newton,
+    rectangle_boundary,
+    taylor_errors,
 )
 
 

@@ -10,7 +10,6 @@ import importlib.util
 import sys
 
 import pytest
-
 from conftest import ROOT
 
 _spec = importlib.util.spec_from_file_location("i18n", ROOT / "scripts" / "i18n.py")
@@ -41,8 +40,11 @@ def test_catalogue_is_for_chinese_and_holds_messages(path):
 
 @pytest.mark.parametrize("path", EVERY_CATALOGUE, ids=_name)
 def test_every_translation_keeps_math_code_targets_and_numbers(path):
-    found = {message.id[:70]: i18n.problems(message.id, message.string)
-             for message in i18n.messages(i18n.load(path)) if message.string}
+    found = {
+        message.id[:70]: i18n.problems(message.id, message.string)
+        for message in i18n.messages(i18n.load(path))
+        if message.string
+    }
     assert {message: problems for message, problems in found.items() if problems} == {}
 
 
@@ -54,13 +56,17 @@ def test_every_message_is_translated_and_none_is_fuzzy(path):
 
 
 def test_every_checker_template_keeps_its_placeholders():
-    found = {m.id[:70]: (i18n.placeholders(m.id), i18n.placeholders(m.string))
-             for m in i18n.messages(i18n.load(i18n.CHECKS)) if m.string}
+    found = {
+        m.id[:70]: (i18n.placeholders(m.id), i18n.placeholders(m.string))
+        for m in i18n.messages(i18n.load(i18n.CHECKS))
+        if m.string
+    }
     assert {message: pair for message, pair in found.items() if pair[0] != pair[1]} == {}
 
 
-@pytest.mark.parametrize("path", [p for p in CATALOGUES if _name(p) in {"intro.po", "how-to-use.po", "glossary.po"}],
-                         ids=_name)
+@pytest.mark.parametrize(
+    "path", [p for p in CATALOGUES if _name(p) in {"intro.po", "how-to-use.po", "glossary.po"}], ids=_name
+)
 def test_the_front_matter_uses_the_glossary_terms(path):
     text = "".join(m.string for m in i18n.messages(i18n.load(path)))
     assert "梯度" in text and "学习率" in text
@@ -68,18 +74,27 @@ def test_the_front_matter_uses_the_glossary_terms(path):
 
 
 GOOD = [
-    ("The gradient of $f(x, y) = x^2 + y^2$ at $(1, 1)$ is $[2, 2]$.",
-     "$f(x, y) = x^2 + y^2$ 在 $(1, 1)$ 处的梯度是 $[2, 2]$。"),
-    ("Call `run(optimizer, grad_fn, x0, steps)` for 50 steps.",
-     "调用 `run(optimizer, grad_fn, x0, steps)`，运行 50 步。"),
-    ("See [Chapter 4](04_gradient_descent.ipynb), Section 2.",
-     "见[第 4 章](04_gradient_descent.ipynb)第 2 节。"),
-    ("The {term}`learning rate` is $\\eta$, the {term}`momentum <momentum>` is {math}`\\beta`.",
-     "{term}`学习率 <learning rate>` 是 $\\eta$，{term}`动量 <momentum>` 是 {math}`\\beta`。"),
-    ("It converges when $0 < \\eta < 2/L$ (1 h 45 min, 3.5 times faster, 1,000 steps).",
-     "当 $0 < \\eta < 2/L$ 时收敛（1 小时 45 分钟，快 3.5 倍，1000 步）。"),
-    ("Press <kbd>Tab</kbd>, then:\n\n$$\nx_{k+1} = x_k - \\eta g_k\n$$",
-     "按 <kbd>Tab</kbd> 键，然后：\n\n$$\nx_{k+1} = x_k - \\eta g_k\n$$"),
+    (
+        "The gradient of $f(x, y) = x^2 + y^2$ at $(1, 1)$ is $[2, 2]$.",
+        "$f(x, y) = x^2 + y^2$ 在 $(1, 1)$ 处的梯度是 $[2, 2]$。",
+    ),
+    (
+        "Call `run(optimizer, grad_fn, x0, steps)` for 50 steps.",
+        "调用 `run(optimizer, grad_fn, x0, steps)`，运行 50 步。",
+    ),
+    ("See [Chapter 4](04_gradient_descent.ipynb), Section 2.", "见[第 4 章](04_gradient_descent.ipynb)第 2 节。"),
+    (
+        "The {term}`learning rate` is $\\eta$, the {term}`momentum <momentum>` is {math}`\\beta`.",
+        "{term}`学习率 <learning rate>` 是 $\\eta$，{term}`动量 <momentum>` 是 {math}`\\beta`。",
+    ),
+    (
+        "It converges when $0 < \\eta < 2/L$ (1 h 45 min, 3.5 times faster, 1,000 steps).",
+        "当 $0 < \\eta < 2/L$ 时收敛（1 小时 45 分钟，快 3.5 倍，1000 步）。",
+    ),
+    (
+        "Press <kbd>Tab</kbd>, then:\n\n$$\nx_{k+1} = x_k - \\eta g_k\n$$",
+        "按 <kbd>Tab</kbd> 键，然后：\n\n$$\nx_{k+1} = x_k - \\eta g_k\n$$",
+    ),
 ]
 
 BAD = [
@@ -107,10 +122,18 @@ def test_consistency_check_names_what_a_bad_translation_changed(source, translat
     assert [problem.split(":")[0] for problem in found] == kind.split(), found
 
 
-@pytest.mark.parametrize("msgid, needed", [
-    ("$\\eta$", False), ("`d`, `x.size`", False), ("$x$, $w$, $\\theta$", False), ("1 h 45 min", True),
-    ("the derivative", True), ("[2. Gradients](chapters/02_gradients.ipynb)", True), ("$x$ or $y$", True),
-])
+@pytest.mark.parametrize(
+    "msgid, needed",
+    [
+        ("$\\eta$", False),
+        ("`d`, `x.size`", False),
+        ("$x$, $w$, $\\theta$", False),
+        ("1 h 45 min", True),
+        ("the derivative", True),
+        ("[2. Gradients](chapters/02_gradients.ipynb)", True),
+        ("$x$ or $y$", True),
+    ],
+)
 def test_only_messages_with_words_are_for_translators(msgid, needed):
     assert i18n.needs_translation(msgid) is needed
 

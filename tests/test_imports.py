@@ -46,8 +46,10 @@ def private_imports(source: str, module: str) -> list[str]:
 
 def test_the_checker_finds_both_kinds_of_private_reach():
     source = "from book.optim import _betas, run\nfrom book import functions\nfunctions._scalar(1)\n"
-    assert private_imports(source, "book.noise") == ["line 1: from book.optim import _betas",
-                                                          "line 3: functions._scalar"]
+    assert private_imports(source, "book.noise") == [
+        "line 1: from book.optim import _betas",
+        "line 3: functions._scalar",
+    ]
     assert private_imports("from book.optim import _betas\n", "book.optim") == []
     assert private_imports("from book._validate import require_count\nfrom book.x import __all__\n", "book.y") == []
 
@@ -65,4 +67,6 @@ IDEA_MODULES = sorted(path for path in BOOK.glob("*.py") if path.name != "__init
 def test_a_module_is_organised_by_idea_not_by_chapter(path):
     docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
     summary = docstring.split("\n\n")[0]
-    assert docstring and "Chapter" not in summary, f"{path.name}: the summary should name the module's idea: {summary!r}"
+    assert docstring and "Chapter" not in summary, (
+        f"{path.name}: the summary should name the module's idea: {summary!r}"
+    )

@@ -25,8 +25,14 @@ def test_filter_normalised_direction_matches_column_norms_and_skips_biases():
 
 def test_loss_plane_rows_are_beta_columns_alpha():
     params = {"w": np.zeros(2)}
-    plane = landscape.loss_plane(lambda p: float(p["w"][0] + 10 * p["w"][1]), params,
-                                 {"w": np.array([1.0, 0.0])}, {"w": np.array([0.0, 1.0])}, np.array([1.0, 2.0]), np.array([0.0, 1.0, 2.0]))
+    plane = landscape.loss_plane(
+        lambda p: float(p["w"][0] + 10 * p["w"][1]),
+        params,
+        {"w": np.array([1.0, 0.0])},
+        {"w": np.array([0.0, 1.0])},
+        np.array([1.0, 2.0]),
+        np.array([0.0, 1.0, 2.0]),
+    )
     np.testing.assert_array_equal(plane, [[1, 2], [11, 12], [21, 22]])
 
 

@@ -91,23 +91,32 @@ def test_not_attempted_correct_none_and_time_out_in_chinese(chinese, monkeypatch
         raise NotImplementedError
 
     assert ch01.central_difference(blank).message == "尚未作答。"
-    assert ch01.central_difference(lambda f, x, h: (f(x + h) - f(x - h)) / (2 * h)).message == "正确 ✔（共检查 23 个用例）"
+    assert (
+        ch01.central_difference(lambda f, x, h: (f(x + h) - f(x - h)) / (2 * h)).message == "正确 ✔（共检查 23 个用例）"
+    )
     assert run(lambda x: None).message == "对于 x = 1，你的函数返回了 None：是不是忘了写 return 语句？"
     monkeypatch.setattr(book.checks, "TIME_LIMIT", 0.05)
     assert run(lambda x: time.sleep(5)).message == (
-        "对于 x = 1，你的函数运行了 0.05 s 仍未结束，这是一次检查允许的时间：是不是有死循环，或者 sleep？")
+        "对于 x = 1，你的函数运行了 0.05 s 仍未结束，这是一次检查允许的时间：是不是有死循环，或者 sleep？"
+    )
 
 
 def test_labels_parts_and_a_checkers_own_sentence_are_translated(chinese):
     from book.exercises import ch04, ch11
 
     step = ch04.gradient_step(lambda grad, x, lr: x + lr * grad(x))
-    assert step.message.startswith("对于 ∇f(x) = 2x（碗形函数）, x = [1, 1], lr = 0.1，期望 [0.8 0.8]，却得到 [1.2 1.2]")
+    assert step.message.startswith(
+        "对于 ∇f(x) = 2x（碗形函数）, x = [1, 1], lr = 0.1，期望 [0.8 0.8]，却得到 [1.2 1.2]"
+    )
     race = ch04.fastest_lr(lambda: 0.01)  # an exploration judged by simulation: its sentence is a template
-    assert race.message.startswith("对于你的结论，lr = 0.01：梯度下降从 x0 = [-2.5, 1.5] 出发，要达到 ‖∇f‖ <= 1e-8，"
-                                   "在 1,000 步内没有做到；检查器找到的最快学习率需要 98 步"), race.message
+    assert race.message.startswith(
+        "对于你的结论，lr = 0.01：梯度下降从 x0 = [-2.5, 1.5] 出发，要达到 ‖∇f‖ <= 1e-8，"
+        "在 1,000 步内没有做到；检查器找到的最快学习率需要 98 步"
+    ), race.message
     clipped = ch11.clip_gradients(lambda grads, max_norm: tuple(grads))  # a part of a tuple answer, named
-    assert clipped.message.startswith("对于 W 的裁剪后梯度（g_W = [[3]], g_b = [4]（全局范数 5）, max_norm = 1），期望 [[0.6]]"), clipped.message
+    assert clipped.message.startswith(
+        "对于 W 的裁剪后梯度（g_W = [[3]], g_b = [4]（全局范数 5）, max_norm = 1），期望 [[0.6]]"
+    ), clipped.message
 
 
 def test_follow_up_speaks_chinese_too(chinese, capsys):
@@ -138,7 +147,9 @@ def test_a_missing_catalogue_or_translation_leaves_the_english(chinese, monkeypa
     book.language._catalogue.cache_clear()
     book.language._translate.cache_clear()
     try:
-        assert run(lambda x: None).message == "For x = 1 your function returned None: did you forget the return statement?"
+        assert (
+            run(lambda x: None).message == "For x = 1 your function returned None: did you forget the return statement?"
+        )
     finally:
         book.language._catalogue.cache_clear()
         book.language._translate.cache_clear()
@@ -163,9 +174,11 @@ def test_the_catalogue_reader_agrees_with_babel():
 
 def test_the_reader_skips_fuzzy_and_empty_translations(tmp_path):
     path = tmp_path / "checks.po"
-    path.write_text('msgid ""\nmsgstr ""\n"Language: zh_CN\\n"\n\n#, fuzzy\nmsgid "Old."\nmsgstr "旧的。"\n\n'
-                    'msgid "Empty."\nmsgstr ""\n\nmsgid "Two "\n"lines \\"quoted\\"."\nmsgstr "两行"\n"“引号”。"\n',
-                    encoding="utf-8")
+    path.write_text(
+        'msgid ""\nmsgstr ""\n"Language: zh_CN\\n"\n\n#, fuzzy\nmsgid "Old."\nmsgstr "旧的。"\n\n'
+        'msgid "Empty."\nmsgstr ""\n\nmsgid "Two "\n"lines \\"quoted\\"."\nmsgstr "两行"\n"“引号”。"\n',
+        encoding="utf-8",
+    )
     assert book.language.read_catalogue(path) == {'Two lines "quoted".': "两行“引号”。"}
 
 

@@ -1,4 +1,5 @@
-"""book.convergence and book.conventions on momentum: the 2×2 matrices against simulation, the rates against their closed forms, the three forms."""
+"""book.convergence and book.conventions on momentum: the 2×2 matrices against simulation, the rates against their
+closed forms, the three forms."""
 
 import numpy as np
 import pytest
@@ -13,7 +14,9 @@ def test_heavy_ball_matrix_reproduces_one_step_of_the_recurrence():
     for _ in range(20):
         alpha, beta, curvature, x, previous = rng.uniform(0, 1, 5)
         new = x - alpha * curvature * x + beta * (x - previous)
-        assert convergence.heavy_ball_matrix(alpha, beta, curvature) @ [x, previous] == pytest.approx([new, x], rel=1e-14)
+        assert convergence.heavy_ball_matrix(alpha, beta, curvature) @ [x, previous] == pytest.approx(
+            [new, x], rel=1e-14
+        )
 
 
 def test_nesterov_matrix_reproduces_the_look_ahead_step():
@@ -21,7 +24,9 @@ def test_nesterov_matrix_reproduces_the_look_ahead_step():
     for _ in range(20):
         lr, mu, curvature, x, previous = rng.uniform(0, 1, 5)
         y = x + mu * (x - previous)
-        assert convergence.nesterov_matrix(lr, mu, curvature) @ [x, previous] == pytest.approx([y - lr * curvature * y, x], rel=1e-13)
+        assert convergence.nesterov_matrix(lr, mu, curvature) @ [x, previous] == pytest.approx(
+            [y - lr * curvature * y, x], rel=1e-13
+        )
 
 
 def test_spectral_radius_batches_and_matches_a_rotation():
@@ -33,7 +38,9 @@ def test_spectral_radius_batches_and_matches_a_rotation():
 
 def test_complex_roots_have_modulus_root_beta_whatever_alpha():
     for alpha in (0.005, 0.01, 0.02):
-        assert convergence.spectral_radius(convergence.heavy_ball_matrix(alpha, 0.9, 100.0)) == pytest.approx(np.sqrt(0.9), rel=1e-12)
+        assert convergence.spectral_radius(convergence.heavy_ball_matrix(alpha, 0.9, 100.0)) == pytest.approx(
+            np.sqrt(0.9), rel=1e-12
+        )
 
 
 def test_rates_broadcast_over_parameter_grids():
@@ -82,9 +89,12 @@ def test_three_forms_agree_at_a_constant_rate_and_split_after_a_drop():
     assert np.allclose(sutskever[:21], torch_form[:21], rtol=0, atol=1e-13)
     assert np.max(np.abs(sutskever - torch_form)) > 1e-2
     assert np.allclose(conventions.polyak(grad, x0, schedule, 0.8, 60), sutskever, rtol=0, atol=1e-13)
-    # PyTorch's first step after the drop uses the new rate on the whole buffer: x₂₁ − x₂₀ = 0.1 (x₂₀ − x₁₉)·0.8 − 0.003 g
+    # PyTorch's first step after the drop uses the new rate on the whole buffer: x₂₁ − x₂₀ = 0.1 (x₂₀ − x₁₉)·0.8 − 0.003
+    # g
     step = torch_form[21] - torch_form[20]
-    assert step == pytest.approx(0.1 * 0.8 * (torch_form[20] - torch_form[19]) - 0.003 * grad(torch_form[20]), rel=1e-10)
+    assert step == pytest.approx(
+        0.1 * 0.8 * (torch_form[20] - torch_form[19]) - 0.003 * grad(torch_form[20]), rel=1e-10
+    )
 
 
 def test_optimal_nesterov_has_double_roots_at_both_ends_and_rate_one_minus_two_over_root_three_kappa_plus_one():
@@ -120,19 +130,23 @@ def test_sutskever_and_polyak_momentum_are_optimizers_that_run_composes_with_a_s
         sutskever_path.append(x)
         y, previous = y - schedule(t) * grad(y) + 0.8 * (y - previous), y
         polyak_path.append(y)
-    np.testing.assert_allclose(run(conventions.sutskever_momentum(schedule, 0.8), grad, [1.0, -2.0], 12).x, sutskever_path,
-                               rtol=0, atol=1e-14)
+    np.testing.assert_allclose(
+        run(conventions.sutskever_momentum(schedule, 0.8), grad, [1.0, -2.0], 12).x, sutskever_path, rtol=0, atol=1e-14
+    )
     last = run(conventions.polyak_momentum(schedule, 0.8), grad, np.array([1.0, -2.0]), 12, keep="last")
     np.testing.assert_allclose(last.x[-1], polyak_path[-1], rtol=0, atol=1e-14)
 
 
-@pytest.mark.parametrize(("call", "argument"), [
-    (lambda: convergence.optimal_nesterov(1.0, 2.0), "mu"),
-    (lambda: convergence.residual_polynomial(0.1, 0.5, [1.0], -1), "steps"),
-    (lambda: noise.settled_distance(None, sgd(0.1), 1, 10, 0, seed=0), "runs"),
-    (lambda: conventions.sutskever_momentum(0.1, 1.0), "momentum"),
-    (lambda: conventions.polyak_momentum(-0.1, 0.5), "lr"),
-])
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: convergence.optimal_nesterov(1.0, 2.0), "mu"),
+        (lambda: convergence.residual_polynomial(0.1, 0.5, [1.0], -1), "steps"),
+        (lambda: noise.settled_distance(None, sgd(0.1), 1, 10, 0, seed=0), "runs"),
+        (lambda: conventions.sutskever_momentum(0.1, 1.0), "momentum"),
+        (lambda: conventions.polyak_momentum(-0.1, 0.5), "lr"),
+    ],
+)
 def test_new_functions_refuse_bad_input_by_name(call, argument):
     with pytest.raises(ValueError, match=argument):
         call()

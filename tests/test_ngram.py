@@ -23,8 +23,8 @@ def brute_force_probability(train, history, c, weights, V):
     """P_k(c | history) by the recursion, each P_ML from str.count-style loops over the training text."""
     p = 1 / V
     for k, lam in enumerate(weights, start=1):
-        context = history[len(history) - (k - 1):] if k > 1 else ""
-        windows = [train[i:i + k] for i in range(len(train) - k + 1)]
+        context = history[len(history) - (k - 1) :] if k > 1 else ""
+        windows = [train[i : i + k] for i in range(len(train) - k + 1)]
         context_count = sum(w[:-1] == context for w in windows)
         if context_count:
             p = lam * sum(w == context + c for w in windows) / context_count + (1 - lam) * p
@@ -53,7 +53,7 @@ def test_counts_are_the_occurrences_of_every_tuple():
     V = len(CHARS)
     model = ngram.fit(ids(TRAIN), V, 3, ids(VALID))
     for a, b, c in itertools.product("th a", repeat=3):
-        expected = sum(TRAIN[i:i + 3] == a + b + c for i in range(len(TRAIN) - 2))
+        expected = sum(TRAIN[i : i + 3] == a + b + c for i in range(len(TRAIN) - 2))
         assert model.counts[2][CHARS.index(a), CHARS.index(b), CHARS.index(c)] == expected
     assert model.counts[0].sum() == len(TRAIN) and model.counts[1].sum() == len(TRAIN) - 1
 

@@ -1,4 +1,5 @@
-"""Unit tests of book.noise (mini-batches, variance, noise ball, training), book.functions.SoftmaxRegression and book.data."""
+"""Unit tests of book.noise (mini-batches, variance, noise ball, training), book.functions.SoftmaxRegression and
+book.data."""
 
 import itertools
 import warnings
@@ -25,7 +26,12 @@ def test_minibatch_gradient_over_every_row_is_the_full_gradient_and_batches_equa
     batched = noise.minibatch_gradient(f, w, indices)
     looped = np.array([noise.minibatch_gradient(f, w[k], indices[k]) for k in range(4)])
     np.testing.assert_array_equal(batched, looped)
-    subset = type(f)(f.X[indices[0]], f.y[indices[0]], **({"classes": 3} if f is SOFTMAX else {}), **({"l2": f.l2} if f is not LINEAR else {}))
+    subset = type(f)(
+        f.X[indices[0]],
+        f.y[indices[0]],
+        **({"classes": 3} if f is SOFTMAX else {}),
+        **({"l2": f.l2} if f is not LINEAR else {}),
+    )
     np.testing.assert_allclose(batched[0], subset.grad(w[0]), rtol=1e-12)
 
 
@@ -78,7 +84,8 @@ def test_stochastic_gradient_is_seeded_and_checks_the_batch_size():
 def test_measured_variance_and_theory_agree_and_the_correction_is_exact_at_b_equals_n():
     w = np.array([0.5, 0.0, 0.0])
     assert noise.measured_variance(LINEAR, w, 3, draws=20_000, seed=0) == pytest.approx(
-        noise.minibatch_variance(LINEAR, w, 3), rel=0.05)
+        noise.minibatch_variance(LINEAR, w, 3), rel=0.05
+    )
     assert noise.minibatch_variance(LINEAR, w, 12, replace=False) == 0.0
     assert noise.measured_variance(LINEAR, w, 12, draws=10, seed=0, replace=False) == pytest.approx(0.0, abs=1e-25)
     with pytest.raises(ValueError, match="batch_size must be an integer between 1 and n = 12"):
@@ -102,8 +109,9 @@ def test_variance_without_replacement_equals_the_mean_over_every_subset(B):
     subsets = [by_hand[list(c)].mean(axis=0) for c in itertools.combinations(range(n), B)]
     exact = np.mean([np.sum((g - full) ** 2) for g in subsets])
     assert noise.minibatch_variance(small, w, B, replace=False) == pytest.approx(exact, rel=1e-12)
-    with_replacement = np.mean([np.sum((by_hand[list(c)].mean(axis=0) - full) ** 2)
-                                for c in itertools.product(range(n), repeat=B)])
+    with_replacement = np.mean(
+        [np.sum((by_hand[list(c)].mean(axis=0) - full) ** 2) for c in itertools.product(range(n), repeat=B)]
+    )
     assert noise.minibatch_variance(small, w, B, replace=True) == pytest.approx(with_replacement, rel=1e-12)
 
 
@@ -177,7 +185,9 @@ def test_softmax_loss_is_silent_and_non_finite_far_away():
 
 
 def test_split_and_standardize():
-    X_train, X_test, y_train, y_test = data.split(np.arange(20.0).reshape(10, 2), np.arange(10), test_fraction=0.3, seed=4)
+    X_train, X_test, y_train, y_test = data.split(
+        np.arange(20.0).reshape(10, 2), np.arange(10), test_fraction=0.3, seed=4
+    )
     assert X_train.shape == (7, 2) and X_test.shape == (3, 2)
     assert sorted(np.concatenate([y_train, y_test]).tolist()) == list(range(10))
     np.testing.assert_array_equal(X_train[:, 0] / 2, y_train)  # rows stay with their labels

@@ -53,8 +53,10 @@ AGREEING = {
     "sgd": (optim.sgd(0.05), optax.sgd(0.05)),
     "sgd momentum": (optim.sgd(0.05, momentum=0.9), optax.sgd(0.05, momentum=0.9)),
     "sgd nesterov": (optim.sgd(0.05, momentum=0.9, nesterov=True), optax.sgd(0.05, momentum=0.9, nesterov=True)),
-    "sgd momentum + L2": (optim.sgd(0.05, momentum=0.8, weight_decay=0.1),
-                          optax.chain(optax.add_decayed_weights(0.1), optax.sgd(0.05, momentum=0.8))),
+    "sgd momentum + L2": (
+        optim.sgd(0.05, momentum=0.8, weight_decay=0.1),
+        optax.chain(optax.add_decayed_weights(0.1), optax.sgd(0.05, momentum=0.8)),
+    ),
     "adam": (optim.adam(0.01), optax.adam(0.01)),
     "adam betas": (optim.adam(0.02, betas=(0.8, 0.95), eps=1e-6), optax.adam(0.02, b1=0.8, b2=0.95, eps=1e-6)),
     "adam + L2": (optim.adam(0.01, weight_decay=0.1), optax.chain(optax.add_decayed_weights(0.1), optax.adam(0.01))),
@@ -63,15 +65,23 @@ AGREEING = {
     # ε outside the root is optax's eps_in_sqrt=False; α is optax's decay
     "rmsprop": (optim.rmsprop(0.003, alpha=0.9), optax.rmsprop(0.003, decay=0.9, eps_in_sqrt=False)),
     # optax applies lr before its momentum trace (b ← μb + lr·g/d): PyTorch's form at a constant lr
-    "rmsprop momentum": (optim.rmsprop(0.002, alpha=0.9, momentum=0.5),
-                         optax.rmsprop(0.002, decay=0.9, eps_in_sqrt=False, momentum=0.5)),
-    "rmsprop centered": (optim.rmsprop(0.003, alpha=0.9, centered=True),
-                         optax.rmsprop(0.003, decay=0.9, eps_in_sqrt=False, centered=True)),
+    "rmsprop momentum": (
+        optim.rmsprop(0.002, alpha=0.9, momentum=0.5),
+        optax.rmsprop(0.002, decay=0.9, eps_in_sqrt=False, momentum=0.5),
+    ),
+    "rmsprop centered": (
+        optim.rmsprop(0.003, alpha=0.9, centered=True),
+        optax.rmsprop(0.003, decay=0.9, eps_in_sqrt=False, centered=True),
+    ),
     # AdaGrad: ε is inside the root in optax, outside in PyTorch: with both ε negligible next to s the rules agree
-    "adagrad": (optim.adagrad(0.1, eps=1e-30, initial_accumulator_value=0.1),
-                optax.adagrad(0.1, initial_accumulator_value=0.1, eps=1e-60)),
-    "cosine schedule": (optim.sgd(schedules.cosine(0.05, 60, min_lr=0.005), momentum=0.9),
-                        optax.sgd(optax.cosine_decay_schedule(F64(0.05), 60, alpha=F64(0.1)), momentum=0.9)),
+    "adagrad": (
+        optim.adagrad(0.1, eps=1e-30, initial_accumulator_value=0.1),
+        optax.adagrad(0.1, initial_accumulator_value=0.1, eps=1e-60),
+    ),
+    "cosine schedule": (
+        optim.sgd(schedules.cosine(0.05, 60, min_lr=0.005), momentum=0.9),
+        optax.sgd(optax.cosine_decay_schedule(F64(0.05), 60, alpha=F64(0.1)), momentum=0.9),
+    ),
     # the transcriptions of optax's forms in book.conventions, at optax's defaults
     "rmsprop, ε in the root": (conventions.rmsprop_eps_in_sqrt(0.003), optax.rmsprop(0.003)),
     "adagrad, optax's form": (conventions.adagrad_eps_in_sqrt(0.1), optax.adagrad(0.1)),
@@ -111,12 +121,15 @@ def _values(optax_schedule, steps):
     return np.array([float(optax_schedule(jnp.asarray(k, dtype=jnp.int32))) for k in range(steps)])
 
 
-@pytest.mark.parametrize("optax_schedule, book_schedule", [
-    (optax.cosine_decay_schedule(F64(3.0), 150, alpha=F64(0.0)), schedules.cosine(3.0, 150)),
-    (optax.cosine_decay_schedule(F64(2.0), 150, alpha=F64(0.25)), schedules.cosine(2.0, 150, min_lr=0.5)),
-    (optax.exponential_decay(F64(0.5), 1, F64(0.97)), schedules.exponential(0.5, 0.97)),
-    (optax.exponential_decay(F64(0.5), 30, F64(0.1), staircase=True), schedules.step_decay(0.5, 30, 0.1)),
-])
+@pytest.mark.parametrize(
+    "optax_schedule, book_schedule",
+    [
+        (optax.cosine_decay_schedule(F64(3.0), 150, alpha=F64(0.0)), schedules.cosine(3.0, 150)),
+        (optax.cosine_decay_schedule(F64(2.0), 150, alpha=F64(0.25)), schedules.cosine(2.0, 150, min_lr=0.5)),
+        (optax.exponential_decay(F64(0.5), 1, F64(0.97)), schedules.exponential(0.5, 0.97)),
+        (optax.exponential_decay(F64(0.5), 30, F64(0.1), staircase=True), schedules.step_decay(0.5, 30, 0.1)),
+    ],
+)
 def test_schedules_equal_optax_at_every_step(optax_schedule, book_schedule):
     theirs = _values(optax_schedule, 300)
     assert np.max(np.abs(book_schedule(np.arange(300)) - theirs) / theirs.clip(1e-300)) <= RTOL
@@ -136,8 +149,9 @@ def test_adam_under_warmup_cosine_equals_optax_to_float32_warmup_roundings():
     # the float32 warmup rates (off by ≤ 2⁻²³·peak in 9 of the 100 steps) move the iterates by ≤ 1e-9
     grad_fn, x0 = _problem(0)
     ours = run_book(optim.adam(schedules.warmup_cosine(0.005, 10, 80, min_lr=0.001)), grad_fn, x0)
-    theirs = run_optax(optax.adam(optax.warmup_cosine_decay_schedule(F64(0.0), F64(0.005), 10, 80,
-                                                                     end_value=F64(0.001))), grad_fn, x0)
+    theirs = run_optax(
+        optax.adam(optax.warmup_cosine_decay_schedule(F64(0.0), F64(0.005), 10, 80, end_value=F64(0.001))), grad_fn, x0
+    )
     assert relative_error(ours, theirs) <= 1e-9
 
 
@@ -190,10 +204,17 @@ def test_amsgrad_differs_in_what_it_takes_the_maximum_of():
     # PyTorch: max of the raw v, then this step's bias correction; optax: max of the bias-corrected v̂. With a
     # constant gradient v̂ stays g² and the two agree; with a shrinking one optax keeps the larger early v̂
     constant, x0 = (lambda x: np.full_like(x, 0.7)), np.zeros(3)
-    assert relative_error(run_book(optim.adam(0.01, amsgrad=True), constant, x0),
-                          run_optax(optax.amsgrad(0.01), constant, x0)) <= RTOL
+    assert (
+        relative_error(
+            run_book(optim.adam(0.01, amsgrad=True), constant, x0), run_optax(optax.amsgrad(0.01), constant, x0)
+        )
+        <= RTOL
+    )
     shrinking, x0 = (lambda x: x), np.ones(3)
-    ours, theirs = run_book(optim.adam(0.01, amsgrad=True), shrinking, x0), run_optax(optax.amsgrad(0.01), shrinking, x0)
+    ours, theirs = (
+        run_book(optim.adam(0.01, amsgrad=True), shrinking, x0),
+        run_optax(optax.amsgrad(0.01), shrinking, x0),
+    )
     assert np.all(ours < theirs)  # optax's larger denominator: shorter steps towards 0
     assert 0.1 < relative_error(ours, theirs) < 1.0
 
@@ -202,8 +223,16 @@ def test_rmsprop_momentum_differs_once_the_rate_changes():
     # optax multiplies by lr before its momentum trace, PyTorch after: equal at a constant rate, not after a drop
     grad_fn, x0 = _problem(0)
     ours = run_book(optim.rmsprop(schedules.step_decay(0.003, 50, 0.1), alpha=0.9, momentum=0.9), grad_fn, x0)
-    theirs = run_optax(optax.rmsprop(optax.exponential_decay(F64(0.003), 50, F64(0.1), staircase=True), decay=0.9,
-                                     eps_in_sqrt=False, momentum=0.9), grad_fn, x0)
+    theirs = run_optax(
+        optax.rmsprop(
+            optax.exponential_decay(F64(0.003), 50, F64(0.1), staircase=True),
+            decay=0.9,
+            eps_in_sqrt=False,
+            momentum=0.9,
+        ),
+        grad_fn,
+        x0,
+    )
     assert 1e-3 < relative_error(ours, theirs) < 0.1
 
 
@@ -239,14 +268,22 @@ def run_optax_tree(transform, grad_fn, x0, steps=STEPS):
 NOT_BIAS = {"w": True, "bias": False}
 
 MASKED = {
-    "adamw": (optim.adamw(0.01, weight_decay=0.5, weight_decay_mask=lambda name: name != "bias"),
-              optax.adamw(0.01, weight_decay=0.5, mask=NOT_BIAS)),
-    "adamw, mask as a tree": (optim.adamw(0.01, weight_decay=0.5, weight_decay_mask={"bias": False, "w": True}),
-                              optax.adamw(0.01, weight_decay=0.5, mask=NOT_BIAS)),
-    "sgd momentum + masked L2": (optim.sgd(0.05, momentum=0.8, weight_decay=0.5, weight_decay_mask=NOT_BIAS),
-                                 optax.chain(optax.add_decayed_weights(0.5, mask=NOT_BIAS), optax.sgd(0.05, momentum=0.8))),
-    "adam + masked L2": (optim.adam(0.01, weight_decay=0.5, weight_decay_mask=NOT_BIAS),
-                         optax.chain(optax.add_decayed_weights(0.5, mask=NOT_BIAS), optax.adam(0.01))),
+    "adamw": (
+        optim.adamw(0.01, weight_decay=0.5, weight_decay_mask=lambda name: name != "bias"),
+        optax.adamw(0.01, weight_decay=0.5, mask=NOT_BIAS),
+    ),
+    "adamw, mask as a tree": (
+        optim.adamw(0.01, weight_decay=0.5, weight_decay_mask={"bias": False, "w": True}),
+        optax.adamw(0.01, weight_decay=0.5, mask=NOT_BIAS),
+    ),
+    "sgd momentum + masked L2": (
+        optim.sgd(0.05, momentum=0.8, weight_decay=0.5, weight_decay_mask=NOT_BIAS),
+        optax.chain(optax.add_decayed_weights(0.5, mask=NOT_BIAS), optax.sgd(0.05, momentum=0.8)),
+    ),
+    "adam + masked L2": (
+        optim.adam(0.01, weight_decay=0.5, weight_decay_mask=NOT_BIAS),
+        optax.chain(optax.add_decayed_weights(0.5, mask=NOT_BIAS), optax.adam(0.01)),
+    ),
 }
 
 
@@ -256,8 +293,12 @@ def test_a_weight_decay_mask_equals_optaxs_mask(name):
     ours, theirs = MASKED[name]
     book_x = join({k: v[-1] for k, v in optim.run(ours, grad_fn, x0, STEPS).x.items()})
     optax_x = join(run_optax_tree(theirs, grad_fn, x0))
-    unmasked = join({k: v[-1] for k, v in optim.run(dataclasses.replace(ours, weight_decay_mask=None), grad_fn, x0,
-                                                    STEPS).x.items()})
+    unmasked = join(
+        {
+            k: v[-1]
+            for k, v in optim.run(dataclasses.replace(ours, weight_decay_mask=None), grad_fn, x0, STEPS).x.items()
+        }
+    )
     assert relative_error(book_x, optax_x) <= RTOL
     assert relative_error(unmasked, optax_x) > 1e-3  # the mask matters at this tolerance
 
@@ -268,11 +309,14 @@ CLIP_RTOL = 1e-6
 the distance travelled. The exact rule is checked against PyTorch's in tests/test_optim.py."""
 
 
-@pytest.mark.parametrize("name, ours, theirs", [
-    ("sgd momentum", optim.sgd(0.05, momentum=0.9), optax.sgd(0.05, momentum=0.9)),
-    ("adamw", optim.adamw(0.05, weight_decay=0.1), optax.adamw(0.05, weight_decay=0.1)),
-    ("adam", optim.adam(0.05), optax.adam(0.05)),
-])
+@pytest.mark.parametrize(
+    "name, ours, theirs",
+    [
+        ("sgd momentum", optim.sgd(0.05, momentum=0.9), optax.sgd(0.05, momentum=0.9)),
+        ("adamw", optim.adamw(0.05, weight_decay=0.1), optax.adamw(0.05, weight_decay=0.1)),
+        ("adam", optim.adam(0.05), optax.adam(0.05)),
+    ],
+)
 def test_clipping_composed_with_an_optimizer_equals_optaxs_chain(name, ours, theirs):
     grad_fn, x0, join = _tree_problem(5)
     trajectory = optim.run(optim.with_clipping(ours, 1.0), grad_fn, x0, STEPS)

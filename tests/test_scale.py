@@ -38,7 +38,9 @@ def test_accumulation_of_a_sum_of_per_example_terms():
 
     full = grad_fn({"w": np.array([0.5])}, x, y)["w"]
     for k in (1, 3, 4, 10):
-        np.testing.assert_allclose(noise.accumulated_gradient(grad_fn, {"w": np.array([0.5])}, x, y, k)["w"], full, rtol=1e-14)
+        np.testing.assert_allclose(
+            noise.accumulated_gradient(grad_fn, {"w": np.array([0.5])}, x, y, k)["w"], full, rtol=1e-14
+        )
 
 
 def test_micro_batch_costs_round_the_largest_micro_batch_up():
@@ -58,18 +60,21 @@ def test_global_norm_and_clipped():
     np.testing.assert_array_equal(g["a"], [0.3, 0.4])  # below the threshold: unchanged
 
 
-@pytest.mark.parametrize("call, name", [
-    (lambda: scale.training_memory(-1, "adam", "fp32"), "parameters"),
-    (lambda: scale.training_memory(10, "lion", "fp32"), "optimizer"),
-    (lambda: scale.training_memory(10, "adam", "fp8"), "precision"),
-    (lambda: scale.sharded_memory(scale.training_memory(10, "adam", "fp32"), 4, 2), "stage"),
-    (lambda: scale.sharded_memory(scale.training_memory(10, "adam", "fp32"), 1, 0), "devices"),
-    (lambda: noise.micro_batch_costs(64, 0, 3), "micro_batches"),
-    (lambda: noise.accumulated_gradient(lambda *a: {}, {}, np.zeros((3, 1)), np.zeros((3, 1)), 4), "micro_batches"),
-    (lambda: scale.clipped(lambda x: x, 0.0), "max_norm"),
-    (lambda: scale.bf16_descent([1.0], [0.0], -0.1, 5, master=False), "lr"),
-    (lambda: scale.outlier_run(1.0, 0.0), "outlier_scale"),
-])
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: scale.training_memory(-1, "adam", "fp32"), "parameters"),
+        (lambda: scale.training_memory(10, "lion", "fp32"), "optimizer"),
+        (lambda: scale.training_memory(10, "adam", "fp8"), "precision"),
+        (lambda: scale.sharded_memory(scale.training_memory(10, "adam", "fp32"), 4, 2), "stage"),
+        (lambda: scale.sharded_memory(scale.training_memory(10, "adam", "fp32"), 1, 0), "devices"),
+        (lambda: noise.micro_batch_costs(64, 0, 3), "micro_batches"),
+        (lambda: noise.accumulated_gradient(lambda *a: {}, {}, np.zeros((3, 1)), np.zeros((3, 1)), 4), "micro_batches"),
+        (lambda: scale.clipped(lambda x: x, 0.0), "max_norm"),
+        (lambda: scale.bf16_descent([1.0], [0.0], -0.1, 5, master=False), "lr"),
+        (lambda: scale.outlier_run(1.0, 0.0), "outlier_scale"),
+    ],
+)
 def test_bad_input_names_the_argument(call, name):
     with pytest.raises(ValueError, match=name):
         call()

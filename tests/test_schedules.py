@@ -33,7 +33,9 @@ def hugging_face_multiplier(t, warmup, total):
 def test_warmup_cosine_equals_optax(warmup, total, min_lr):
     schedule = schedules.warmup_cosine(3e-4, warmup, total, min_lr)
     for t in range(total + 20):
-        assert schedule(t) == pytest.approx(optax_warmup_cosine(t, 0.0, 3e-4, warmup, total, min_lr), rel=1e-12, abs=1e-18)
+        assert schedule(t) == pytest.approx(
+            optax_warmup_cosine(t, 0.0, 3e-4, warmup, total, min_lr), rel=1e-12, abs=1e-18
+        )
 
 
 def test_warmup_cosine_to_zero_equals_hugging_face():
@@ -67,7 +69,9 @@ def wsd_by_hand(t, peak, warmup, total, decay, low):
     return peak - (peak - low) * (t - (total - decay)) / decay
 
 
-@pytest.mark.parametrize("warmup, total, decay, low", [(15, 150, 30, 1e-3), (0, 20, 1, 0.0), (3, 10, 7, 0.005), (1, 2, 1, 0.0)])
+@pytest.mark.parametrize(
+    "warmup, total, decay, low", [(15, 150, 30, 1e-3), (0, 20, 1, 0.0), (3, 10, 7, 0.005), (1, 2, 1, 0.0)]
+)
 def test_warmup_stable_decay_equals_the_piecewise_formula(warmup, total, decay, low):
     schedule = schedules.warmup_stable_decay(0.01, warmup, total, decay, low)
     for t in range(total + 10):
@@ -78,8 +82,14 @@ def test_warmup_stable_decay_equals_the_piecewise_formula(warmup, total, decay, 
 def test_warmup_stable_decay_equals_optax_joined_schedules():
     optax = pytest.importorskip("optax")
     peak, warmup, total, decay, low = 3e-4, 10, 100, 20, 3e-5
-    joined = optax.join_schedules([optax.linear_schedule(0.0, peak, warmup), optax.constant_schedule(peak),
-                                   optax.linear_schedule(peak, low, decay)], boundaries=[warmup, total - decay])
+    joined = optax.join_schedules(
+        [
+            optax.linear_schedule(0.0, peak, warmup),
+            optax.constant_schedule(peak),
+            optax.linear_schedule(peak, low, decay),
+        ],
+        boundaries=[warmup, total - decay],
+    )
     schedule = schedules.warmup_stable_decay(peak, warmup, total, decay, low)
     for t in range(total + 5):
         assert schedule(t) == pytest.approx(float(joined(t)), rel=1e-6, abs=1e-12)  # optax works in float32
@@ -116,6 +126,7 @@ def test_radam_rectification_is_the_ratio_of_standard_deviations_of_the_adaptive
     """r_t² approximates Var[ψ_∞]/Var[ψ_t] for ψ = √(ρ/χ²_ρ), the inverse root of a mean of ρ squared N(0, 1)
     gradients; the exact variance is ρ/(ρ − 2) − ρ·(Γ((ρ − 1)/2)/(√2·Γ(ρ/2)))². RAdam's first-order formula is within
     8 % of the exact ratio once ρ_t ≥ 15, and close where it matters (t large)."""
+
     def exact_variance(rho):
         return rho / (rho - 2) - rho * math.exp(math.lgamma((rho - 1) / 2) - math.lgamma(rho / 2)) ** 2 / 2
 
@@ -150,18 +161,26 @@ def test_an_optimizer_takes_a_schedule_with_t_zero_first():
         (lambda: schedules.exponential(0.1, -0.5), "gamma must be a positive number, got -0.5"),
         (lambda: schedules.cosine(0.1, 10, min_lr=0.2), "min_lr must be a number in [0, lr] = [0, 0.1], got 0.2"),
         (lambda: schedules.warmup_cosine(0.1, 10, 10), "total_steps must be an integer >= 11, got 10"),
-        (lambda: schedules.warmup_cosine(0.1, 2, 10, min_lr=-0.1), "min_lr must be a number in [0, peak_lr] = [0, 0.1], got -0.1"),
+        (
+            lambda: schedules.warmup_cosine(0.1, 2, 10, min_lr=-0.1),
+            "min_lr must be a number in [0, peak_lr] = [0, 0.1], got -0.1",
+        ),
         (lambda: schedules.warmup_cosine(-0.1, 2, 10), "peak_lr must be a positive number, got -0.1"),
         (lambda: schedules.cosine(0.1, 0), "total_steps must be an integer >= 1, got 0"),
         (lambda: schedules.step_decay(0.1, 2, 0.0), "gamma must be a positive number, got 0.0"),
-        (lambda: schedules.cosine(0.1, 10)(np.array([0, -2])), "t must be a step number 0, 1, 2, ..., got array([ 0, -2])"),
+        (
+            lambda: schedules.cosine(0.1, 10)(np.array([0, -2])),
+            "t must be a step number 0, 1, 2, ..., got array([ 0, -2])",
+        ),
         (lambda: schedules.warmup_cosine(0.1, -1, 10), "warmup_steps must be a non-negative integer, got -1"),
         (lambda: schedules.constant(0.1)(-1), "t must be a step number 0, 1, 2, ..., got -1"),
         (lambda: schedules.constant(0.1)(0.5), "t must be a step number 0, 1, 2, ..., got 0.5"),
         (lambda: schedules.warmup_stable_decay(0.1, 2, 10, 0), "decay_steps must be an integer >= 1, got 0"),
         (lambda: schedules.warmup_stable_decay(0.1, 5, 10, 6), "total_steps must be an integer >= 11, got 10"),
-        (lambda: schedules.warmup_stable_decay(0.1, 2, 10, 3, min_lr=0.2),
-         "min_lr must be a number in [0, peak_lr] = [0, 0.1], got 0.2"),
+        (
+            lambda: schedules.warmup_stable_decay(0.1, 2, 10, 3, min_lr=0.2),
+            "min_lr must be a number in [0, peak_lr] = [0, 0.1], got 0.2",
+        ),
         (lambda: schedules.radam_rho(0), "t must count gradients seen, 1, 2, 3, ..., got 0"),
         (lambda: schedules.radam_rectification(3, beta2=0.5), "beta2 must be a number in (0.8, 1), got 0.5"),
     ],

@@ -1,4 +1,5 @@
-"""The built site, both editions (English at the root, Chinese in ``zh/``): a warning-free build, no CDN anywhere, every page's HTML within its budget with slider frames as
+"""The built site, both editions (English at the root, Chinese in ``zh/``): a warning-free build, no CDN anywhere,
+every page's HTML within its budget with slider frames as
 separate files, and every chapter checked in headless chromium (math typeset, static sliders that move by keyboard
 and mouse and show the frame of the values set, frames fetched only when a slider is used, no console errors, no
 request leaving 127.0.0.1), a language switch between the editions on every page, and search in both.
@@ -22,7 +23,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from conftest import IN_CI, ROOT
 
 BUILD_OUTPUT = Path(os.environ.get("BOOK_BUILD_OUTPUT", ROOT))
@@ -117,7 +117,9 @@ def test_every_page_links_the_same_page_of_the_other_edition(site, page):
 
 def test_every_page_of_both_editions_has_one_language_switch(site):
     pages = [p for p in site.rglob("*.html") if "<article" in p.read_text()]
-    assert [str(p.relative_to(site)) for p in pages if p.read_text().count('class="btn btn-sm language-switch"') != 1] == []
+    assert [
+        str(p.relative_to(site)) for p in pages if p.read_text().count('class="btn btn-sm language-switch"') != 1
+    ] == []
 
 
 def test_no_page_refers_to_a_cdn(site):
@@ -207,8 +209,14 @@ def browser():
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
@@ -244,7 +252,9 @@ def _assert_local_and_clean(page, server):
 @pytest.mark.parametrize("chapter", CHAPTER_PAGES + ZH_CHAPTER_PAGES)
 def test_math_is_typeset(page, server, chapter):
     _open(page, server, chapter)
-    assert page.locator("mjx-container").count() > (20 if "11_capstone" in chapter else 40)  # the capstone runs, little math
+    assert page.locator("mjx-container").count() > (
+        20 if "11_capstone" in chapter else 40
+    )  # the capstone runs, little math
     text = page.locator("article").inner_text()
     assert "\\frac" not in text and "$$" not in text and "\\lim" not in text
     _assert_local_and_clean(page, server)
@@ -317,7 +327,9 @@ def test_static_sliders_move_by_keyboard_and_mouse(page, server, chapter):
             if after_key_src != img.get_attribute("src"):
                 continue
             page.mouse.click(box["x"] + box["width"] - 3, box["y"] + box["height"] / 2)
-            assert img.get_attribute("src") != after_key_src, f"figure {i} slider {j}: the mouse did not change the frame"
+            assert img.get_attribute("src") != after_key_src, (
+                f"figure {i} slider {j}: the mouse did not change the frame"
+            )
             _assert_shows_values_set(page, figure, f"figure {i} slider {j} after a click at its right end")
         figure.screenshot(path=str(ARTIFACTS / f"{name}-explore-{i}.png"))
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
@@ -379,8 +391,11 @@ def test_no_serious_or_critical_accessibility_violation(page, server, path, mode
     assert page.evaluate("() => document.documentElement.dataset.theme") == mode
     page.add_script_tag(content=AXE.read_text())
     results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    serious = [(v["id"], v["impact"], len(v["nodes"]), v["nodes"][0]["target"]) for v in results["violations"]
-               if v["impact"] in ("serious", "critical")]
+    serious = [
+        (v["id"], v["impact"], len(v["nodes"]), v["nodes"][0]["target"])
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert serious == [], serious
     _assert_local_and_clean(page, server)
 
@@ -405,9 +420,12 @@ def test_searching_momentum_lists_the_momentum_chapter_first_and_the_glossary_am
     The results appear one at a time: read them once the search has finished. (An incremental build drops the
     glossary's index entries from the search index, so the glossary may be found as a page rather than as an entry.)"""
     page.goto(f"{server}/search.html?q=momentum", wait_until="networkidle")
-    page.wait_for_function("document.querySelector('#search-results p.search-summary')?.innerText.includes('found')",
-                           timeout=15000)
-    hits = page.locator("#search-results ul.search li a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    page.wait_for_function(
+        "document.querySelector('#search-results p.search-summary')?.innerText.includes('found')", timeout=15000
+    )
+    hits = page.locator("#search-results ul.search li a").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
     assert hits[0].startswith("chapters/06_momentum.html"), hits[:5]
     assert any(href.startswith("glossary.html") for href in hits), hits
     _assert_local_and_clean(page, server)

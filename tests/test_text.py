@@ -35,11 +35,14 @@ def test_the_three_blocks_do_not_overlap_and_cover_the_text_in_order(whole):
     assert sizes == [text.TRAIN_END, text.VALIDATION_END - text.TRAIN_END, text.TEXT_LENGTH - text.VALIDATION_END]
     assert sum(sizes) == len(whole) and min(sizes) > 50_000
     # position ranges: disjoint and together every position once
-    ranges = [range(0, text.TRAIN_END), range(text.TRAIN_END, text.VALIDATION_END),
-              range(text.VALIDATION_END, text.TEXT_LENGTH)]
+    ranges = [
+        range(0, text.TRAIN_END),
+        range(text.TRAIN_END, text.VALIDATION_END),
+        range(text.VALIDATION_END, text.TEXT_LENGTH),
+    ]
     covered = np.zeros(len(whole), dtype=int)
     for r in ranges:
-        covered[r.start:r.stop] += 1
+        covered[r.start : r.stop] += 1
     assert np.all(covered == 1)
 
 

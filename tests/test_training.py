@@ -10,7 +10,9 @@ from book.optim import adam, sgd
 def test_sine_loss_and_gradient_match_the_network_and_central_differences():
     start = training.sine_start()
     inputs, targets, _ = networks.two_layer_problem(samples=64, width=16, seed=0)
-    assert training.sine_loss(start) == pytest.approx(np.mean((networks.two_layer_output(start, inputs) - targets) ** 2))
+    assert training.sine_loss(start) == pytest.approx(
+        np.mean((networks.two_layer_output(start, inputs) - targets) ** 2)
+    )
     grad, h = training.sine_gradient(start), 1e-6
     for name in start:
         bumped = {k: v.copy() for k, v in start.items()}
@@ -35,8 +37,9 @@ def test_step_to_lr_ratios_of_plain_gradient_descent_are_gradient_sizes():
 
 
 def test_range_test_rates_grow_geometrically_and_stop_at_the_blow_up():
-    lrs, losses = training.lr_range_test(adam, training.sine_gradient, training.sine_loss, training.sine_start(),
-                                         lr_min=1e-4, lr_max=10.0, steps=200)
+    lrs, losses = training.lr_range_test(
+        adam, training.sine_gradient, training.sine_loss, training.sine_start(), lr_min=1e-4, lr_max=10.0, steps=200
+    )
     assert len(lrs) == len(losses) < 200
     np.testing.assert_allclose(lrs, 1e-4 * (1e5) ** (np.arange(len(lrs)) / 199), rtol=1e-12)
     assert losses[-1] > 4 * min(training.sine_loss(training.sine_start()), losses[:-1].min())
@@ -44,8 +47,9 @@ def test_range_test_rates_grow_geometrically_and_stop_at_the_blow_up():
 
 
 def test_range_test_runs_to_the_end_when_nothing_blows_up():
-    lrs, losses = training.lr_range_test(adam, training.sine_gradient, training.sine_loss, training.sine_start(),
-                                         lr_min=1e-6, lr_max=1e-4, steps=20)
+    lrs, losses = training.lr_range_test(
+        adam, training.sine_gradient, training.sine_loss, training.sine_start(), lr_min=1e-6, lr_max=1e-4, steps=20
+    )
     assert len(lrs) == 20 and lrs[-1] == pytest.approx(1e-4, rel=1e-12)
 
 
@@ -58,16 +62,34 @@ def test_blow_up_and_suggestion_on_a_made_up_curve():
     assert training.suggest_lr(lrs, losses, threshold=100.0, factor=5.0) == pytest.approx(2.0)
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: training.blow_up_lr([1.0, 2.0], [1.0]), "lrs and losses"),
-    (lambda: training.blow_up_lr([1.0, 2.0, 3.0], [1.0, 0.9, 0.8]), "never blow up"),
-    (lambda: training.blow_up_lr([1.0, 2.0], [1.0, 9.0], threshold=0), "threshold"),
-    (lambda: training.suggest_lr([1.0, 2.0], [1.0, 9.0], factor=-1), "factor"),
-    (lambda: training.lr_range_test(adam, training.sine_gradient, training.sine_loss, training.sine_start(), lr_min=1.0, lr_max=0.1), "lr_max"),
-    (lambda: training.lr_range_test(adam, training.sine_gradient, training.sine_loss, training.sine_start(), steps=1), "steps"),
-    (lambda: training.lr_range_test(adam, training.sine_gradient, training.sine_loss, training.sine_start(), stop_factor=0), "stop_factor"),
-    (lambda: training.step_to_lr_ratios(training.fit_sine(adam(0.1), 2), 0), "lr"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: training.blow_up_lr([1.0, 2.0], [1.0]), "lrs and losses"),
+        (lambda: training.blow_up_lr([1.0, 2.0, 3.0], [1.0, 0.9, 0.8]), "never blow up"),
+        (lambda: training.blow_up_lr([1.0, 2.0], [1.0, 9.0], threshold=0), "threshold"),
+        (lambda: training.suggest_lr([1.0, 2.0], [1.0, 9.0], factor=-1), "factor"),
+        (
+            lambda: training.lr_range_test(
+                adam, training.sine_gradient, training.sine_loss, training.sine_start(), lr_min=1.0, lr_max=0.1
+            ),
+            "lr_max",
+        ),
+        (
+            lambda: training.lr_range_test(
+                adam, training.sine_gradient, training.sine_loss, training.sine_start(), steps=1
+            ),
+            "steps",
+        ),
+        (
+            lambda: training.lr_range_test(
+                adam, training.sine_gradient, training.sine_loss, training.sine_start(), stop_factor=0
+            ),
+            "stop_factor",
+        ),
+        (lambda: training.step_to_lr_ratios(training.fit_sine(adam(0.1), 2), 0), "lr"),
+    ],
+)
 def test_bad_input_names_the_argument(call, message):
     with pytest.raises(ValueError, match=message):
         call()

@@ -33,8 +33,9 @@ def flat_loss(params, config, idx, targets):
     return f, np.concatenate([params[n].ravel() for n in names])
 
 
-@pytest.mark.parametrize("config", [TINY, tr.GPTConfig(7, 5, 2, 2, 8, residual=False),
-                                    tr.GPTConfig(7, 5, 1, 4, 8, scale_attention=False)])
+@pytest.mark.parametrize(
+    "config", [TINY, tr.GPTConfig(7, 5, 2, 2, 8, residual=False), tr.GPTConfig(7, 5, 1, 4, 8, scale_attention=False)]
+)
 def test_whole_model_loss_gradient_matches_central_differences(config):
     rng = np.random.default_rng(3)
     idx, targets = rng.integers(0, 7, (2, 5)), rng.integers(0, 7, (2, 5))
@@ -47,9 +48,19 @@ def test_whole_model_loss_gradient_matches_central_differences(config):
     # one coordinate of one matrix, by central differences, against the dict of gradients
     name, where = "block0.attn.W_qkv", (3, 17)
     h = 1e-6
-    up, down = ({**params, name: params[name] + s * h * (np.arange(params[name].size).reshape(params[name].shape)
-                                                         == np.ravel_multi_index(where, params[name].shape))}
-                for s in (1, -1))
+    up, down = (
+        {
+            **params,
+            name: params[name]
+            + s
+            * h
+            * (
+                np.arange(params[name].size).reshape(params[name].shape)
+                == np.ravel_multi_index(where, params[name].shape)
+            ),
+        }
+        for s in (1, -1)
+    )
     ahead, behind = (tr.loss_and_grads(shifted, config, idx, targets)[0] for shifted in (up, down))
     central = (ahead - behind) / (2 * h)
     assert grads[name][where] == pytest.approx(central, rel=1e-6, abs=1e-9)
@@ -83,12 +94,12 @@ def test_changing_tokens_after_t_never_changes_the_logits_at_t(config):
     before = tr.logits(params, config, idx).data
     for t in range(5):
         changed = idx.copy()
-        changed[:, t + 1:] = rng.integers(0, 7, changed[:, t + 1:].shape)
-        changed[:, t + 1:] = (changed[:, t + 1:] + (changed[:, t + 1:] == idx[:, t + 1:])) % 7  # really different
+        changed[:, t + 1 :] = rng.integers(0, 7, changed[:, t + 1 :].shape)
+        changed[:, t + 1 :] = (changed[:, t + 1 :] + (changed[:, t + 1 :] == idx[:, t + 1 :])) % 7  # really different
         after = tr.logits(params, config, changed).data
         assert np.array_equal(after[:, : t + 1], before[:, : t + 1])
         if t < 4:
-            assert not np.allclose(after[:, t + 1:], before[:, t + 1:])  # the later positions do see the change
+            assert not np.allclose(after[:, t + 1 :], before[:, t + 1 :])  # the later positions do see the change
 
 
 def test_a_shorter_input_gives_the_first_logits_of_a_longer_one():
@@ -115,7 +126,7 @@ def test_attention_of_the_first_layer_is_the_softmax_of_scaled_query_key_product
     z = z * params["block0.ln1.gain"] + params["block0.ln1.bias"]
     qkv = z @ params["block0.attn.W_qkv"] + params["block0.attn.b_qkv"]
     for head in range(2):
-        q, k = qkv[:, head * 4:(head + 1) * 4], qkv[:, 8 + head * 4:8 + (head + 1) * 4]
+        q, k = qkv[:, head * 4 : (head + 1) * 4], qkv[:, 8 + head * 4 : 8 + (head + 1) * 4]
         for scaled, cfg in ((True, config), (False, tr.GPTConfig(7, 5, 1, 2, 8, scale_attention=False))):
             scores = q @ k.T / (2.0 if scaled else 1.0)
             scores[np.triu_indices(5, 1)] = -np.inf
@@ -125,8 +136,12 @@ def test_attention_of_the_first_layer_is_the_softmax_of_scaled_query_key_product
 
 
 def test_parameter_count_matches_init_params_and_the_twelve_l_c_squared_rule():
-    configs = (TINY, tr.GPTConfig(65, 64, 2, 4, 64), tr.GPTConfig(65, 64, 4, 4, 128),
-               tr.GPTConfig(50257, 1024, 12, 12, 768))
+    configs = (
+        TINY,
+        tr.GPTConfig(65, 64, 2, 4, 64),
+        tr.GPTConfig(65, 64, 4, 4, 128),
+        tr.GPTConfig(50257, 1024, 12, 12, 768),
+    )
     for config in configs:
         L, C, V, T = config.n_layer, config.n_embd, config.vocab_size, config.block_size
         per_block = (2 * C) + (C * 3 * C + 3 * C) + (C * C + C) + (2 * C) + (C * 4 * C + 4 * C) + (4 * C * C + C)
@@ -219,7 +234,9 @@ def test_bad_configs_and_inputs_are_refused_with_one_clear_sentence():
         tr.logits(params, TINY, np.array([[0, 7]]))
     with pytest.raises(ValueError, match="targets must be integer ids"):
         tr.loss_and_grads(params, TINY, np.array([[0, 1]]), np.array([0, 1]))
-    with pytest.raises(ValueError, match=re.escape("qkv must have shape (batch, T, 3C) with C divisible by n_head = 4,")):
+    with pytest.raises(
+        ValueError, match=re.escape("qkv must have shape (batch, T, 3C) with C divisible by n_head = 4,")
+    ):
         tr.self_attention(np.zeros((1, 2, 18)), 4)
     with pytest.raises(ValueError, match="params must hold every parameter of the config; missing ln_f.bias"):
         tr.logits({k: v for k, v in params.items() if k != "ln_f.bias"}, TINY, np.array([[0]]))
@@ -246,8 +263,9 @@ def test_fused_self_attention_matches_the_composition_and_central_differences(sc
     fused, composed = Tensor(qkv), Tensor(qkv)
     (tr.self_attention(fused, 3, scale=scale) * weights).sum().backward()
     (composed_attention(composed, 3, scale) * weights).sum().backward()
-    assert np.allclose(tr.self_attention(qkv, 3, scale=scale).data, composed_attention(Tensor(qkv), 3, scale).data,
-                       rtol=1e-13)
+    assert np.allclose(
+        tr.self_attention(qkv, 3, scale=scale).data, composed_attention(Tensor(qkv), 3, scale).data, rtol=1e-13
+    )
     assert np.allclose(fused.grad, composed.grad, rtol=1e-12, atol=1e-15)
     assert check_grad(lambda t: (tr.self_attention(t, 3, scale=scale) * weights).sum(), qkv) < 1e-8
 
@@ -265,7 +283,7 @@ def test_evaluate_scores_every_character_after_the_first_in_consecutive_windows(
     ids = np.random.default_rng(13).integers(0, 7, 13)  # 12 predictions: windows of 5, 5 and 2
     losses = []
     for start in range(0, 12, 5):
-        window = ids[start:min(start + 5, 12)]
+        window = ids[start : min(start + 5, 12)]
         scores = tr.logits(params, TINY, window[None]).data[0]
         log_p = scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
         losses += [-log_p[t, ids[start + t + 1]] for t in range(window.size)]

@@ -14,11 +14,14 @@ def test_a_non_callable_is_both_a_type_error_and_a_value_error():
     assert require_callable("f", abs) is abs
 
 
-@pytest.mark.parametrize(("value", "kind", "message"), [
-    ("1", TypeError, "c must be a real number, got str"),
-    (True, TypeError, "c must be a real number, got bool"),
-    (float("nan"), ValueError, "c must be a finite real number, got nan"),
-])
+@pytest.mark.parametrize(
+    ("value", "kind", "message"),
+    [
+        ("1", TypeError, "c must be a real number, got str"),
+        (True, TypeError, "c must be a real number, got bool"),
+        (float("nan"), ValueError, "c must be a finite real number, got nan"),
+    ],
+)
 def test_require_real_refuses_non_numbers_and_non_finite_numbers(value, kind, message):
     with pytest.raises(kind, match=message):
         require_real("c", value)
@@ -40,8 +43,10 @@ def test_require_lr_passes_a_schedule_through_and_makes_a_number_a_float():
     assert type(require_lr(1)) is float
 
 
-@pytest.mark.parametrize(("betas", "argument"), [(0.9, "betas"), ((0.9,), "betas"), ((0.9, 1.0), "betas\\[1\\]"),
-                                                 ((-0.1, 0.9), "betas\\[0\\]")])
+@pytest.mark.parametrize(
+    ("betas", "argument"),
+    [(0.9, "betas"), ((0.9,), "betas"), ((0.9, 1.0), "betas\\[1\\]"), ((-0.1, 0.9), "betas\\[0\\]")],
+)
 def test_require_betas_names_the_bad_coefficient(betas, argument):
     with pytest.raises(ValueError, match=f"^{argument} must be"):
         require_betas(betas)

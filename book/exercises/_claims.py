@@ -51,4 +51,6 @@ def probed(measure: Callable[[Any], float], *probes: Callable[[float], Any]) -> 
 
 def same_side(threshold: float) -> Compare:
     """Measurements agree when they lie on the same side of ``threshold`` (above it, or at most it)."""
-    return lambda got, expected: got.shape == expected.shape and bool(np.all((got > threshold) == (expected > threshold)))
+    return lambda got, expected: (
+        got.shape == expected.shape and bool(np.all((got > threshold) == (expected > threshold)))
+    )

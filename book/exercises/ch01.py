@@ -59,10 +59,20 @@ _DIFFERENCE_CASES = (
     *generated(_draw_difference, seed=1),
 )
 
-_forward = Mistake(lambda f, x, h: (f(x + h) - f(x)) / h, "that is the one-sided forward difference; the central one looks both ways: (f(x + h) − f(x − h)) / (2h).")
-_backward = Mistake(lambda f, x, h: (f(x) - f(x - h)) / h, "you evaluated f at x − h; the forward difference looks ahead: (f(x + h) − f(x)) / h.")
-_no_division = Mistake(lambda f, x, h: f(x + h) - f(x), "a derivative is a ratio: divide the change in f by the change in x, h.")
-_sign_flip = Mistake(lambda f, x, h: (f(x) - f(x + h)) / h, "the sign is flipped: subtract f(x) from f(x + h), not the other way round.")
+_forward = Mistake(
+    lambda f, x, h: (f(x + h) - f(x)) / h,
+    "that is the one-sided forward difference; the central one looks both ways: (f(x + h) − f(x − h)) / (2h).",
+)
+_backward = Mistake(
+    lambda f, x, h: (f(x) - f(x - h)) / h,
+    "you evaluated f at x − h; the forward difference looks ahead: (f(x + h) − f(x)) / h.",
+)
+_no_division = Mistake(
+    lambda f, x, h: f(x + h) - f(x), "a derivative is a ratio: divide the change in f by the change in x, h."
+)
+_sign_flip = Mistake(
+    lambda f, x, h: (f(x) - f(x + h)) / h, "the sign is flipped: subtract f(x) from f(x + h), not the other way round."
+)
 
 
 def forward_difference(learner: Callable) -> Result:
@@ -73,7 +83,9 @@ def forward_difference(learner: Callable) -> Result:
         _DIFFERENCE_CASES,
         mistakes=[
             _backward,
-            Mistake(_central, "that is the central difference; this exercise asks for the one-sided forward difference."),
+            Mistake(
+                _central, "that is the central difference; this exercise asks for the one-sided forward difference."
+            ),
             _no_division,
             _sign_flip,
         ],
@@ -91,7 +103,10 @@ def central_difference(learner: Callable) -> Result:
         mistakes=[
             Mistake(lambda f, x, h: (f(x + h) - f(x - h)) / h, "the two points are 2h apart, so divide by 2h, not h."),
             _forward,
-            Mistake(lambda f, x, h: (f(x + h) - f(x - h)) / 2 * h, "operator precedence: / 2 * h multiplies by h; write / (2 * h)."),
+            Mistake(
+                lambda f, x, h: (f(x + h) - f(x - h)) / 2 * h,
+                "operator precedence: / 2 * h multiplies by h; write / (2 * h).",
+            ),
         ],
         hint="the central difference is (f(x + h) − f(x − h)) / (2h).",
         name="central_difference",
@@ -137,7 +152,7 @@ def best_step(learner: Callable) -> Result:
         mistakes=[
             Mistake(
                 lambda f, df, x, method: _best_step(f, df, x, "forward"),
-                f"that is the best h for the forward difference (about √ε ≈ {EPS ** 0.5:.0e}); the central difference's "
+                f"that is the best h for the forward difference (about √ε ≈ {EPS**0.5:.0e}); the central difference's "
                 f"truncation error shrinks like h², so its best h is larger, about ε^(1/3) ≈ {EPS ** (1 / 3):.0e}.",
             ),
             Mistake(  # the h with the largest error is the smallest h too: one hint for both
@@ -146,7 +161,8 @@ def best_step(learner: Callable) -> Result:
                 "smallest error (np.argmin, not np.argmax).",
             ),
         ],
-        hint="compute the absolute error |estimate − f'(x)| for every h in STEPS and return the h where it is smallest.",
+        hint="compute the absolute error |estimate − f'(x)| for every h in STEPS and return the h where it is "
+        "smallest.",
         compare=_within_half_a_decade,
         name="best_step",
     )
@@ -170,9 +186,13 @@ def sigmoid_prime(learner: Callable) -> Result:
             *generated(_draw_sigmoid_points, seed=4),
         ],
         mistakes=[
-            Mistake(lambda x: _sigmoid(x) * (1 + _sigmoid(x)), "σ' = σ(1 − σ): the second factor is 1 − σ(x), not 1 + σ(x)."),
+            Mistake(
+                lambda x: _sigmoid(x) * (1 + _sigmoid(x)), "σ' = σ(1 − σ): the second factor is 1 − σ(x), not 1 + σ(x)."
+            ),
             Mistake(lambda x: _sigmoid(x) * (1 - np.asarray(x)), "the factor is 1 − σ(x), not 1 − x."),
-            Mistake(lambda x: 1 - np.tanh(x) ** 2, "1 − tanh² is the derivative of tanh; the sigmoid's is σ(x)(1 − σ(x))."),
+            Mistake(
+                lambda x: 1 - np.tanh(x) ** 2, "1 − tanh² is the derivative of tanh; the sigmoid's is σ(x)(1 − σ(x))."
+            ),
             Mistake(_sigmoid, "that is σ(x) itself; its derivative is σ(x)(1 − σ(x))."),
         ],
         hint="write σ(x) = 1 / (1 + e^(−x)) first, then return σ(x) * (1 − σ(x)).",
@@ -207,9 +227,16 @@ def descent_step(learner: Callable) -> Result:
             *generated(_draw_descent, seed=5),
         ],
         mistakes=[
-            Mistake(lambda f, x, lr: x + lr * _central(f, x, 1e-5), "you stepped uphill: move against the derivative, x − lr · f'(x)."),
-            Mistake(lambda f, x, lr: x - _central(f, x, 1e-5), "the step is scaled by the learning rate: x − lr · f'(x)."),
-            Mistake(lambda f, x, lr: -lr * _central(f, x, 1e-5), "return the new point x − lr · f'(x), not only the change."),
+            Mistake(
+                lambda f, x, lr: x + lr * _central(f, x, 1e-5),
+                "you stepped uphill: move against the derivative, x − lr · f'(x).",
+            ),
+            Mistake(
+                lambda f, x, lr: x - _central(f, x, 1e-5), "the step is scaled by the learning rate: x − lr · f'(x)."
+            ),
+            Mistake(
+                lambda f, x, lr: -lr * _central(f, x, 1e-5), "return the new point x − lr · f'(x), not only the change."
+            ),
         ],
         hint="estimate f'(x) with a central difference, then return x − lr · f'(x).",
         compare=close_to(rtol=1e-6, atol=1e-8),
@@ -238,8 +265,14 @@ def richardson(learner: Callable) -> Result:
             *generated(_draw_richardson, seed=6),
         ],
         mistakes=[
-            Mistake(lambda f, x, h: 2 * _central(f, x, h / 2) - _central(f, x, h), "2D(h/2) − D(h) cancels an O(h) error; the central difference's leading error is O(h²), so the weights are 4/3 and −1/3."),
-            Mistake(_central, "that is the plain central difference D(h); combine D(h/2) and D(h) to cancel the h² term."),
+            Mistake(
+                lambda f, x, h: 2 * _central(f, x, h / 2) - _central(f, x, h),
+                "2D(h/2) − D(h) cancels an O(h) error; the central difference's leading error is O(h²), so the "
+                "weights are 4/3 and −1/3.",
+            ),
+            Mistake(
+                _central, "that is the plain central difference D(h); combine D(h/2) and D(h) to cancel the h² term."
+            ),
         ],
         hint="with D(h) the central difference, return (4·D(h/2) − D(h)) / 3.",
         compare=close_to(rtol=1e-9, atol=1e-12),
@@ -269,7 +302,10 @@ def complex_step(learner: Callable) -> Result:
             *generated(_draw_complex_step, seed=7),
         ],
         mistakes=[
-            Mistake(lambda f, x, h=1e-20: float(np.real(f(x + 1j * h)) / h), "take the imaginary part, np.imag, not the real part."),
+            Mistake(
+                lambda f, x, h=1e-20: float(np.real(f(x + 1j * h)) / h),
+                "take the imaginary part, np.imag, not the real part.",
+            ),
             Mistake(lambda f, x, h=1e-20: float(np.imag(f(x + 1j * h))), "divide the imaginary part by h."),
         ],
         hint="evaluate f at the complex point x + 1j*h and return np.imag(...) / h.",
@@ -300,8 +336,10 @@ def _order_confirmed(got: np.ndarray, expected: np.ndarray) -> bool:
 
 def _order_report(got: np.ndarray, expected: np.ndarray, label: str) -> str:
     return (
-        f"For {label}, order {float(got):g} predicts that halving h divides the error by 2^{float(got):g} = {np.exp2(float(got)):.3g}; "
-        f"the checker halved h from 0.2 to 0.1 for f = exp at x = 1 and the error fell by a factor {2 ** _measured_order():.3g}."
+        f"For {label}, order {float(got):g} predicts that halving h divides the error by 2^{float(got):g} = "
+        f"{np.exp2(float(got)):.3g}; "
+        f"the checker halved h from 0.2 to 0.1 for f = exp at x = 1 and the error fell by a factor "
+        f"{2 ** _measured_order():.3g}."
     )
 
 
@@ -312,10 +350,19 @@ def five_point_order(learner: Callable) -> Result:
         lambda: round(_measured_order()),
         [Case((), "your claim")],
         mistakes=[
-            Mistake(lambda: 2, "2 is the order of the central difference. Measure this formula's: its error at h and at h/2, for h where rounding does not yet matter."),
-            Mistake(lambda: 1, "1 is the order of the forward difference. Measure this formula's: its error at h and at h/2, for h where rounding does not yet matter."),
+            Mistake(
+                lambda: 2,
+                "2 is the order of the central difference. Measure this formula's: its error at h and at h/2, for h "
+                "where rounding does not yet matter.",
+            ),
+            Mistake(
+                lambda: 1,
+                "1 is the order of the forward difference. Measure this formula's: its error at h and at h/2, for h "
+                "where rounding does not yet matter.",
+            ),
         ],
-        hint="compute the error of the five-point formula at a few h (say 0.2, 0.1, 0.05) and take log₂ of the factor by which it falls each time h halves.",
+        hint="compute the error of the five-point formula at a few h (say 0.2, 0.1, 0.05) and take log₂ of the "
+        "factor by which it falls each time h halves.",
         compare=_order_confirmed,
         agree=close_to(rtol=0, atol=0.1),
         describe=_order_report,

@@ -60,10 +60,21 @@ def chain_rule_derivative(learner: Callable) -> Result:
             *generated(lambda rng: (lambda x: Case((x,), f"x = {_shown(x)}"))(_points(rng)), seed=31),
         ],
         mistakes=[
-            Mistake(lambda x: np.cos(np.asarray(x) ** 2), "you differentiated the outer function only: multiply by the inner derivative, d(x²)/dx = 2x."),
-            Mistake(lambda x: 2 * np.asarray(x) * np.cos(x), "evaluate the outer derivative at the inner value: cos(x²), not cos(x)."),
-            Mistake(lambda x: np.cos(2 * np.asarray(x)), "cos(2x) plugs the inner derivative into the outer function; the chain rule multiplies: cos(x²) · 2x."),
-            Mistake(lambda x: 2 * np.asarray(x) * np.sin(np.asarray(x) ** 2), "the derivative of sin is cos: cos(x²) · 2x."),
+            Mistake(
+                lambda x: np.cos(np.asarray(x) ** 2),
+                "you differentiated the outer function only: multiply by the inner derivative, d(x²)/dx = 2x.",
+            ),
+            Mistake(
+                lambda x: 2 * np.asarray(x) * np.cos(x),
+                "evaluate the outer derivative at the inner value: cos(x²), not cos(x).",
+            ),
+            Mistake(
+                lambda x: np.cos(2 * np.asarray(x)),
+                "cos(2x) plugs the inner derivative into the outer function; the chain rule multiplies: cos(x²) · 2x.",
+            ),
+            Mistake(
+                lambda x: 2 * np.asarray(x) * np.sin(np.asarray(x) ** 2), "the derivative of sin is cos: cos(x²) · 2x."
+            ),
         ],
         hint="with y = x², dz/dx = dz/dy · dy/dx = cos(y) · 2x.",
         compare=TIGHT,
@@ -98,9 +109,15 @@ def multiply_backward(learner: Callable) -> Result:
             *generated(_draw_product, seed=32),
         ],
         mistakes=[
-            Mistake(lambda g, a, b: (g * a, g * b), "the two are swapped: a's gradient is g·b (how c changes with a is b), and b's is g·a."),
+            Mistake(
+                lambda g, a, b: (g * a, g * b),
+                "the two are swapped: a's gradient is g·b (how c changes with a is b), and b's is g·a.",
+            ),
             Mistake(lambda g, a, b: (b, a), "multiply by the upstream gradient g: the chain rule gives (g·b, g·a)."),
-            Mistake(lambda g, a, b: (g, g), "(g, g) is the rule of addition; for a product each input's local derivative is the other input."),
+            Mistake(
+                lambda g, a, b: (g, g),
+                "(g, g) is the rule of addition; for a product each input's local derivative is the other input.",
+            ),
             Mistake(lambda g, a, b: (g * a * b, g * a * b), "∂c/∂a = b (not a·b): return (g·b, g·a)."),
         ],
         hint="∂(a·b)/∂a = b and ∂(a·b)/∂b = a; multiply each by g.",
@@ -161,7 +178,11 @@ def neuron_gradient(learner: Callable) -> Result:
             *generated(_draw_neuron, seed=33),
         ],
         mistakes=[
-            Mistake(without_sigma_prime, "you skipped the sigmoid: the path from z to L passes through a = σ(z), so multiply by σ'(z) = a(1 − a)."),
+            Mistake(
+                without_sigma_prime,
+                "you skipped the sigmoid: the path from z to L passes through a = σ(z), so multiply by σ'(z) = a(1 − "
+                "a).",
+            ),
             Mistake(without_two, "the derivative of d² is 2d: you lost the factor 2."),
             Mistake(without_x, "∂u/∂w = x for u = w·x: ∂L/∂w has an extra factor x that ∂L/∂b does not."),
             Mistake(sign_flipped, "the sign is flipped: d = a − y, so ∂L/∂a = 2(a − y)."),
@@ -185,7 +206,7 @@ def _unbroadcast(grad, shape) -> np.ndarray:
 def _draw_broadcast(rng: np.random.Generator) -> Case:
     """A gradient of up to 4 axes and a shape that broadcasts to it: leading axes dropped, some axes of size 1."""
     grad_shape = tuple(int(n) for n in rng.integers(2, 5, int(rng.integers(1, 5))))
-    kept = grad_shape[int(rng.integers(len(grad_shape) + 1)):]
+    kept = grad_shape[int(rng.integers(len(grad_shape) + 1)) :]
     shape = tuple(1 if rng.random() < 0.4 else n for n in kept)
     return Case((np.round(rng.standard_normal(grad_shape), 3), shape), f"grad of shape {grad_shape}, shape {shape}")
 
@@ -205,10 +226,15 @@ def unbroadcast(learner: Callable) -> Result:
             *generated(_draw_broadcast, seed=34),
         ],
         mistakes=[
-            Mistake(lambda grad, shape: _unbroadcast(grad, shape) / (grad.size / max(1, int(np.prod(shape)))),
-                    "a value used several times receives the SUM of their gradients, not the mean."),
-            Mistake(lambda grad, shape: np.full(shape, grad.sum()),
-                    "you summed over every axis; sum only over the axes broadcasting added (the leading ones) or stretched (size 1 in shape)."),
+            Mistake(
+                lambda grad, shape: _unbroadcast(grad, shape) / (grad.size / max(1, int(np.prod(shape)))),
+                "a value used several times receives the SUM of their gradients, not the mean.",
+            ),
+            Mistake(
+                lambda grad, shape: np.full(shape, grad.sum()),
+                "you summed over every axis; sum only over the axes broadcasting added (the leading ones) or "
+                "stretched (size 1 in shape).",
+            ),
         ],
         hint="sum over the leading axes that shape lacks, then over the axes where shape has size 1 (keepdims=True).",
         compare=TIGHT,
@@ -227,8 +253,18 @@ def _two_layer_autodiff(X, Y, W1, b1, W2, b2) -> list[np.ndarray]:
 
 
 def _two_layer_variant(
-    X, Y, W1, b1, W2, b2, *, scale: float = 1.0, derivative: str = "sigmoid", transpose_inputs: bool = False,
-    untransposed_w2: bool = False, bias_mean: bool = False,
+    X,
+    Y,
+    W1,
+    b1,
+    W2,
+    b2,
+    *,
+    scale: float = 1.0,
+    derivative: str = "sigmoid",
+    transpose_inputs: bool = False,
+    untransposed_w2: bool = False,
+    bias_mean: bool = False,
 ) -> list[np.ndarray]:
     """Backprop by hand with one typical mistake switched on (the defaults give the right answer)."""
     H = _sigmoid(X @ W1 + b1)
@@ -253,11 +289,23 @@ def _mean_over_rows(X, Y, W1, b1, W2, b2):
 _TWO_LAYER_MISTAKES = tuple(
     Mistake(lambda *a, options=options: _two_layer_variant(*a, **options), hint)
     for options, hint in (
-        ({"derivative": "none"}, "you forgot the activation's derivative: ∂L/∂Z = ∂L/∂H ⊙ σ'(Z), with σ'(Z) = H(1 − H)."),
-        ({"derivative": "tanh"}, "1 − H² is tanh's derivative; this network uses the sigmoid, whose derivative is H(1 − H)."),
-        ({"transpose_inputs": True}, "a transpose is misplaced: ∂L/∂W = (input of the layer)ᵀ @ (gradient of its output), shaped like W."),
+        (
+            {"derivative": "none"},
+            "you forgot the activation's derivative: ∂L/∂Z = ∂L/∂H ⊙ σ'(Z), with σ'(Z) = H(1 − H).",
+        ),
+        (
+            {"derivative": "tanh"},
+            "1 − H² is tanh's derivative; this network uses the sigmoid, whose derivative is H(1 − H).",
+        ),
+        (
+            {"transpose_inputs": True},
+            "a transpose is misplaced: ∂L/∂W = (input of the layer)ᵀ @ (gradient of its output), shaped like W.",
+        ),
         ({"untransposed_w2": True}, "∂L/∂H = ∂L/∂Ŷ @ W2ᵀ: the gradient flows back through W2 transposed."),
-        ({"bias_mean": True}, "a bias is used in every row of the batch, so its gradient is the SUM over rows, not the mean."),
+        (
+            {"bias_mean": True},
+            "a bias is used in every row of the batch, so its gradient is the SUM over rows, not the mean.",
+        ),
         ({"scale": 1 / 2}, "the derivative of a square is 2·(Ŷ − Y): you lost the factor 2."),
     )
 ) + (
@@ -276,7 +324,11 @@ def _network_case(rows: int, inputs: int, hidden: int, outputs: int, seed: int) 
 _NETWORKS = (  # the square network first: there a misplaced transpose still runs
     _network_case(5, 3, 3, 3, seed=35),
     _network_case(8, 4, 6, 2, seed=36),
-    *generated(lambda rng: _network_case(*(int(n) for n in rng.integers(1, 7, 4)), seed=int(rng.integers(2**31))), count=10, seed=35),
+    *generated(
+        lambda rng: _network_case(*(int(n) for n in rng.integers(1, 7, 4)), seed=int(rng.integers(2**31))),
+        count=10,
+        seed=35,
+    ),
 )
 
 
@@ -287,7 +339,8 @@ def two_layer_backward(learner: Callable) -> Result:
         _two_layer_autodiff,
         _NETWORKS,
         mistakes=_TWO_LAYER_MISTAKES,
-        hint="go backwards: ∂L/∂Ŷ = 2(Ŷ − Y)/(N·k), then the output layer, then ∂L/∂H = ∂L/∂Ŷ @ W2ᵀ, ∂L/∂Z = ∂L/∂H ⊙ H(1 − H), then the first layer; each gradient has the shape of its parameter.",
+        hint="go backwards: ∂L/∂Ŷ = 2(Ŷ − Y)/(N·k), then the output layer, then ∂L/∂H = ∂L/∂Ŷ @ W2ᵀ, ∂L/∂Z = ∂L/∂H ⊙ "
+        "H(1 − H), then the first layer; each gradient has the shape of its parameter.",
         compare=TIGHT,
         name="two_layer_backward",
         parts={"dW2": 2, "db2": 3, "dW1": 0, "db1": 1},  # backpropagation's order: the output layer first
@@ -301,7 +354,9 @@ _SOFTPLUS_CASES = (
     Case((np.array([-2.0, -0.5, 0.0, 0.5, 3.0]),), "x = [-2, -0.5, 0, 0.5, 3]"),
     Case((np.array([-30.0, 30.0]),), "x = [-30, 30]"),
     Case((np.array([-800.0, 800.0]),), "x = [-800, 800] (e^800 overflows: use np.logaddexp(0, x))"),
-    *generated(lambda rng: (lambda x: Case((x,), f"x = {_shown(x)}"))(_points(rng, float(10.0 ** rng.uniform(0, 3)))), seed=36),
+    *generated(
+        lambda rng: (lambda x: Case((x,), f"x = {_shown(x)}"))(_points(rng, float(10.0 ** rng.uniform(0, 3)))), seed=36
+    ),
 )
 
 
@@ -346,12 +401,24 @@ def softplus(learner: Callable) -> Result:
         mistakes=[
             Mistake(lambda t: t, "softplus is log(1 + eˣ), not log(eˣ) = x."),
             Mistake(lambda t: t.sigmoid(), "σ(x) is softplus's derivative; the value is log(1 + eˣ)."),
-            Mistake(lambda t: node(np.logaddexp(0.0, t.data)), "no gradient reached t: pass the pair (t, rule) to node so the engine knows where to send it."),
-            Mistake(_with_rule(lambda g, x: _sigmoid(x)), "multiply by the upstream gradient g: the rule returns g · σ(x)."),
-            Mistake(_with_rule(lambda g, x: g * np.logaddexp(0.0, x)), "the rule must use the derivative σ(x) = 1/(1 + e⁻ˣ), not softplus itself."),
-            Mistake(_with_rule(lambda g, x: g * _sigmoid(-x)), "σ(−x) = 1 − σ(x) is the wrong side: d/dx log(1 + eˣ) = eˣ/(1 + eˣ) = σ(x)."),
+            Mistake(
+                lambda t: node(np.logaddexp(0.0, t.data)),
+                "no gradient reached t: pass the pair (t, rule) to node so the engine knows where to send it.",
+            ),
+            Mistake(
+                _with_rule(lambda g, x: _sigmoid(x)), "multiply by the upstream gradient g: the rule returns g · σ(x)."
+            ),
+            Mistake(
+                _with_rule(lambda g, x: g * np.logaddexp(0.0, x)),
+                "the rule must use the derivative σ(x) = 1/(1 + e⁻ˣ), not softplus itself.",
+            ),
+            Mistake(
+                _with_rule(lambda g, x: g * _sigmoid(-x)),
+                "σ(−x) = 1 − σ(x) is the wrong side: d/dx log(1 + eˣ) = eˣ/(1 + eˣ) = σ(x).",
+            ),
         ],
-        hint="the value is log(1 + eˣ), computed stably as np.logaddexp(0, x); the backward rule is g ↦ g · σ(x), with σ(x) = 1/(1 + e⁻ˣ).",
+        hint="the value is log(1 + eˣ), computed stably as np.logaddexp(0, x); the backward rule is g ↦ g · σ(x), "
+        "with σ(x) = 1/(1 + e⁻ˣ).",
         compare=TIGHT,
         name="softplus",
         parts={"the value": 0, "the gradient (upstream g = np.linspace(0.5, 1.5, n))": 1},
@@ -393,7 +460,10 @@ def _depth_report(got: np.ndarray, expected: np.ndarray, label: str) -> str:
     if got.shape != () or depth != round(depth) or depth < 1 or depth > 200:
         return f"For {label}, {depth:g} is not a depth: expected a whole number of sigmoids from 1 to 200."
     at, after = _chain_derivative(int(depth)), _chain_derivative(int(depth) + 1)
-    return f"For {label}, the checker measured the derivative at x = 0 as {at:.3g} with {int(depth)} sigmoids and {after:.3g} with {int(depth) + 1}: the first must be at least 1e-6 and the second below it."
+    return (
+        f"For {label}, the checker measured the derivative at x = 0 as {at:.3g} with {int(depth)} sigmoids and "
+        f"{after:.3g} with {int(depth) + 1}: the first must be at least 1e-6 and the second below it."
+    )
 
 
 def vanishing_depth(learner: Callable) -> Result:
@@ -403,10 +473,19 @@ def vanishing_depth(learner: Callable) -> Result:
         _largest_depth,
         [Case((), "your claim")],
         mistakes=[
-            Mistake(lambda: _largest_depth() + 1, "one sigmoid too many: count the depths whose derivative is still at least 1e-6, and return the last of them."),
-            Mistake(lambda: _largest_depth() - 1, "one sigmoid too few: with one more the derivative is still at least 1e-6. Return the last depth that meets the bound, not the one before."),
+            Mistake(
+                lambda: _largest_depth() + 1,
+                "one sigmoid too many: count the depths whose derivative is still at least 1e-6, and return the last "
+                "of them.",
+            ),
+            Mistake(
+                lambda: _largest_depth() - 1,
+                "one sigmoid too few: with one more the derivative is still at least 1e-6. Return the last depth "
+                "that meets the bound, not the one before.",
+            ),
         ],
-        hint="build σ(σ(…σ(x))) with Tensor.sigmoid for depth 1, 2, 3, …, call backward at x = 0, and watch x.grad: each layer multiplies it by σ' of that layer's input, at most 1/4.",
+        hint="build σ(σ(…σ(x))) with Tensor.sigmoid for depth 1, 2, 3, …, call backward at x = 0, and watch x.grad: "
+        "each layer multiplies it by σ' of that layer's input, at most 1/4.",
         compare=_depth_confirmed,
         agree=close_to(rtol=0, atol=0.1),
         describe=_depth_report,

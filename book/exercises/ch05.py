@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from book import noise
-from book import schedules
+from book import noise, schedules
 from book.checks import Case, Mistake, Result, check_function, close_to, frozen, generated
 from book.functions import LeastSquares
 from book.optim import run, sgd
@@ -63,11 +62,27 @@ def minibatch_gradient(learner) -> Result:
             *generated(_draw_batch, seed=51),
         ],
         mistakes=[
-            Mistake(lambda X, y, w, idx: X[idx].T @ (X[idx] @ w - y[idx]) / len(y), "divide by the batch size B = len(indices), not by n: the mini-batch gradient is an average over the batch."),
-            Mistake(lambda X, y, w, idx: X[idx].T @ (X[idx] @ w - y[idx]), "average over the batch: divide the sum by B = len(indices)."),
-            Mistake(lambda X, y, w, idx: X.T @ (X @ w - y) / len(y), "that is the full gradient: use only the rows in the batch, X[indices] and y[indices]."),
-            Mistake(lambda X, y, w, idx: X[idx].T @ (y[idx] - X[idx] @ w) / len(idx), "the sign is flipped: the residual is xᵢᵀw − yᵢ (prediction minus target)."),
-            Mistake(lambda X, y, w, idx: _gradient(X, y, w, np.unique(idx)), "an index that appears twice counts twice: do not remove repeats (np.unique) from the batch."),
+            Mistake(
+                lambda X, y, w, idx: X[idx].T @ (X[idx] @ w - y[idx]) / len(y),
+                "divide by the batch size B = len(indices), not by n: the mini-batch gradient is an average over the "
+                "batch.",
+            ),
+            Mistake(
+                lambda X, y, w, idx: X[idx].T @ (X[idx] @ w - y[idx]),
+                "average over the batch: divide the sum by B = len(indices).",
+            ),
+            Mistake(
+                lambda X, y, w, idx: X.T @ (X @ w - y) / len(y),
+                "that is the full gradient: use only the rows in the batch, X[indices] and y[indices].",
+            ),
+            Mistake(
+                lambda X, y, w, idx: X[idx].T @ (y[idx] - X[idx] @ w) / len(idx),
+                "the sign is flipped: the residual is xᵢᵀw − yᵢ (prediction minus target).",
+            ),
+            Mistake(
+                lambda X, y, w, idx: _gradient(X, y, w, np.unique(idx)),
+                "an index that appears twice counts twice: do not remove repeats (np.unique) from the batch.",
+            ),
         ],
         hint="take the batch's rows Xb = X[indices] and targets yb = y[indices]; the answer is Xbᵀ(Xb w − yb) / B.",
         compare=TIGHT,
@@ -100,11 +115,22 @@ def expected_minibatch_gradient(learner) -> Result:
             *generated(_draw_enumeration, seed=52),
         ],
         mistakes=[
-            Mistake(lambda X, y, w, B: B * _full_gradient(X, y, w, B), "each batch's gradient is an average: divide its sum over the batch by B."),
-            Mistake(lambda X, y, w, B: len(y) ** B * _full_gradient(X, y, w, B), "average over the batches: divide the total by their number, n ** B."),
-            Mistake(lambda X, y, w, B: _gradient(X, y, w, np.arange(B)), "that is one batch, the first B examples; average over every batch (itertools.product(range(n), repeat=B))."),
+            Mistake(
+                lambda X, y, w, B: B * _full_gradient(X, y, w, B),
+                "each batch's gradient is an average: divide its sum over the batch by B.",
+            ),
+            Mistake(
+                lambda X, y, w, B: len(y) ** B * _full_gradient(X, y, w, B),
+                "average over the batches: divide the total by their number, n ** B.",
+            ),
+            Mistake(
+                lambda X, y, w, B: _gradient(X, y, w, np.arange(B)),
+                "that is one batch, the first B examples; average over every batch (itertools.product(range(n), "
+                "repeat=B)).",
+            ),
         ],
-        hint="loop over itertools.product(range(n), repeat=batch_size), average the mini-batch gradients, and compare with Xᵀ(Xw − y)/n.",
+        hint="loop over itertools.product(range(n), repeat=batch_size), average the mini-batch gradients, and "
+        "compare with Xᵀ(Xw − y)/n.",
         compare=TIGHT,
         name="expected_minibatch_gradient",
     )
@@ -143,14 +169,35 @@ def minibatch_variance(learner) -> Result:
             *generated(_draw_variance, seed=53),
         ],
         mistakes=[
-            Mistake(lambda X, y, w, B, r: _sigma2(X, y, w), "that is σ², the variance of one example's gradient; a batch of B independent draws has σ²/B."),
-            Mistake(lambda X, y, w, B, r: _sigma2(X, y, w) / B, "without replacement the draws are not independent: multiply by (n − B)/(n − 1)."),
-            Mistake(lambda X, y, w, B, r: _sigma2(X, y, w) / B * (len(y) - B) / (len(y) - 1), "with replacement the draws are independent and the variance is σ²/B: apply (n − B)/(n − 1) only when replace is False."),
-            Mistake(lambda X, y, w, B, r: _sigma2(X, y, w) / B * ((len(y) - B) / len(y) if not r else 1), "the finite-population correction is (n − B)/(n − 1), not (n − B)/n."),
-            Mistake(lambda X, y, w, B, r: float(np.mean(np.sum(((X @ w - y)[:, None] * X) ** 2, axis=1))) / B * (1 if r else (len(y) - B) / (len(y) - 1)),
-                    "σ² is the mean squared distance from the full gradient: subtract ∇f from each example's gradient before squaring."),
+            Mistake(
+                lambda X, y, w, B, r: _sigma2(X, y, w),
+                "that is σ², the variance of one example's gradient; a batch of B independent draws has σ²/B.",
+            ),
+            Mistake(
+                lambda X, y, w, B, r: _sigma2(X, y, w) / B,
+                "without replacement the draws are not independent: multiply by (n − B)/(n − 1).",
+            ),
+            Mistake(
+                lambda X, y, w, B, r: _sigma2(X, y, w) / B * (len(y) - B) / (len(y) - 1),
+                "with replacement the draws are independent and the variance is σ²/B: apply (n − B)/(n − 1) only "
+                "when replace is False.",
+            ),
+            Mistake(
+                lambda X, y, w, B, r: _sigma2(X, y, w) / B * ((len(y) - B) / len(y) if not r else 1),
+                "the finite-population correction is (n − B)/(n − 1), not (n − B)/n.",
+            ),
+            Mistake(
+                lambda X, y, w, B, r: (
+                    float(np.mean(np.sum(((X @ w - y)[:, None] * X) ** 2, axis=1)))
+                    / B
+                    * (1 if r else (len(y) - B) / (len(y) - 1))
+                ),
+                "σ² is the mean squared distance from the full gradient: subtract ∇f from each example's gradient "
+                "before squaring.",
+            ),
         ],
-        hint="σ² = mean over i of ‖∇fᵢ(w) − ∇f(w)‖² with ∇fᵢ(w) = (xᵢᵀw − yᵢ) xᵢ; return σ²/B, times (n − B)/(n − 1) when replace is False.",
+        hint="σ² = mean over i of ‖∇fᵢ(w) − ∇f(w)‖² with ∇fᵢ(w) = (xᵢᵀw − yᵢ) xᵢ; return σ²/B, times (n − B)/(n − 1) "
+        "when replace is False.",
         compare=TIGHT,
         name="minibatch_variance",
     )
@@ -169,7 +216,9 @@ def _epoch(X, y, w, lr, batch_size, seed, order=None) -> np.ndarray:
 
 def _epoch_with_replacement(X, y, w, lr, batch_size, seed) -> np.ndarray:
     n = len(y)
-    return _epoch(X, y, w, lr, batch_size, seed, np.random.default_rng(seed).integers(0, n, size=-(-n // batch_size) * batch_size))
+    return _epoch(
+        X, y, w, lr, batch_size, seed, np.random.default_rng(seed).integers(0, n, size=-(-n // batch_size) * batch_size)
+    )
 
 
 def _epoch_dropping_last(X, y, w, lr, batch_size, seed) -> np.ndarray:
@@ -204,19 +253,44 @@ def sgd_epoch(learner) -> Result:
         _epoch,
         [
             Case((_X10, _Y10, _W10, 0.1, 5, 0), f"{_DATA10}, w = [0, 1, -1], lr = 0.1, batch_size = 5, seed = 0"),
-            Case((_X10, _Y10, _W10, 0.05, 3, 1), f"{_DATA10}, w = [0, 1, -1], lr = 0.05, batch_size = 3 (last batch of 1), seed = 1"),
+            Case(
+                (_X10, _Y10, _W10, 0.05, 3, 1),
+                f"{_DATA10}, w = [0, 1, -1], lr = 0.05, batch_size = 3 (last batch of 1), seed = 1",
+            ),
             Case((_X, _Y, _W, 0.2, 1, 2), f"{_DATA6}, w = [0.5, 0.3], lr = 0.2, batch_size = 1, seed = 2"),
-            Case((_X, _Y, _W, 0.2, 6, 3), f"{_DATA6}, w = [0.5, 0.3], lr = 0.2, batch_size = 6 (one batch, the whole set), seed = 3"),
+            Case(
+                (_X, _Y, _W, 0.2, 6, 3),
+                f"{_DATA6}, w = [0.5, 0.3], lr = 0.2, batch_size = 6 (one batch, the whole set), seed = 3",
+            ),
             *generated(_draw_epoch, seed=54),
         ],
         mistakes=[
-            Mistake(lambda X, y, w, lr, B, seed: _epoch(X, y, w, lr, B, seed, np.arange(len(y))), "shuffle first: order = np.random.default_rng(seed).permutation(n), then take the batches in that order."),
-            Mistake(_epoch_with_replacement, "an epoch with shuffling uses every example once: cut a permutation into batches instead of drawing indices with replacement."),
-            Mistake(_epoch_dropping_last, "keep the last, smaller batch when B does not divide n: range(0, n, batch_size) gives its start too."),
-            Mistake(_epoch_frozen_gradient, "recompute the gradient at the current w before every step: each step starts where the previous one ended."),
-            Mistake(lambda X, y, w, lr, B, seed: _full_steps(X, y, w, lr, B), "each step uses only its own batch's gradient, not the full gradient."),
+            Mistake(
+                lambda X, y, w, lr, B, seed: _epoch(X, y, w, lr, B, seed, np.arange(len(y))),
+                "shuffle first: order = np.random.default_rng(seed).permutation(n), then take the batches in that "
+                "order.",
+            ),
+            Mistake(
+                _epoch_with_replacement,
+                "an epoch with shuffling uses every example once: cut a permutation into batches instead of drawing "
+                "indices with replacement.",
+            ),
+            Mistake(
+                _epoch_dropping_last,
+                "keep the last, smaller batch when B does not divide n: range(0, n, batch_size) gives its start too.",
+            ),
+            Mistake(
+                _epoch_frozen_gradient,
+                "recompute the gradient at the current w before every step: each step starts where the previous one "
+                "ended.",
+            ),
+            Mistake(
+                lambda X, y, w, lr, B, seed: _full_steps(X, y, w, lr, B),
+                "each step uses only its own batch's gradient, not the full gradient.",
+            ),
         ],
-        hint="order = np.random.default_rng(seed).permutation(n); for start in range(0, n, batch_size): batch = order[start:start + batch_size]; w = w − lr · (mini-batch gradient on batch).",
+        hint="order = np.random.default_rng(seed).permutation(n); for start in range(0, n, batch_size): batch = "
+        "order[start:start + batch_size]; w = w − lr · (mini-batch gradient on batch).",
         compare=TIGHT,
         name="sgd_epoch",
     )
@@ -247,11 +321,26 @@ def decaying_lr(learner) -> Result:
             *generated(_draw_times, seed=55),
         ],
         mistakes=[
-            Mistake(lambda t, lr0, tau: lr0 / (1 + (np.asarray(t) + 1) / tau), "t = 0 is the first step, and η₀ must be lr0: use 1 + t/tau, not 1 + (t + 1)/tau."),
-            Mistake(lambda t, lr0, tau: lr0 / (1 + np.asarray(t) / tau) ** 2, "that decays like 1/t², so Σ ηₜ is finite and SGD may stop short of the minimum; decay like 1/t."),
-            Mistake(lambda t, lr0, tau: lr0 / np.sqrt(1 + np.asarray(t) / tau), "that decays like 1/√t, so Σ ηₜ² diverges and the noise never dies out; decay like 1/t."),
-            Mistake(lambda t, lr0, tau: lr0 * np.exp(-np.asarray(t) / tau), "an exponential decay has a finite Σ ηₜ: SGD may stop short of the minimum; decay like 1/t."),
-            Mistake(lambda t, lr0, tau: lr0 / (1 + np.asarray(t) * tau), "divide t by tau: tau is the number of steps after which the rate has halved."),
+            Mistake(
+                lambda t, lr0, tau: lr0 / (1 + (np.asarray(t) + 1) / tau),
+                "t = 0 is the first step, and η₀ must be lr0: use 1 + t/tau, not 1 + (t + 1)/tau.",
+            ),
+            Mistake(
+                lambda t, lr0, tau: lr0 / (1 + np.asarray(t) / tau) ** 2,
+                "that decays like 1/t², so Σ ηₜ is finite and SGD may stop short of the minimum; decay like 1/t.",
+            ),
+            Mistake(
+                lambda t, lr0, tau: lr0 / np.sqrt(1 + np.asarray(t) / tau),
+                "that decays like 1/√t, so Σ ηₜ² diverges and the noise never dies out; decay like 1/t.",
+            ),
+            Mistake(
+                lambda t, lr0, tau: lr0 * np.exp(-np.asarray(t) / tau),
+                "an exponential decay has a finite Σ ηₜ: SGD may stop short of the minimum; decay like 1/t.",
+            ),
+            Mistake(
+                lambda t, lr0, tau: lr0 / (1 + np.asarray(t) * tau),
+                "divide t by tau: tau is the number of steps after which the rate has halved.",
+            ),
         ],
         hint="η_t = lr0 / (1 + t / tau): η₀ = lr0, and the rate halves at t = tau.",
         compare=TIGHT,
@@ -266,7 +355,8 @@ _CHAINS, _CHAIN_STEPS = 2000, 200
 
 
 def _mean_square_errors(lr: float) -> tuple[float, float]:
-    """Mean over 2 000 seeded chains of ‖w_t − w*‖² after 100 and after 200 batch-1 SGD steps (with replacement) from w = 0."""
+    """Mean over 2 000 seeded chains of ‖w_t − w*‖² after 100 and after 200 batch-1 SGD steps (with replacement) from
+    w = 0."""
     rng = np.random.default_rng(2000)
     errors = np.full((_CHAINS, len(_SCALES)), -1.0)  # w − w* with w = 0 and w* = (1, 1, 1, 1)
     rows, means = np.arange(_CHAINS), []
@@ -295,10 +385,19 @@ def _stability_report(got: np.ndarray, expected: np.ndarray, label: str) -> str:
     if not _stable(lr):
         halfway, end = _mean_square_errors(lr)
         if not np.isfinite(end):
-            return f"For {label}, lr = {lr:.6g}: in 2 000 chains of SGD the mean ‖w − w*‖² overflowed to infinity within 200 steps; SGD is not stable at your rate."
-        return f"For {label}, lr = {lr:.6g}: in 2 000 chains of SGD the mean ‖w − w*‖² grew from {halfway:.3g} after 100 steps to {end:.3g} after 200; SGD is not stable at your rate."
+            return (
+                f"For {label}, lr = {lr:.6g}: in 2 000 chains of SGD the mean ‖w − w*‖² overflowed to infinity "
+                f"within 200 steps; SGD is not stable at your rate."
+            )
+        return (
+            f"For {label}, lr = {lr:.6g}: in 2 000 chains of SGD the mean ‖w − w*‖² grew from {halfway:.3g} after "
+            f"100 steps to {end:.3g} after 200; SGD is not stable at your rate."
+        )
     halfway, end = _mean_square_errors(1.1 * lr)
-    return f"For {label}, lr = {lr:.6g}: 2 000 chains stayed stable at your rate and still at 1.1× it, {1.1 * lr:.6g} (mean ‖w − w*‖² {halfway:.3g} after 100 steps, {end:.3g} after 200): a larger rate works."
+    return (
+        f"For {label}, lr = {lr:.6g}: 2 000 chains stayed stable at your rate and still at 1.1× it, "
+        f"{1.1 * lr:.6g} (mean ‖w − w*‖² {halfway:.3g} after 100 steps, {end:.3g} after 200): a larger rate works."
+    )
 
 
 def largest_sgd_lr(learner) -> Result:
@@ -309,11 +408,24 @@ def largest_sgd_lr(learner) -> Result:
         lambda: float(2 / np.max(_SCALES) ** 2),
         [Case((), "your claim")],
         mistakes=[
-            Mistake(lambda: float(2 / np.max(_SCALES**2 / len(_SCALES))), "2/λ_max of the full loss's Hessian is the limit for full-batch gradient descent; one example's step uses that example's curvature cᵢ², up to n times larger."),
-            Mistake(lambda: float(1 / np.max(_SCALES) ** 2), "that rate is stable, but not the largest: a step on example i multiplies its error by 1 − ηcᵢ², which stays within [−1, 1] up to twice your rate."),
-            Mistake(lambda: float(2 / np.mean(_SCALES**2)), "the average curvature does not protect the largest example: at your rate, each step on it multiplies its error by more than 1 in size."),
+            Mistake(
+                lambda: float(2 / np.max(_SCALES**2 / len(_SCALES))),
+                "2/λ_max of the full loss's Hessian is the limit for full-batch gradient descent; one example's step "
+                "uses that example's curvature cᵢ², up to n times larger.",
+            ),
+            Mistake(
+                lambda: float(1 / np.max(_SCALES) ** 2),
+                "that rate is stable, but not the largest: a step on example i multiplies its error by 1 − ηcᵢ², "
+                "which stays within [−1, 1] up to twice your rate.",
+            ),
+            Mistake(
+                lambda: float(2 / np.mean(_SCALES**2)),
+                "the average curvature does not protect the largest example: at your rate, each step on it "
+                "multiplies its error by more than 1 in size.",
+            ),
         ],
-        hint="simulate: run many chains of batch-1 SGD at a rate, see whether the mean ‖w − w*‖² grows, and bisect between a stable and an unstable rate.",
+        hint="simulate: run many chains of batch-1 SGD at a rate, see whether the mean ‖w − w*‖² grows, and bisect "
+        "between a stable and an unstable rate.",
         compare=_largest_stable,
         agree=close_to(rtol=1e-3, atol=0.0),
         describe=_stability_report,

@@ -37,9 +37,11 @@ def _draw_step(rng: np.random.Generator) -> Case:
     grad = _Diagonal(10 ** rng.uniform(-1, 2, d))
     x, x_previous = rng.normal(0, 2, d), rng.normal(0, 2, d)
     alpha, beta = 10 ** rng.uniform(-3, -0.5), rng.uniform(0, 0.99)
-    return Case((grad, x, x_previous, alpha, beta),
-                f"∇f(x) = diag({_show(grad.curvatures)}) x, x = {_show(x)}, x_previous = {_show(x_previous)}, "
-                f"α = {alpha:.4g}, β = {beta:.4g}")
+    return Case(
+        (grad, x, x_previous, alpha, beta),
+        f"∇f(x) = diag({_show(grad.curvatures)}) x, x = {_show(x)}, x_previous = {_show(x_previous)}, "
+        f"α = {alpha:.4g}, β = {beta:.4g}",
+    )
 
 
 def _heavy_ball_step(grad: Callable, x: np.ndarray, x_previous: np.ndarray, alpha: float, beta: float) -> np.ndarray:
@@ -52,19 +54,34 @@ def heavy_ball_step(learner: Callable) -> Result:
         learner,
         _heavy_ball_step,
         (
-            Case((_bowl_grad, frozen([1.0, 1.0]), frozen([1.0, 1.0]), 0.1, 0.9), "∇f(x) = 2x, x = x_previous = [1, 1], α = 0.1, β = 0.9"),
-            Case((_valley_grad, frozen([-3.0, 0.3]), frozen([-3.2, 0.1]), 0.02, 0.5),
-                 "∇f = diag(1, 100) x, x = [-3, 0.3], x_previous = [-3.2, 0.1], α = 0.02, β = 0.5"),
-            Case((_bowl_grad, frozen([0.5, -2.0]), frozen([1.0, -1.0]), 0.05, 0.8), "∇f(x) = 2x, x = [0.5, -2], x_previous = [1, -1], α = 0.05, β = 0.8"),
+            Case(
+                (_bowl_grad, frozen([1.0, 1.0]), frozen([1.0, 1.0]), 0.1, 0.9),
+                "∇f(x) = 2x, x = x_previous = [1, 1], α = 0.1, β = 0.9",
+            ),
+            Case(
+                (_valley_grad, frozen([-3.0, 0.3]), frozen([-3.2, 0.1]), 0.02, 0.5),
+                "∇f = diag(1, 100) x, x = [-3, 0.3], x_previous = [-3.2, 0.1], α = 0.02, β = 0.5",
+            ),
+            Case(
+                (_bowl_grad, frozen([0.5, -2.0]), frozen([1.0, -1.0]), 0.05, 0.8),
+                "∇f(x) = 2x, x = [0.5, -2], x_previous = [1, -1], α = 0.05, β = 0.8",
+            ),
             *generated(_draw_step, seed=6),
         ),
         mistakes=[
-            Mistake(lambda grad, x, xp, alpha, beta: x - alpha * grad(x) + beta * (xp - x),
-                    "the momentum term points backwards: it repeats the last step, β(x − x_previous), not β(x_previous − x)."),
-            Mistake(lambda grad, x, xp, alpha, beta: x - grad(x) + beta * (x - xp),
-                    "the step size is missing: scale the gradient by α."),
-            Mistake(lambda grad, x, xp, alpha, beta: x - alpha * grad(x) + beta * x,
-                    "momentum adds β times the previous *step*, x − x_previous, not β times the point."),
+            Mistake(
+                lambda grad, x, xp, alpha, beta: x - alpha * grad(x) + beta * (xp - x),
+                "the momentum term points backwards: it repeats the last step, β(x − x_previous), not β(x_previous − "
+                "x).",
+            ),
+            Mistake(
+                lambda grad, x, xp, alpha, beta: x - grad(x) + beta * (x - xp),
+                "the step size is missing: scale the gradient by α.",
+            ),
+            Mistake(
+                lambda grad, x, xp, alpha, beta: x - alpha * grad(x) + beta * x,
+                "momentum adds β times the previous *step*, x − x_previous, not β times the point.",
+            ),
         ],
         hint="return x − alpha·grad(x) + beta·(x − x_previous), an array shaped like x.",
         compare=close_to(rtol=1e-12, atol=1e-12),
@@ -84,8 +101,12 @@ def _draw_curvatures(rng: np.random.Generator) -> Case:
 
 
 def _curvature_cases() -> tuple[Case, ...]:
-    return (Case((100.0, 1.0), "L = 100, μ = 1"), Case((10.0, 2.0), "L = 10, μ = 2"), Case((4.0, 4.0), "L = μ = 4"),
-            *generated(_draw_curvatures, seed=61))
+    return (
+        Case((100.0, 1.0), "L = 100, μ = 1"),
+        Case((10.0, 2.0), "L = 10, μ = 2"),
+        Case((4.0, 4.0), "L = μ = 4"),
+        *generated(_draw_curvatures, seed=61),
+    )
 
 
 def optimal_heavy_ball(learner: Callable) -> Result:
@@ -95,12 +116,18 @@ def optimal_heavy_ball(learner: Callable) -> Result:
         _optimal,
         _curvature_cases(),
         mistakes=[
-            Mistake(lambda L, mu: np.array([_optimal(L, mu)[0], np.sqrt(_optimal(L, mu)[1])]),
-                    "β is the *square* of (√κ − 1)/(√κ + 1); that ratio itself is the rate √β."),
-            Mistake(lambda L, mu: np.array([2 / (L + mu), _optimal(L, mu)[1]]),
-                    "2/(L + μ) is gradient descent's best step; heavy ball's is (2/(√L + √μ))²."),
-            Mistake(lambda L, mu: np.array([1 / L, _optimal(L, mu)[1]]),
-                    "1/L is Nesterov's step; heavy ball's is (2/(√L + √μ))²."),
+            Mistake(
+                lambda L, mu: np.array([_optimal(L, mu)[0], np.sqrt(_optimal(L, mu)[1])]),
+                "β is the *square* of (√κ − 1)/(√κ + 1); that ratio itself is the rate √β.",
+            ),
+            Mistake(
+                lambda L, mu: np.array([2 / (L + mu), _optimal(L, mu)[1]]),
+                "2/(L + μ) is gradient descent's best step; heavy ball's is (2/(√L + √μ))².",
+            ),
+            Mistake(
+                lambda L, mu: np.array([1 / L, _optimal(L, mu)[1]]),
+                "1/L is Nesterov's step; heavy ball's is (2/(√L + √μ))².",
+            ),
         ],
         hint="with κ = L/μ: alpha = (2/(√L + √μ))², beta = ((√κ − 1)/(√κ + 1))²; return them as (alpha, beta).",
         compare=close_to(rtol=1e-12, atol=1e-14),
@@ -132,11 +159,20 @@ def heavy_ball_rate(learner: Callable) -> Result:
             *generated(_draw_rate, seed=62),
         ),
         mistakes=[
-            Mistake(lambda alpha, beta, curvature: np.sqrt(beta), "√β is the rate only when the roots are complex; take the largest |root| in general."),
-            Mistake(lambda alpha, beta, curvature: float(np.max(np.linalg.eigvals(
-                np.array([[1 - alpha * curvature + beta, -beta], [1.0, 0.0]])).real)),
-                "take the largest *modulus* |z| of the eigenvalues, not the largest real part."),
-            Mistake(lambda alpha, beta, curvature: abs(1 - alpha * curvature), "|1 − αλ| is gradient descent's factor; momentum changes it: use the 2×2 matrix."),
+            Mistake(
+                lambda alpha, beta, curvature: np.sqrt(beta),
+                "√β is the rate only when the roots are complex; take the largest |root| in general.",
+            ),
+            Mistake(
+                lambda alpha, beta, curvature: float(
+                    np.max(np.linalg.eigvals(np.array([[1 - alpha * curvature + beta, -beta], [1.0, 0.0]])).real)
+                ),
+                "take the largest *modulus* |z| of the eigenvalues, not the largest real part.",
+            ),
+            Mistake(
+                lambda alpha, beta, curvature: abs(1 - alpha * curvature),
+                "|1 − αλ| is gradient descent's factor; momentum changes it: use the 2×2 matrix.",
+            ),
         ],
         hint="build [[1 − αλ + β, −β], [1, 0]] and return np.max(np.abs(np.linalg.eigvals(M))).",
         compare=close_to(rtol=1e-9, atol=1e-12),
@@ -161,7 +197,9 @@ def velocity_to_buffer(learner: Callable) -> Result:
             *generated(_draw_velocity, seed=63),
         ),
         mistakes=[
-            Mistake(lambda v, lr: v / lr, "mind the sign: v is a step (downhill), b sums gradients (uphill), so b = −v/lr."),
+            Mistake(
+                lambda v, lr: v / lr, "mind the sign: v is a step (downhill), b sums gradients (uphill), so b = −v/lr."
+            ),
             Mistake(lambda v, lr: -v * lr, "v = −lr·b, so b = −v / lr: divide by the learning rate."),
             Mistake(lambda v, lr: -v, "the learning rate is missing: v = −lr·b, so b = −v / lr."),
         ],
@@ -209,13 +247,19 @@ def steps_from_rate(learner: Callable) -> Result:
             *generated(_draw_tolerance, seed=64),
         ),
         mistakes=[
-            Mistake(lambda rate, tol: int(np.floor(np.log(tol) / np.log(rate))),
-                    "rounding down stops one step short of the tolerance: round up, ⌈ln tol / ln rate⌉."),
-            Mistake(lambda rate, tol: int(np.ceil(-np.log(tol) / (1 - rate))),
-                    "−ln tol/(1 − rate) uses ln(1/rate) ≈ 1 − rate, an approximation; use the exact ln rate."),
-            Mistake(_first_below,
-                    "rateᵏ equal to tol already meets the tolerance: the answer is the first k with rateᵏ <= tol, "
-                    "so stop at equality (<=, not <)."),
+            Mistake(
+                lambda rate, tol: int(np.floor(np.log(tol) / np.log(rate))),
+                "rounding down stops one step short of the tolerance: round up, ⌈ln tol / ln rate⌉.",
+            ),
+            Mistake(
+                lambda rate, tol: int(np.ceil(-np.log(tol) / (1 - rate))),
+                "−ln tol/(1 − rate) uses ln(1/rate) ≈ 1 − rate, an approximation; use the exact ln rate.",
+            ),
+            Mistake(
+                _first_below,
+                "rateᵏ equal to tol already meets the tolerance: the answer is the first k with rateᵏ <= tol, "
+                "so stop at equality (<=, not <).",
+            ),
         ],
         hint="solve rateᵏ = tol for k: k = ln(tol)/ln(rate), then round up with math.ceil.",
         compare=close_to(rtol=0, atol=0.5),
@@ -247,10 +291,14 @@ def largest_stable_step(learner: Callable) -> Result:
         lambda: 0.38,
         (Case((), "heavy ball (β = 0.9) on f(x) = ½(x₁² + 10 x₂²), 1000 steps from x = x_previous = (1, 1)"),),
         mistakes=[
-            Mistake(lambda: 0.2, "at 1.1 × your α heavy ball still stays below a distance of 10⁶: your α is not the "
-                                 "largest one; try larger ones until the runs blow up."),
-            Mistake(lambda: 0.5, "at your α heavy ball blows up (its distance passes 10⁶): the largest stable α is "
-                                 "smaller."),
+            Mistake(
+                lambda: 0.2,
+                "at 1.1 × your α heavy ball still stays below a distance of 10⁶: your α is not the "
+                "largest one; try larger ones until the runs blow up.",
+            ),
+            Mistake(
+                lambda: 0.5, "at your α heavy ball blows up (its distance passes 10⁶): the largest stable α is smaller."
+            ),
         ],
         hint="bisect: keep the largest α that stays below 10⁶ and the smallest that blows up, and halve the gap.",
         compare=same_side(BLOWN_UP),

@@ -56,9 +56,19 @@ def softmax_jacobian(learner: Callable) -> Result:
         _softmax_jacobian,
         _jacobian_cases(),
         mistakes=(
-            Mistake(lambda z: np.diag(_softmax(z)), "that is only the diagonal's first term: ∂p_i/∂z_j = p_i(δ_ij − p_j) also has −p_i p_j off the diagonal."),
-            Mistake(lambda z: np.outer(_softmax(z), _softmax(z)) - np.diag(_softmax(z)), "the sign is flipped: raising z_i raises p_i, so the diagonal p_i(1 − p_i) is positive."),
-            Mistake(lambda z: np.diag(_softmax(z) * (1 - _softmax(z))), "those are the diagonal entries only; every off-diagonal entry is −p_i p_j."),
+            Mistake(
+                lambda z: np.diag(_softmax(z)),
+                "that is only the diagonal's first term: ∂p_i/∂z_j = p_i(δ_ij − p_j) also has −p_i p_j off the "
+                "diagonal.",
+            ),
+            Mistake(
+                lambda z: np.outer(_softmax(z), _softmax(z)) - np.diag(_softmax(z)),
+                "the sign is flipped: raising z_i raises p_i, so the diagonal p_i(1 − p_i) is positive.",
+            ),
+            Mistake(
+                lambda z: np.diag(_softmax(z) * (1 - _softmax(z))),
+                "those are the diagonal entries only; every off-diagonal entry is −p_i p_j.",
+            ),
         ),
         hint="p = softmax(z) (subtract max(z) before exp); return np.diag(p) − np.outer(p, p).",
         compare=TIGHT,
@@ -84,7 +94,10 @@ def _draw_rows(rng: np.random.Generator) -> Case:
     rows, d = int(rng.integers(1, 5)), int(rng.integers(2, 9))
     shift, scale = float(rng.choice([0.0, 5.0, -100.0])), float(rng.choice([0.1, 1.0, 30.0]))
     x = shift + scale * rng.standard_normal((rows, d))
-    return Case((x, rng.standard_normal((rows, d))), f"a random x of shape {x.shape} (mean ≈ {shift:g}, spread ≈ {scale:g}) and g")
+    return Case(
+        (x, rng.standard_normal((rows, d))),
+        f"a random x of shape {x.shape} (mean ≈ {shift:g}, spread ≈ {scale:g}) and g",
+    )
 
 
 @functools.cache
@@ -94,7 +107,10 @@ def _layernorm_cases() -> tuple[Case, ...]:
         Case((x, np.array([[1.0, 0.0, 0.0, 0.0]])), "x = [[1 2 3 6]], g = [[1 0 0 0]]"),
         Case((x, np.ones((1, 4))), "x = [[1 2 3 6]], g = all ones (the answer is 0)"),
         Case((x, _normalised(x)[0]), "x = [[1 2 3 6]], g = y itself (the answer is 0)"),
-        Case((np.array([[0.0, 2.0], [5.0, -1.0]]), np.array([[1.0, -3.0], [0.5, 2.0]])), "x = [[0 2] [5 -1]], g = [[1 -3] [0.5 2]]"),
+        Case(
+            (np.array([[0.0, 2.0], [5.0, -1.0]]), np.array([[1.0, -3.0], [0.5, 2.0]])),
+            "x = [[0 2] [5 -1]], g = [[1 -3] [0.5 2]]",
+        ),
         *generated(_draw_rows, count=20, seed=2),
     )
 
@@ -106,14 +122,34 @@ def layernorm_backward(learner: Callable) -> Result:
         _layernorm_backward,
         _layernorm_cases(),
         mistakes=(
-            Mistake(lambda x, g: g / _normalised(x)[1], "the mean and the spread depend on x too: subtract mean(g) and y·mean(g·y) before dividing by ρ."),
-            Mistake(lambda x, g: (g - g.mean(axis=-1, keepdims=True)) / _normalised(x)[1], "the spread ρ depends on x too: its term is −y·mean(g·y)."),
-            Mistake(lambda x, g: (g - _normalised(x)[0] * np.mean(g * _normalised(x)[0], axis=-1, keepdims=True)) / _normalised(x)[1],
-                    "the mean depends on x too: its term is −mean(g)."),
-            Mistake(lambda x, g: (g - g.mean(axis=-1, keepdims=True) + _normalised(x)[0] * np.mean(g * _normalised(x)[0], axis=-1, keepdims=True)) / _normalised(x)[1],
-                    "the sign of the y·mean(g·y) term: a larger spread shrinks every |y_i|, so that term is subtracted."),
+            Mistake(
+                lambda x, g: g / _normalised(x)[1],
+                "the mean and the spread depend on x too: subtract mean(g) and y·mean(g·y) before dividing by ρ.",
+            ),
+            Mistake(
+                lambda x, g: (g - g.mean(axis=-1, keepdims=True)) / _normalised(x)[1],
+                "the spread ρ depends on x too: its term is −y·mean(g·y).",
+            ),
+            Mistake(
+                lambda x, g: (
+                    (g - _normalised(x)[0] * np.mean(g * _normalised(x)[0], axis=-1, keepdims=True)) / _normalised(x)[1]
+                ),
+                "the mean depends on x too: its term is −mean(g).",
+            ),
+            Mistake(
+                lambda x, g: (
+                    (
+                        g
+                        - g.mean(axis=-1, keepdims=True)
+                        + _normalised(x)[0] * np.mean(g * _normalised(x)[0], axis=-1, keepdims=True)
+                    )
+                    / _normalised(x)[1]
+                ),
+                "the sign of the y·mean(g·y) term: a larger spread shrinks every |y_i|, so that term is subtracted.",
+            ),
         ),
-        hint="with y the normalised row and ρ its spread: (g − mean(g) − y·mean(g·y)) / ρ, each mean over the row (axis=-1, keepdims=True).",
+        hint="with y the normalised row and ρ its spread: (g − mean(g) − y·mean(g·y)) / ρ, each mean over the row "
+        "(axis=-1, keepdims=True).",
         compare=close_to(rtol=1e-8, atol=1e-10),
         name="layernorm_backward",
     )
@@ -151,17 +187,27 @@ def causal_weights(learner: Callable) -> Result:
         _causal_weights,
         _causal_cases(),
         mistakes=(
-            Mistake(lambda s: _softmax(np.where(np.tril(np.ones(s.shape, dtype=bool), k=-1), -np.inf, s)),
-                    "that mask hides the past and keeps the future: position i may look at j ≤ i only (np.triu(…, k=1) marks the future)."),
-            Mistake(lambda s: _softmax(np.where(np.triu(np.ones(s.shape, dtype=bool), k=1), 0.0, s)),
-                    "a masked score set to 0 still gets weight e⁰: set it to −∞, so that its weight e^(−∞) is 0."),
-            Mistake(lambda s: np.where(np.triu(np.ones(s.shape, dtype=bool), k=1), 0.0, _softmax(s)),
-                    "zeroing after the softmax leaves rows that no longer sum to 1: mask the scores first (−∞), then softmax."),
-            Mistake(lambda s: _softmax(np.where(np.triu(np.ones(s.shape, dtype=bool), k=1), -np.inf, s), axis=0),
-                    "the softmax runs along a row (over the keys j, axis=-1), not down a column."),
+            Mistake(
+                lambda s: _softmax(np.where(np.tril(np.ones(s.shape, dtype=bool), k=-1), -np.inf, s)),
+                "that mask hides the past and keeps the future: position i may look at j ≤ i only (np.triu(…, k=1) "
+                "marks the future).",
+            ),
+            Mistake(
+                lambda s: _softmax(np.where(np.triu(np.ones(s.shape, dtype=bool), k=1), 0.0, s)),
+                "a masked score set to 0 still gets weight e⁰: set it to −∞, so that its weight e^(−∞) is 0.",
+            ),
+            Mistake(
+                lambda s: np.where(np.triu(np.ones(s.shape, dtype=bool), k=1), 0.0, _softmax(s)),
+                "zeroing after the softmax leaves rows that no longer sum to 1: mask the scores first (−∞), then "
+                "softmax.",
+            ),
+            Mistake(
+                lambda s: _softmax(np.where(np.triu(np.ones(s.shape, dtype=bool), k=1), -np.inf, s), axis=0),
+                "the softmax runs along a row (over the keys j, axis=-1), not down a column.",
+            ),
         ),
         hint="mask = np.triu(np.ones_like(scores, dtype=bool), k=1); masked = np.where(mask, -np.inf, scores); then a "
-             "softmax along each row, subtracting the row's largest score first.",
+        "softmax along each row, subtracting the row's largest score first.",
         compare=TIGHT,
         name="causal_weights",
     )
@@ -178,7 +224,13 @@ def _parameter_count(vocab_size, block_size, n_layer, n_head, n_embd):
 
 def _draw_config(rng: np.random.Generator) -> Case:
     n_head = int(rng.choice([1, 2, 4, 8]))
-    config = (int(rng.integers(2, 100)), int(rng.integers(1, 65)), int(rng.integers(1, 13)), n_head, n_head * int(rng.integers(1, 17)))
+    config = (
+        int(rng.integers(2, 100)),
+        int(rng.integers(1, 65)),
+        int(rng.integers(1, 13)),
+        n_head,
+        n_head * int(rng.integers(1, 17)),
+    )
     return Case(config, "vocab_size, block_size, n_layer, n_head, n_embd = " + ", ".join(map(str, config)))
 
 
@@ -200,14 +252,30 @@ def parameter_count(learner: Callable) -> Result:
         _parameter_count,
         _count_cases(),
         mistakes=(
-            Mistake(lambda V, k, L, h, d: 12 * L * d * d + (V + k) * d, "that is the approximation: add every bias, LayerNorm's gains and shifts, and the final LayerNorm."),
-            Mistake(lambda V, k, L, h, d: _parameter_count(V, k, L, h, d) - k * d, "the position embeddings (block_size × n_embd) are missing."),
-            Mistake(lambda V, k, L, h, d: _parameter_count(V, k, L, h, d) + d * V, "the output head is tied: it reuses the token embedding (scores = x Eᵀ), so it adds no parameters."),
-            Mistake(lambda V, k, L, h, d: _parameter_count(V, k, L, h, d) + (h - 1) * L * 4 * d * d, "the heads split the width, they do not multiply it: the count does not depend on n_head."),
-            Mistake(lambda V, k, L, h, d: _parameter_count(V, k, L, h, d) - 4 * L * d - 2 * d, "LayerNorm has two vectors of n_embd (gain and shift): count them, and the final LayerNorm's."),
+            Mistake(
+                lambda V, k, L, h, d: 12 * L * d * d + (V + k) * d,
+                "that is the approximation: add every bias, LayerNorm's gains and shifts, and the final LayerNorm.",
+            ),
+            Mistake(
+                lambda V, k, L, h, d: _parameter_count(V, k, L, h, d) - k * d,
+                "the position embeddings (block_size × n_embd) are missing.",
+            ),
+            Mistake(
+                lambda V, k, L, h, d: _parameter_count(V, k, L, h, d) + d * V,
+                "the output head is tied: it reuses the token embedding (scores = x Eᵀ), so it adds no parameters.",
+            ),
+            Mistake(
+                lambda V, k, L, h, d: _parameter_count(V, k, L, h, d) + (h - 1) * L * 4 * d * d,
+                "the heads split the width, they do not multiply it: the count does not depend on n_head.",
+            ),
+            Mistake(
+                lambda V, k, L, h, d: _parameter_count(V, k, L, h, d) - 4 * L * d - 2 * d,
+                "LayerNorm has two vectors of n_embd (gain and shift): count them, and the final LayerNorm's.",
+            ),
         ),
         hint="per block: two LayerNorms (2d each), q/k/v (3d² + 3d), the output projection (d² + d), the MLP "
-             "(4d² + 4d and 4d² + d); plus the embeddings (V + block)·d and the final LayerNorm 2d; the head reuses the token embedding.",
+        "(4d² + 4d and 4d² + d); plus the embeddings (V + block)·d and the final LayerNorm 2d; the head reuses the "
+        "token embedding.",
         compare=close_to(rtol=0.0, atol=0.0),
         name="parameter_count",
     )
@@ -253,9 +321,16 @@ def encode(learner: Callable) -> Result:
         _encode,
         _encode_cases(),
         mistakes=(
-            Mistake(_first_seen_order, "the ids follow the order characters first appear in; sort the vocabulary first."),
-            Mistake(lambda text: _encode(text) + 1, "ids start at 0: a character's id is its position in the sorted list."),
-            Mistake(lambda text: np.array([ord(c) for c in text]), "ord(c) is the character's code point; the id is its position in sorted(set(text))."),
+            Mistake(
+                _first_seen_order, "the ids follow the order characters first appear in; sort the vocabulary first."
+            ),
+            Mistake(
+                lambda text: _encode(text) + 1, "ids start at 0: a character's id is its position in the sorted list."
+            ),
+            Mistake(
+                lambda text: np.array([ord(c) for c in text]),
+                "ord(c) is the character's code point; the id is its position in sorted(set(text)).",
+            ),
         ),
         hint="chars = sorted(set(text)); return np.array([chars.index(c) for c in text]).",
         compare=TIGHT,
@@ -283,7 +358,10 @@ def _draw_ids(rng: np.random.Generator) -> Case:
     V = int(rng.integers(2, 7))
     train, held = rng.integers(0, V, int(rng.integers(3, 40))), rng.integers(0, V, int(rng.integers(2, 15)))
     alpha = float(rng.choice([0.01, 0.1, 0.5, 1.0, 2.0]))
-    return Case((train, held, V, alpha), f"{len(train)} random training ids and {len(held)} held-out ids below V = {V}, α = {alpha:g}")
+    return Case(
+        (train, held, V, alpha),
+        f"{len(train)} random training ids and {len(held)} held-out ids below V = {V}, α = {alpha:g}",
+    )
 
 
 @functools.cache
@@ -292,8 +370,14 @@ def _bigram_cases() -> tuple[Case, ...]:
     return (
         Case((train, held, 3, 1.0), "the 14 training ids of the exercise, held-out ids [0 1 2 2 0 1 0], V = 3, α = 1"),
         Case((train, held, 3, 0.1), "the same ids, α = 0.1"),
-        Case((np.array([0, 1, 0, 1, 3]), np.array([1, 0, 3, 2]), 4, 0.5), "training [0 1 0 1 3], held-out [1 0 3 2], V = 4, α = 0.5"),
-        Case((np.array([1, 1, 1, 1]), np.array([1, 1, 0]), 2, 1.0), "training [1 1 1 1] (the pair 1 1 three times), held-out [1 1 0], V = 2, α = 1"),
+        Case(
+            (np.array([0, 1, 0, 1, 3]), np.array([1, 0, 3, 2]), 4, 0.5),
+            "training [0 1 0 1 3], held-out [1 0 3 2], V = 4, α = 0.5",
+        ),
+        Case(
+            (np.array([1, 1, 1, 1]), np.array([1, 1, 0]), 2, 1.0),
+            "training [1 1 1 1] (the pair 1 1 three times), held-out [1 1 0], V = 2, α = 1",
+        ),
         *generated(_draw_ids, count=20, seed=6),
     )
 
@@ -305,17 +389,26 @@ def bigram_cross_entropy(learner: Callable) -> Result:
         _bigram,
         _bigram_cases(),
         mistakes=(
-            Mistake(_bigram_with(lambda c, V, a: (c + a) / (c.sum(axis=1, keepdims=True) + a)),
-                    "the row's total must grow by α·V, one α for each of the V possible next characters."),
-            Mistake(_bigram_with(lambda c, V, a: (c + a) / (c.sum() + a * V * V)),
-                    "divide by the count of the *current* character's row: p(b | a) = (count(a b) + α) / (count(a ·) + αV)."),
-            Mistake(_bigram_with(lambda c, V, a: (c + a) / (c.sum(axis=0, keepdims=True) + a * V)),
-                    "that divides by the column: rows are the current character, so normalise each row."),
-            Mistake(_bigram_with(lambda c, V, a: (c + a) / (c.sum(axis=1, keepdims=True) + a * V), np.log2),
-                    "the chapter measures in nats: use the natural logarithm np.log, not log2."),
+            Mistake(
+                _bigram_with(lambda c, V, a: (c + a) / (c.sum(axis=1, keepdims=True) + a)),
+                "the row's total must grow by α·V, one α for each of the V possible next characters.",
+            ),
+            Mistake(
+                _bigram_with(lambda c, V, a: (c + a) / (c.sum() + a * V * V)),
+                "divide by the count of the *current* character's row: p(b | a) = (count(a b) + α) / (count(a ·) + "
+                "αV).",
+            ),
+            Mistake(
+                _bigram_with(lambda c, V, a: (c + a) / (c.sum(axis=0, keepdims=True) + a * V)),
+                "that divides by the column: rows are the current character, so normalise each row.",
+            ),
+            Mistake(
+                _bigram_with(lambda c, V, a: (c + a) / (c.sum(axis=1, keepdims=True) + a * V), np.log2),
+                "the chapter measures in nats: use the natural logarithm np.log, not log2.",
+            ),
         ),
         hint="count the pairs (train[i], train[i+1]) in a V × V table, add α, divide each row by its sum, and "
-             "average −ln p(next | current) over the held-out pairs.",
+        "average −ln p(next | current) over the held-out pairs.",
         compare=TIGHT,
         name="bigram_cross_entropy",
     )
@@ -331,7 +424,9 @@ def _draw_sampling(rng: np.random.Generator) -> Case:
     size, scale = int(rng.integers(2, 9)), float(rng.choice([1.0, 3.0, 300.0]))
     scores = np.round(scale * rng.standard_normal(size), 2)
     temperature, u = float(rng.choice([0.25, 0.5, 1.0, 2.0])), float(np.round(rng.random(), 3))
-    return Case((scores, temperature, u), f"scores {np.array2string(scores, precision=2)}, T = {temperature:g}, u = {u:g}")
+    return Case(
+        (scores, temperature, u), f"scores {np.array2string(scores, precision=2)}, T = {temperature:g}, u = {u:g}"
+    )
 
 
 @functools.cache
@@ -343,7 +438,10 @@ def _sampling_cases() -> tuple[Case, ...]:
         Case((scores, 2.0, 0.9), "scores [2 1 0 -1], T = 2, u = 0.9"),
         Case((scores, 1.0, 0.01), "scores [2 1 0 -1], T = 1, u = 0.01"),
         Case((np.arange(4.0), 2.0, 0.1), "scores [0 1 2 3], T = 2, u = 0.1"),
-        Case((np.array([-400.0, 0.0, 400.0, 800.0]), 1.0, 0.5), "scores [-400 0 400 800], T = 1, u = 0.5 (scores/T beyond 709.8)"),
+        Case(
+            (np.array([-400.0, 0.0, 400.0, 800.0]), 1.0, 0.5),
+            "scores [-400 0 400 800], T = 1, u = 0.5 (scores/T beyond 709.8)",
+        ),
         Case((np.array([900.0, 890.0, 0.0]), 1.0, 0.99999), "scores [900 890 0], T = 1, u = 0.99999"),
         Case((np.zeros(4), 1.0, 0.5), "scores [0 0 0 0], T = 1, u = 0.5 (exactly on the boundary p₀ + p₁ = 0.5)"),
         *generated(_draw_sampling, count=20, seed=7),
@@ -357,13 +455,24 @@ def sample_next(learner: Callable) -> Result:
         _sample_next,
         _sampling_cases(),
         mistakes=(
-            Mistake(lambda s, T, u: _sample_next(s, 1 / T, u), "divide the scores by the temperature, do not multiply."),
-            Mistake(lambda s, T, u: _sample_next(s, 1.0, u), "the temperature is ignored: use softmax(scores / temperature)."),
-            Mistake(lambda s, T, u: int(np.argmax(s)), "that is the most likely index, the T → 0 limit; draw with u from the probabilities."),
-            Mistake(lambda s, T, u: _sample_next(s, T, 1 - u), "use u itself: the first index whose cumulative probability reaches u, not 1 − u."),
+            Mistake(
+                lambda s, T, u: _sample_next(s, 1 / T, u), "divide the scores by the temperature, do not multiply."
+            ),
+            Mistake(
+                lambda s, T, u: _sample_next(s, 1.0, u),
+                "the temperature is ignored: use softmax(scores / temperature).",
+            ),
+            Mistake(
+                lambda s, T, u: int(np.argmax(s)),
+                "that is the most likely index, the T → 0 limit; draw with u from the probabilities.",
+            ),
+            Mistake(
+                lambda s, T, u: _sample_next(s, T, 1 - u),
+                "use u itself: the first index whose cumulative probability reaches u, not 1 − u.",
+            ),
         ),
         hint="p = softmax(scores / temperature) (subtract the largest scaled score before exp, or exp overflows past "
-             "709.8); return the first index whose cumulative probability is at least u: np.searchsorted(np.cumsum(p), u).",
+        "709.8); return the first index whose cumulative probability is at least u: np.searchsorted(np.cumsum(p), u).",
         compare=TIGHT,
         name="sample_next",
     )
@@ -385,7 +494,16 @@ def _model_case(rng: np.random.Generator, V: int, k: int, d: int, H: int, n: int
 def _draw_model(rng: np.random.Generator) -> Case:
     V, k, d, H, n = (int(rng.integers(low, high)) for low, high in ((2, 8), (1, 5), (1, 4), (1, 6), (1, 9)))
     scale = float(rng.choice([1.0, 1.0, 300.0]))
-    return _model_case(rng, V, k, d, H, n, scale, f"V = {V}, context {k}, embeddings of {d}, {H} hidden units, a batch of {n}, W2 of scale {scale:g}")
+    return _model_case(
+        rng,
+        V,
+        k,
+        d,
+        H,
+        n,
+        scale,
+        f"V = {V}, context {k}, embeddings of {d}, {H} hidden units, a batch of {n}, W2 of scale {scale:g}",
+    )
 
 
 @functools.cache
@@ -393,8 +511,19 @@ def _model_cases() -> tuple[Case, ...]:
     label = "V = 5, context 3, embeddings of 2, 4 hidden units, a batch of 6"
     return (
         _model_case(np.random.default_rng(10), 5, 3, 2, 4, 6, 1.0, label),
-        _model_case(np.random.default_rng(10), 5, 3, 2, 4, 6, 300.0, label + ", W2 300 times larger (scores in the hundreds)"),
-        _model_case(np.random.default_rng(11), 2, 1, 1, 1, 1, 1.0, "V = 2, context 1, embeddings of 1, 1 hidden unit, one example"),
+        _model_case(
+            np.random.default_rng(10), 5, 3, 2, 4, 6, 300.0, label + ", W2 300 times larger (scores in the hundreds)"
+        ),
+        _model_case(
+            np.random.default_rng(11),
+            2,
+            1,
+            1,
+            1,
+            1,
+            1.0,
+            "V = 2, context 1, embeddings of 1, 1 hidden unit, one example",
+        ),
         *generated(_draw_model, count=20, seed=8),
     )
 
@@ -406,13 +535,17 @@ def model_loss(learner: Callable) -> Result:
         _model_loss,
         _model_cases(),
         mistakes=(
-            Mistake(lambda E, W1, b1, W2, b2, X, y: len(y) * _model_loss(E, W1, b1, W2, b2, X, y),
-                    "that is the sum over the batch; the loss is the mean."),
-            Mistake(lambda E, W1, b1, W2, b2, X, y: _model_loss(E, W1, np.zeros_like(b1), W2, np.zeros_like(b2), X, y),
-                    "the biases b1 and b2 are missing."),
+            Mistake(
+                lambda E, W1, b1, W2, b2, X, y: len(y) * _model_loss(E, W1, b1, W2, b2, X, y),
+                "that is the sum over the batch; the loss is the mean.",
+            ),
+            Mistake(
+                lambda E, W1, b1, W2, b2, X, y: _model_loss(E, W1, np.zeros_like(b1), W2, np.zeros_like(b2), X, y),
+                "the biases b1 and b2 are missing.",
+            ),
         ),
         hint="rows = E[X].reshape(len(X), -1); s = tanh(rows @ W1 + b1) @ W2 + b2; loss = mean of "
-             "logsumexp(s) − s[y], with logsumexp(s) = m + log Σ exp(s − m), m the row's largest score.",
+        "logsumexp(s) − s[y], with logsumexp(s) = m + log Σ exp(s − m), m the row's largest score.",
         compare=close_to(rtol=1e-9, atol=1e-12),
         name="model_loss",
     )
@@ -429,7 +562,12 @@ def _judged(explore_fn: Callable) -> Callable:
 
     def verdict():
         answer = explore_fn()
-        if not isinstance(answer, numbers.Number) or isinstance(answer, bool) or not np.isfinite(answer) or np.real(answer) < 1:
+        if (
+            not isinstance(answer, numbers.Number)
+            or isinstance(answer, bool)
+            or not np.isfinite(answer)
+            or np.real(answer) < 1
+        ):
             return answer  # not a positive number: the checker reports what came back
         imaginary = abs(np.imag(answer))  # reported back, so a complex answer is told it is one
         claimed, measured = int(np.ceil(np.real(answer))), saturation_dimension()
@@ -446,13 +584,26 @@ def saturating_dimension(learner: Callable) -> Result:
     return check_function(
         learner,
         lambda: saturation_dimension(),
-        (Case((), f"one query against {SATURATION_KEYS} keys, {SATURATION_DRAWS} draws of its own, threshold {SATURATION_THRESHOLD:g}"),),
+        (
+            Case(
+                (),
+                f"one query against {SATURATION_KEYS} keys, {SATURATION_DRAWS} draws of its own, threshold "
+                f"{SATURATION_THRESHOLD:g}",
+            ),
+        ),
         mistakes=(
-            Mistake(lambda: 8, "at that d the scores are still spread over a few units and the softmax is far from saturated: try larger d."),
-            Mistake(lambda: 1000, "the median norm is already below 0.05 at a much smaller d: look for the first d where it drops below."),
+            Mistake(
+                lambda: 8,
+                "at that d the scores are still spread over a few units and the softmax is far from saturated: try "
+                "larger d.",
+            ),
+            Mistake(
+                lambda: 1000,
+                "the median norm is already below 0.05 at a much smaller d: look for the first d where it drops below.",
+            ),
         ),
         hint="for each d draw q and 8 keys with standard normal entries many times, form p = softmax(q·k_j) without "
-             "dividing by √d, compute ‖diag(p) − ppᵀ‖ (Frobenius), and find the first d where the median drops below 0.05.",
+        "dividing by √d, compute ‖diag(p) − ppᵀ‖ (Frobenius), and find the first d where the median drops below 0.05.",
         compare=close_to(),
         name="saturating_dimension",
         parts={"d large enough (1 = yes)": 0, "d no larger than needed (1 = yes)": 1},

@@ -19,6 +19,7 @@ TIGHT = close_to(rtol=1e-12, atol=1e-15)
 def _show(values) -> str:
     return np.array2string(np.asarray(values), precision=3, separator=", ")
 
+
 # --- Exercise 1: clipping by global norm -------------------------------------------------------------------------
 
 _BIG = (frozen([3.0, 0.0, 0.0]), frozen([0.0, 4.0, 0.0]))
@@ -56,15 +57,30 @@ def clip_by_global_norm(learner) -> Result:
             Case((list(_BIG), 1.0), "grads = [[3, 0, 0], [0, 4, 0]] (global norm 5), max_norm = 1"),
             Case((list(_SMALL), 1.0), "three small gradients (global norm about 0.45), max_norm = 1: nothing to clip"),
             Case((list(_MIXED), 2.0), "grads = [[30, -1, 2], [0.5, 0.5, 0.5]], max_norm = 2"),
-            Case((list(_BIG), 5.0), "grads = [[3, 0, 0], [0, 4, 0]], max_norm = 5 (exactly the global norm: nothing to clip)"),
+            Case(
+                (list(_BIG), 5.0),
+                "grads = [[3, 0, 0], [0, 4, 0]], max_norm = 5 (exactly the global norm: nothing to clip)",
+            ),
             *generated(_draw_gradients, seed=10),
         ],
         mistakes=[
-            Mistake(_per_array, "clip all gradients together: one norm over every array (the square root of the sum of all squares), one factor for all; clipping each array by its own norm changes the direction."),
-            Mistake(_always, "only scale down: when the norm is already below max_norm, leave the gradients unchanged (min(1, max_norm / norm))."),
-            Mistake(_sum_of_norms, "the global norm is sqrt(Σ‖g_i‖²), not Σ‖g_i‖: square each array's norm, add, then take the root."),
+            Mistake(
+                _per_array,
+                "clip all gradients together: one norm over every array (the square root of the sum of all squares), "
+                "one factor for all; clipping each array by its own norm changes the direction.",
+            ),
+            Mistake(
+                _always,
+                "only scale down: when the norm is already below max_norm, leave the gradients unchanged (min(1, "
+                "max_norm / norm)).",
+            ),
+            Mistake(
+                _sum_of_norms,
+                "the global norm is sqrt(Σ‖g_i‖²), not Σ‖g_i‖: square each array's norm, add, then take the root.",
+            ),
         ],
-        hint="norm = sqrt(sum of np.sum(g**2) over the arrays); factor = min(1, max_norm / norm); return [g * factor for g in grads].",
+        hint="norm = sqrt(sum of np.sum(g**2) over the arrays); factor = min(1, max_norm / norm); return [g * factor "
+        "for g in grads].",
         compare=close_to(rtol=1e-5, atol=1e-12),  # with or without PyTorch's + 1e-6 in the denominator
         name="clip_by_global_norm",
     )
@@ -91,8 +107,11 @@ def _draw_examples(rng: np.random.Generator) -> Case:
     w, x, y = rng.normal(0, 1, d), rng.normal(0, 1, (n, d)), rng.normal(0, 1, n)
     k = int(rng.integers(1, n + 1))
     sizes = sorted({len(rows) for rows in np.array_split(np.arange(n), k)}, reverse=True)
-    return Case((w, x, y, k), f"w = {_show(w)}, {n} examples of {d} features (X, y drawn from a normal distribution), "
-                              f"k = {k} micro-batches of {' or '.join(map(str, sizes))}")
+    return Case(
+        (w, x, y, k),
+        f"w = {_show(w)}, {n} examples of {d} features (X, y drawn from a normal distribution), "
+        f"k = {k} micro-batches of {' or '.join(map(str, sizes))}",
+    )
 
 
 def accumulated_gradient(learner) -> Result:
@@ -107,14 +126,26 @@ def accumulated_gradient(learner) -> Result:
             *generated(_draw_examples, seed=101),
         ],
         mistakes=[
-            Mistake(lambda w, x, y, k: _accumulate(w, x, y, k, lambda n_i, n, k: 1 / k),
-                    "weight each micro-batch gradient by its share n_i / n of the examples: with unequal micro-batches, 1/k is wrong."),
-            Mistake(lambda w, x, y, k: _accumulate(w, x, y, k, lambda n_i, n, k: 1.0),
-                    "the micro-batch gradients are means over n_i examples: adding them gives k times too much; weight each by n_i / n."),
-            Mistake(lambda w, x, y, k: _grad(w, x[np.array_split(np.arange(len(y)), k)[-1]], y[np.array_split(np.arange(len(y)), k)[-1]]),
-                    "add the gradients of all micro-batches; that is the last one alone (reset the sum once, before the loop)."),
+            Mistake(
+                lambda w, x, y, k: _accumulate(w, x, y, k, lambda n_i, n, k: 1 / k),
+                "weight each micro-batch gradient by its share n_i / n of the examples: with unequal micro-batches, "
+                "1/k is wrong.",
+            ),
+            Mistake(
+                lambda w, x, y, k: _accumulate(w, x, y, k, lambda n_i, n, k: 1.0),
+                "the micro-batch gradients are means over n_i examples: adding them gives k times too much; weight "
+                "each by n_i / n.",
+            ),
+            Mistake(
+                lambda w, x, y, k: _grad(
+                    w, x[np.array_split(np.arange(len(y)), k)[-1]], y[np.array_split(np.arange(len(y)), k)[-1]]
+                ),
+                "add the gradients of all micro-batches; that is the last one alone (reset the sum once, before the "
+                "loop).",
+            ),
         ],
-        hint="for rows in np.array_split(np.arange(n), k): total += len(rows) / n * 2 * X[rows].T @ (X[rows] @ w − y[rows]) / len(rows).",
+        hint="for rows in np.array_split(np.arange(n), k): total += len(rows) / n * 2 * X[rows].T @ (X[rows] @ w − "
+        "y[rows]) / len(rows).",
         compare=close_to(rtol=1e-10, atol=1e-12),
         name="accumulated_gradient",
     )
@@ -154,11 +185,21 @@ def training_memory_gb(learner) -> Result:
             *generated(_draw_model, seed=102),
         ],
         mistakes=[
-            Mistake(lambda p, o, pr: _gb(p, o, pr, _no_master), "mixed precision keeps an fp32 master copy of the weights as well: 4 more bytes per parameter."),
-            Mistake(lambda p, o, pr: _gb(p, o, pr, _no_gradients), "count the gradients too: one number per parameter, in the weights' precision."),
-            Mistake(lambda p, o, pr: scale.training_memory(p, o, pr)["total"] / 2**30, "the answer is in GB = 10⁹ bytes, not GiB = 2³⁰ bytes."),
+            Mistake(
+                lambda p, o, pr: _gb(p, o, pr, _no_master),
+                "mixed precision keeps an fp32 master copy of the weights as well: 4 more bytes per parameter.",
+            ),
+            Mistake(
+                lambda p, o, pr: _gb(p, o, pr, _no_gradients),
+                "count the gradients too: one number per parameter, in the weights' precision.",
+            ),
+            Mistake(
+                lambda p, o, pr: scale.training_memory(p, o, pr)["total"] / 2**30,
+                "the answer is in GB = 10⁹ bytes, not GiB = 2³⁰ bytes.",
+            ),
         ],
-        hint="bytes per parameter = weights + gradients (4 + 4 in fp32, 2 + 2 mixed) + master (4 if mixed) + 4 per optimizer slot (sgd 0, momentum 1, adam 2).",
+        hint="bytes per parameter = weights + gradients (4 + 4 in fp32, 2 + 2 mixed) + master (4 if mixed) + 4 per "
+        "optimizer slot (sgd 0, momentum 1, adam 2).",
         compare=close_to(rtol=1e-12, atol=1e-12),
         name="training_memory_gb",
     )
@@ -192,16 +233,32 @@ def steepest_lr(learner) -> Result:
         _steepest,
         [
             Case((_LRS, _CURVE), "12 rates from 1e-4 to about 3 and a classic range-test curve"),
-            Case((_LRS2, _CURVE2), "rates [1e-3, 2e-3, 5e-3, …, 1], losses [1, 0.99, 0.97, 0.9, 0.5, 0.45, 0.2, 0.15, 0.3, 5]"),
+            Case(
+                (_LRS2, _CURVE2),
+                "rates [1e-3, 2e-3, 5e-3, …, 1], losses [1, 0.99, 0.97, 0.9, 0.5, 0.45, 0.2, 0.15, 0.3, 5]",
+            ),
             *generated(_draw_range_test, seed=103),
         ],
         mistakes=[
-            Mistake(lambda lrs, losses: _steepest(lrs, losses, values=lambda v: v), "measure the slope of log ℓ against log η: on log-log axes equal ratios count equally (np.log of the losses too)."),
-            Mistake(lambda lrs, losses: float(np.asarray(lrs)[np.argmin(losses)]), "that is the rate at the lowest loss; the pick is where the loss falls fastest (the most negative slope)."),
-            Mistake(lambda lrs, losses: _steepest(lrs, losses, right=True), "return the rate at the left end of the steepest segment, lrs[i] for the slope between i and i + 1."),
-            Mistake(lambda lrs, losses: float(np.asarray(lrs)[np.argmin(np.diff(np.log(np.asarray(losses))))]),
-                    "divide each change of log ℓ by the change of log η between the same two points: the rates are "
-                    "not evenly spaced on the log axis, so the largest fall per step is not the steepest slope."),
+            Mistake(
+                lambda lrs, losses: _steepest(lrs, losses, values=lambda v: v),
+                "measure the slope of log ℓ against log η: on log-log axes equal ratios count equally (np.log of the "
+                "losses too).",
+            ),
+            Mistake(
+                lambda lrs, losses: float(np.asarray(lrs)[np.argmin(losses)]),
+                "that is the rate at the lowest loss; the pick is where the loss falls fastest (the most negative "
+                "slope).",
+            ),
+            Mistake(
+                lambda lrs, losses: _steepest(lrs, losses, right=True),
+                "return the rate at the left end of the steepest segment, lrs[i] for the slope between i and i + 1.",
+            ),
+            Mistake(
+                lambda lrs, losses: float(np.asarray(lrs)[np.argmin(np.diff(np.log(np.asarray(losses))))]),
+                "divide each change of log ℓ by the change of log η between the same two points: the rates are "
+                "not evenly spaced on the log axis, so the largest fall per step is not the steepest slope.",
+            ),
         ],
         hint="slopes = np.diff(np.log(losses)) / np.diff(np.log(lrs)); return lrs[np.argmin(slopes)].",
         compare=TIGHT,
@@ -239,14 +296,25 @@ def zero_memory_per_device(learner) -> Result:
             *generated(_draw_sharding, seed=104),
         ],
         mistakes=[
-            Mistake(lambda p, s, n: _zero(p, s, n, lambda part, stage: stage >= (3 if part == "master" else _STAGE_PARTS[part])),
-                    "the fp32 master weights belong to the optimizer state: stage 1 shards them along with m and v."),
-            Mistake(lambda p, s, n: _zero(p, s, n, lambda part, stage: stage >= 1),
-                    "each stage shards one more part: stage 1 only the optimizer state (master, m, v), stage 2 also the gradients, stage 3 also the weights."),
-            Mistake(lambda p, s, n: _zero(p, s, n, lambda part, stage: stage in (_STAGE_PARTS[part], 3)),
-                    "the stages add up: stage 2 keeps stage 1's sharding of the optimizer state and shards the gradients too."),
+            Mistake(
+                lambda p, s, n: _zero(
+                    p, s, n, lambda part, stage: stage >= (3 if part == "master" else _STAGE_PARTS[part])
+                ),
+                "the fp32 master weights belong to the optimizer state: stage 1 shards them along with m and v.",
+            ),
+            Mistake(
+                lambda p, s, n: _zero(p, s, n, lambda part, stage: stage >= 1),
+                "each stage shards one more part: stage 1 only the optimizer state (master, m, v), stage 2 also the "
+                "gradients, stage 3 also the weights.",
+            ),
+            Mistake(
+                lambda p, s, n: _zero(p, s, n, lambda part, stage: stage in (_STAGE_PARTS[part], 3)),
+                "the stages add up: stage 2 keeps stage 1's sharding of the optimizer state and shards the gradients "
+                "too.",
+            ),
         ],
-        hint="bytes per parameter 2 (weights) + 2 (gradients) + 4 (master) + 8 (m, v); divide by devices the parts the stage shards.",
+        hint="bytes per parameter 2 (weights) + 2 (gradients) + 4 (master) + 8 (m, v); divide by devices the parts "
+        "the stage shards.",
         compare=close_to(rtol=1e-12, atol=1e-12),
         name="zero_memory_per_device",
     )
@@ -264,19 +332,28 @@ def bf16_movement(lr: float) -> float:
 
 
 def largest_lost_lr(learner) -> Result:
-    """Exploration 10.6: the learner's claim, the largest lr at which a bf16 weight of 1 never moves, run at lr and 1.1 lr."""
+    """Exploration 10.6: the learner's claim, the largest lr at which a bf16 weight of 1 never moves, run at lr and
+    1.1 lr."""
     return check_function(
         learner,
         lambda: 2.0**-9,
-        (Case((), "100 steps of gradient descent on ½w² from w = 1, weights kept in bf16 without an fp32 master copy"),),
+        (
+            Case(
+                (), "100 steps of gradient descent on ½w² from w = 1, weights kept in bf16 without an fp32 master copy"
+            ),
+        ),
         mistakes=[
-            Mistake(lambda: 2.0**-10, "at 1.1 × your rate the weight still does not move: the updates bf16 loses go "
-                                      "up to a larger rate; try larger ones."),
-            Mistake(lambda: 2.0**-8, "at your rate the weight moves: the largest rate whose update is lost is "
-                                     "smaller."),
+            Mistake(
+                lambda: 2.0**-10,
+                "at 1.1 × your rate the weight still does not move: the updates bf16 loses go "
+                "up to a larger rate; try larger ones.",
+            ),
+            Mistake(
+                lambda: 2.0**-8, "at your rate the weight moves: the largest rate whose update is lost is smaller."
+            ),
         ],
         hint="try rates between 10⁻⁴ and 10⁻² with book.scale.bf16_descent(1.0, 0.0, lr, 100, master=False) and "
-             "bisect between one that leaves w at 1 and one that moves it.",
+        "bisect between one that leaves w at 1 and one that moves it.",
         compare=same_side(0.0),
         name="largest_lost_lr",
         parts={"how far the weight moves at your rate": 0, "how far it moves at 1.1 × your rate": 1},

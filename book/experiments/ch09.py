@@ -39,9 +39,11 @@ def score_spread(d_max: int = SATURATION_DIMS, seed: int = 0) -> np.ndarray:
     return _nested_scores(d_max, SATURATION_DRAWS, SATURATION_KEYS, seed).reshape(d_max, -1).std(axis=1)
 
 
-def softmax_jacobian_norms(d_max: int, *, scaled: bool, draws: int = SATURATION_DRAWS, keys: int = SATURATION_KEYS,
-                           seed: int = 0) -> np.ndarray:
-    """‖diag(p) − ppᵀ‖_F for p = softmax(q·k_j (/√d)) with standard normal q, k_j, for d = 1 … d_max: shape (d_max, draws).
+def softmax_jacobian_norms(
+    d_max: int, *, scaled: bool, draws: int = SATURATION_DRAWS, keys: int = SATURATION_KEYS, seed: int = 0
+) -> np.ndarray:
+    """‖diag(p) − ppᵀ‖_F for p = softmax(q·k_j (/√d)) with standard normal q, k_j, for d = 1 … d_max: shape (d_max,
+    draws).
 
     The dimensions are nested (the scores for d use the first d coordinates), so one draw serves every d.
     """
@@ -127,8 +129,10 @@ def baselines(split: str = "test") -> dict[str, float]:
     """Cross-entropy (nats per character) of the counting models on ``split`` ("validation" or "test"), every
     model counted on the training block with its weights chosen on the validation block."""
     V, target = text.vocabulary().size, {"validation": validation_ids(), "test": test_ids()}[split]
-    return {name: ngram.cross_entropy(ngram.fit(train_ids(), V, order, validation_ids()), target)
-            for name, order in ngram.ORDERS.items()}
+    return {
+        name: ngram.cross_entropy(ngram.fit(train_ids(), V, order, validation_ids()), target)
+        for name, order in ngram.ORDERS.items()
+    }
 
 
 # --- the short run ------------------------------------------------------------------------------------------------
@@ -136,7 +140,8 @@ def baselines(split: str = "test") -> dict[str, float]:
 CONFIG = tf.GPTConfig(vocab_size=65, block_size=32, n_layer=2, n_head=4, n_embd=32)
 """The chapter's transformer: 65 characters, a context of 32, 2 blocks of 4 heads, width 32."""
 MLP_CONTEXT, MLP_EMBED, MLP_HIDDEN = 8, 16, 128
-"""The MLP language model (Bengio et al. 2003, for characters): 8 characters of context, embeddings of 16, 128 tanh units."""
+"""The MLP language model (Bengio et al. 2003, for characters): 8 characters of context, embeddings of 16, 128 tanh
+units."""
 BATCH = 32
 """Windows of 32 characters per step: 32 × 32 = 1 024 next-character predictions, for both models."""
 STEPS, EVERY, SEED = 600, 50, 0
@@ -212,8 +217,13 @@ def eval_starts(ids: np.ndarray, count: int = EVAL_WINDOWS, seed: int = 1) -> np
     return np.random.default_rng(seed).integers(MLP_CONTEXT, ids.size - CONFIG.block_size - 1, count)
 
 
-def train(kind: str, steps: int = STEPS, peak_lr: float | None = None, seed: int = SEED,
-          on_checkpoint: Callable[[int], None] | None = None) -> Run:
+def train(
+    kind: str,
+    steps: int = STEPS,
+    peak_lr: float | None = None,
+    seed: int = SEED,
+    on_checkpoint: Callable[[int], None] | None = None,
+) -> Run:
     """Train the MLP or the transformer on random windows of the training block in float32 on one thread, clipping
     at global norm 1; the validation loss every :data:`EVERY` steps."""
     model, ids = Model(kind, train_ids()), train_ids()
@@ -252,7 +262,7 @@ def next_characters(context: str, top: int = 8) -> dict[str, float]:
     pattern = vocab.encode(context)
     ids = train_ids()
     window = np.lib.stride_tricks.sliding_window_view(ids[:-1], pattern.size)
-    following = ids[pattern.size:][np.all(window == pattern, axis=1)]
+    following = ids[pattern.size :][np.all(window == pattern, axis=1)]
     frequencies = np.bincount(following, minlength=vocab.size) / following.size
     order = np.argsort(-frequencies, kind="stable")[:top]
     return {vocab.chars[i]: float(frequencies[i]) for i in order}
@@ -274,7 +284,7 @@ def loss_by_position(kind: str, params: dict, ids: np.ndarray, count: int = 512)
     model, starts = Model(kind, ids), eval_starts(ids, count, seed=2)
     rows = starts[:, None] + np.arange(CONFIG.block_size)
     with threadpool_limits(1), precision(np.float32):
-        if kind == "mlp":
+        if model.kind == "mlp":
             scores = lm.logits({k: Tensor(v) for k, v in params.items()}, mlp_contexts(ids, starts)).data
             scores = scores.reshape(count, CONFIG.block_size, -1)
         else:
@@ -298,7 +308,9 @@ def flat_loss(config: tf.GPTConfig, params: dict, idx: np.ndarray, targets: np.n
     starts = np.concatenate([[0], ends[:-1]])
 
     def f(x: Tensor) -> Tensor:
-        return tf.loss({n: x[a:b].reshape(params[n].shape) for n, a, b in zip(names, starts, ends)}, config, idx, targets)
+        return tf.loss(
+            {n: x[a:b].reshape(params[n].shape) for n, a, b in zip(names, starts, ends)}, config, idx, targets
+        )
 
     return f, np.concatenate([params[n].ravel() for n in names])
 
@@ -306,8 +318,13 @@ def flat_loss(config: tf.GPTConfig, params: dict, idx: np.ndarray, targets: np.n
 def tiny_gradient_check(directions: int = 10, seed: int = 0) -> float:
     """The worst relative error of reverse mode against central differences on :data:`TINY` (float64)."""
     rng = np.random.default_rng(seed)
-    params = {name: value + 0.3 * rng.standard_normal(value.shape) for name, value in tf.init_params(TINY, seed).items()}
-    idx, targets = rng.integers(0, TINY.vocab_size, (2, TINY.block_size)), rng.integers(0, TINY.vocab_size, (2, TINY.block_size))
+    params = {
+        name: value + 0.3 * rng.standard_normal(value.shape) for name, value in tf.init_params(TINY, seed).items()
+    }
+    idx, targets = (
+        rng.integers(0, TINY.vocab_size, (2, TINY.block_size)),
+        rng.integers(0, TINY.vocab_size, (2, TINY.block_size)),
+    )
     f, x = flat_loss(TINY, params, idx, targets)
     return check_grad(f, x, directions=directions, seed=seed)
 
@@ -340,8 +357,13 @@ def counts(config: tf.GPTConfig) -> dict[str, float]:
     parameter of training state (Chapter 10)."""
     exact = tf.parameter_count(config)
     flops = tf.training_flops_per_token(config)
-    return {"parameters": exact, "approximation": tf.approximate_parameter_count(config),
-            "flops per token": flops, "flops / 6N": flops / (6 * exact), "training state (bytes)": 16 * exact}
+    return {
+        "parameters": exact,
+        "approximation": tf.approximate_parameter_count(config),
+        "flops per token": flops,
+        "flops / 6N": flops / (6 * exact),
+        "training state (bytes)": 16 * exact,
+    }
 
 
 # --- attention maps -----------------------------------------------------------------------------------------------
@@ -352,7 +374,7 @@ PROMPT_START = 2_000
 
 def prompt_ids() -> np.ndarray:
     """The validation window whose attention maps the chapter shows."""
-    return validation_ids()[PROMPT_START:PROMPT_START + CONFIG.block_size]
+    return validation_ids()[PROMPT_START : PROMPT_START + CONFIG.block_size]
 
 
 def attention_maps(params: dict) -> np.ndarray:

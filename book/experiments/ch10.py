@@ -2,7 +2,8 @@
 weight-decay mask, warmup–stable–decay against warmup + cosine, and a high peak rate with and without warmup.
 
 Every run is the chapter's recipe (AdamW, β₂ = 0.95, clipping at global norm 1, a schedule) through
-:func:`book.optim.run` on random windows of Tiny Shakespeare's training block, with the BLAS on one thread, and is scored on fixed validation
+:func:`book.optim.run` on random windows of Tiny Shakespeare's training block, with the BLAS on one thread, and is
+scored on fixed validation
 windows. The runs are in float64 (not float32, which trains twice as fast): a training run amplifies round-off, and in
 float32 the validation loss after 150 steps moves in its second decimal with the CPU's vector instructions. The
 models are small and the runs short (150 steps, a few seconds each), so each finding holds for these settings.
@@ -29,7 +30,8 @@ RATES = (1e-3, 3e-3, 1e-2, 3e-2)
 WIDTH = 32
 """The width of the other experiments."""
 BATCH, STEPS, WARMUP, SEED = 16, 150, 15, 0
-"""16 windows (256 predictions) per step, 150 steps of which 15 are warmup; the seed of the initialisation and batches."""
+"""16 windows (256 predictions) per step, 150 steps of which 15 are warmup; the seed of the initialisation and
+batches."""
 WEIGHT_DECAY, MIN_LR_FRACTION, MAX_NORM = 0.1, 0.1, 1.0
 DECAY_STEPS = 30
 """WSD's decay: the last 30 of the 150 steps (20 %), linear to 10 % of the peak."""
@@ -68,14 +70,28 @@ def batches(width: int, seed: int = SEED):
     return grad_fn
 
 
-def train(width: int, peak_lr: float, kind: str = "cosine", warmup: int = WARMUP, mask=decays,
-          seed: int = SEED, keep: str | int = "last") -> Trajectory:
+def train(
+    width: int,
+    peak_lr: float,
+    kind: str = "cosine",
+    warmup: int = WARMUP,
+    mask=decays,
+    seed: int = SEED,
+    keep: str | int = "last",
+) -> Trajectory:
     """One run of the recipe from the seeded initialisation, recording the batch loss and gradient norm per step."""
-    opt = adamw(schedule(peak_lr, kind, warmup), betas=scale.RECIPE["betas"], weight_decay=WEIGHT_DECAY,
-                weight_decay_mask=mask)
+    opt = adamw(
+        schedule(peak_lr, kind, warmup), betas=scale.RECIPE["betas"], weight_decay=WEIGHT_DECAY, weight_decay_mask=mask
+    )
     with threadpool_limits(1):
-        return run(with_clipping(opt, MAX_NORM), batches(width, seed), tf.init_params(config(width), seed), STEPS,
-                   keep=keep, returns_loss=True)
+        return run(
+            with_clipping(opt, MAX_NORM),
+            batches(width, seed),
+            tf.init_params(config(width), seed),
+            STEPS,
+            keep=keep,
+            returns_loss=True,
+        )
 
 
 def last(trajectory: Trajectory) -> dict:
@@ -130,7 +146,7 @@ def window_gradients(params: dict, width: int = WIDTH, windows: int = NOISE_WIND
     rows = []
     with threadpool_limits(1):
         for start in starts:
-            window = ids[start:start + model.block_size + 1]
+            window = ids[start : start + model.block_size + 1]
             _, grads = tf.loss_and_grads(params, model, window[None, :-1], window[None, 1:])
             rows.append(np.concatenate([g.ravel() for g in grads.values()]).astype(float))
     return np.array(rows)
@@ -184,5 +200,7 @@ def first_step_losses(rates: tuple[float, ...], width: int = WIDTH) -> dict[floa
     idx, targets = text.random_windows(train_ids(), model.block_size, BATCH, np.random.default_rng(SEED))
     with threadpool_limits(1):
         _, grads = tf.loss_and_grads(params, model, idx, targets)
-        return {lr: float(tf.loss({n: params[n] - lr * np.sign(grads[n]) for n in params}, model, idx, targets).data)
-                for lr in rates}
+        return {
+            lr: float(tf.loss({n: params[n] - lr * np.sign(grads[n]) for n in params}, model, idx, targets).data)
+            for lr in rates
+        }

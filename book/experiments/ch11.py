@@ -25,10 +25,35 @@ from book.schedules import warmup_cosine
 from book.text import random_windows, vocabulary
 
 __all__ = [
-    "CONFIG", "FULL_CONFIG", "Recipe", "RECIPE", "FULL_RECIPE", "decays", "Run", "train", "trained",
-    "validation_windows", "windows_loss", "loss_on_test", "table_on_test", "samples", "attention_maps", "clipped_fraction",
-    "TEMPERATURES", "PROMPT", "SAMPLE_LENGTH", "SEED", "SLIDER_TEMPERATURES", "SLIDER_PROMPTS", "TOP", "next_scores",
-    "next_probabilities", "entropy", "checkpoint_sample", "CHECKPOINT_TEMPERATURE", "CHECKPOINT_LENGTH",
+    "CONFIG",
+    "FULL_CONFIG",
+    "Recipe",
+    "RECIPE",
+    "FULL_RECIPE",
+    "decays",
+    "Run",
+    "train",
+    "trained",
+    "validation_windows",
+    "windows_loss",
+    "loss_on_test",
+    "table_on_test",
+    "samples",
+    "attention_maps",
+    "clipped_fraction",
+    "TEMPERATURES",
+    "PROMPT",
+    "SAMPLE_LENGTH",
+    "SEED",
+    "SLIDER_TEMPERATURES",
+    "SLIDER_PROMPTS",
+    "TOP",
+    "next_scores",
+    "next_probabilities",
+    "entropy",
+    "checkpoint_sample",
+    "CHECKPOINT_TEMPERATURE",
+    "CHECKPOINT_LENGTH",
 ]
 
 SEED = 0
@@ -79,8 +104,9 @@ RECIPE = Recipe(steps=700, batch_size=32, peak_lr=6e-3, warmup=70, min_lr=6e-4, 
 """The notebook's run: 700 steps of 32 windows of 64 characters (2 048 predictions a step); the peak rate chosen on
 the validation loss of short trial runs."""
 
-FULL_RECIPE = Recipe(steps=3000, batch_size=12, peak_lr=1e-3, warmup=100, min_lr=1e-4, betas=(0.9, 0.99), every=250,
-                     eval_windows=200)
+FULL_RECIPE = Recipe(
+    steps=3000, batch_size=12, peak_lr=1e-3, warmup=100, min_lr=1e-4, betas=(0.9, 0.99), every=250, eval_windows=200
+)
 """``make train``: nanoGPT's settings for its CPU run (batches of 12 windows, peak 10⁻³, 100 warmup steps, cosine to
 10⁻⁴, β₂ = 0.99, weight decay 0.1, clipping at 1), run for 3 000 steps instead of 2 000: with 2 000 the test loss
 ended at 1.905, just above the goal of 1.9 (the test block is harder than the validation block, on which the same
@@ -113,8 +139,10 @@ def windows_loss(params: dict, config: tf.GPTConfig, windows: tuple[np.ndarray, 
     """The mean cross-entropy (nats per character) over every position of ``windows``, in float32."""
     idx, targets = windows
     with precision(np.float32):
-        losses = [float(tf.loss(params, config, idx[s:s + batch], targets[s:s + batch]).data) * idx[s:s + batch].size
-                  for s in range(0, len(idx), batch)]
+        losses = [
+            float(tf.loss(params, config, idx[s : s + batch], targets[s : s + batch]).data) * idx[s : s + batch].size
+            for s in range(0, len(idx), batch)
+        ]
     return sum(losses) / idx.size
 
 
@@ -122,10 +150,15 @@ def _float32(params: dict) -> dict:
     return {name: np.array(value, dtype=np.float32) for name, value in params.items()}
 
 
-def train(config: tf.GPTConfig = CONFIG, recipe: Recipe = RECIPE, seed: int = SEED,
-          on_checkpoint: Callable[[int, float], None] | None = None) -> Run:
+def train(
+    config: tf.GPTConfig = CONFIG,
+    recipe: Recipe = RECIPE,
+    seed: int = SEED,
+    on_checkpoint: Callable[[int, float], None] | None = None,
+) -> Run:
     """Train ``config`` with ``recipe`` on random windows of the training block: book.optim's ``run`` with the
-    recipe's optimizer, the model in float32 on one BLAS thread; the validation loss every ``recipe.every`` steps, handed
+    recipe's optimizer, the model in float32 on one BLAS thread; the validation loss every ``recipe.every`` steps,
+    handed
     to ``on_checkpoint(t, loss)`` if given, and a float32 copy of the parameters there."""
     ids, rng = ch09.train_ids(), np.random.default_rng(seed)
     held = validation_windows(config, recipe.eval_windows)
@@ -153,12 +186,22 @@ def train(config: tf.GPTConfig = CONFIG, recipe: Recipe = RECIPE, seed: int = SE
     with threadpool_limits(1):
         params = tf.init_params(config, seed)
         checkpoint(0, params)
-        trajectory = run(recipe.optimizer(), grad_fn, params, recipe.steps, callback=checkpoint, keep="last",
-                         returns_loss=True)
+        trajectory = run(
+            recipe.optimizer(), grad_fn, params, recipe.steps, callback=checkpoint, keep="last", returns_loss=True
+        )
     final = _float32({name: stacked[-1] for name, stacked in trajectory.x.items()})
     best_step, best = kept["best"]
-    return Run(trajectory.loss, trajectory.grad_norm, validation, best_step, best, final, timer["train"],
-               time.perf_counter() - started, checkpoints)
+    return Run(
+        trajectory.loss,
+        trajectory.grad_norm,
+        validation,
+        best_step,
+        best,
+        final,
+        timer["train"],
+        time.perf_counter() - started,
+        checkpoints,
+    )
 
 
 @functools.cache
@@ -194,14 +237,21 @@ PROMPT = "ROMEO:\n"
 SAMPLE_LENGTH = 200
 
 
-def samples(params: dict, config: tf.GPTConfig = CONFIG, temperatures=TEMPERATURES, length: int = SAMPLE_LENGTH,
-            seed: int = SEED) -> dict[float, str]:
+def samples(
+    params: dict,
+    config: tf.GPTConfig = CONFIG,
+    temperatures=TEMPERATURES,
+    length: int = SAMPLE_LENGTH,
+    seed: int = SEED,
+) -> dict[float, str]:
     """Text the model writes after :data:`PROMPT` at each temperature τ (seeded draws)."""
     vocab = vocabulary()
     prompt = vocab.encode(PROMPT)
     with threadpool_limits(1), precision(np.float32):
-        return {tau: vocab.decode(tf.generate(params, config, prompt, length, temperature=tau, seed=seed))
-                for tau in temperatures}
+        return {
+            tau: vocab.decode(tf.generate(params, config, prompt, length, temperature=tau, seed=seed))
+            for tau in temperatures
+        }
 
 
 SLIDER_TEMPERATURES = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
@@ -216,7 +266,7 @@ TOP = 12
 @functools.cache
 def next_scores(prompt: str) -> np.ndarray:
     """The trained model's (best checkpoint's) scores s for the character after ``prompt``, in float64."""
-    ids = vocabulary().encode(prompt)[None, -CONFIG.block_size:]
+    ids = vocabulary().encode(prompt)[None, -CONFIG.block_size :]
     with threadpool_limits(1), precision(np.float32):
         scores = np.array(tf.logits(trained().best, CONFIG, ids).data[0, -1], dtype=float)
     scores.setflags(write=False)
@@ -263,7 +313,7 @@ MAP_LENGTH = 48
 
 def map_ids() -> np.ndarray:
     """The validation window whose attention maps the chapter shows."""
-    return ch09.validation_ids()[MAP_START:MAP_START + MAP_LENGTH]
+    return ch09.validation_ids()[MAP_START : MAP_START + MAP_LENGTH]
 
 
 def attention_maps(params: dict, config: tf.GPTConfig = CONFIG) -> np.ndarray:

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
-import matplotlib.pyplot as plt
 
 from book.conventions import adamw_paper, first_step, momentum_forms, rmsprop_eps_in_sqrt
 from book.functions import Quadratic
@@ -26,14 +26,18 @@ GRADIENT_SIZES = np.logspace(-8, 0, 81)
 EXAMPLE_GRADIENTS = np.array([1e-2, 1e-3, 1e-4, 1e-6])
 
 ADAMW_LR, ADAMW_STEPS = 1e-3, 1000
-WEIGHT_DECAYS = {"PyTorch default, λ = 0.01 (× lr)": adamw(ADAMW_LR, weight_decay=0.01),
-                 "optax default, λ = 1e-4 (× lr)": adamw(ADAMW_LR, weight_decay=1e-4),
-                 "paper's form, λ = 0.01 (not × lr)": adamw_paper(ADAMW_LR, weight_decay=0.01)}
+WEIGHT_DECAYS = {
+    "PyTorch default, λ = 0.01 (× lr)": adamw(ADAMW_LR, weight_decay=0.01),
+    "optax default, λ = 1e-4 (× lr)": adamw(ADAMW_LR, weight_decay=1e-4),
+    "paper's form, λ = 0.01 (not × lr)": adamw_paper(ADAMW_LR, weight_decay=0.01),
+}
 """AdamW with zero gradient from w = 1: only the weight decay acts."""
 
 PEAK, WARMUP, TOTAL = 1.0, 100, 1000
-SCHEDULES = {"total_steps = 1000 (counts the warmup)": warmup_cosine(PEAK, WARMUP, TOTAL),
-             "1000 read as cosine steps after warmup": warmup_cosine(PEAK, WARMUP, TOTAL + WARMUP)}
+SCHEDULES = {
+    "total_steps = 1000 (counts the warmup)": warmup_cosine(PEAK, WARMUP, TOTAL),
+    "1000 read as cosine steps after warmup": warmup_cosine(PEAK, WARMUP, TOTAL + WARMUP),
+}
 
 
 def _wide() -> tuple[Figure, np.ndarray]:
@@ -47,8 +51,12 @@ def momentum_drop_figure() -> Figure:
     k = np.arange(MOMENTUM_STEPS + 1)
     left.plot(k, pytorch[:, 0], color=PALETTE["blue"], label="PyTorch: x ← x − η_t b")
     left.plot(k, sutskever[:, 0], color=PALETTE["orange"], linestyle="--", label="Sutskever: v ← βv − η_t g")
-    right.semilogy(k[1:], np.abs(pytorch - sutskever).max(axis=1)[1:] + 1e-18, color=PALETTE["red"],
-                   label="max |difference| (+1e-18)")
+    right.semilogy(
+        k[1:],
+        np.abs(pytorch - sutskever).max(axis=1)[1:] + 1e-18,
+        color=PALETTE["red"],
+        label="max |difference| (+1e-18)",
+    )
     for ax in (left, right):
         ax.axvline(30, color=PALETTE["ink"], linewidth=0.8, linestyle=":", label="η drops ×0.1")
     finish(left, "Flat direction, β = 0.9", "step k", "first coordinate of x_k")
@@ -57,7 +65,8 @@ def momentum_drop_figure() -> Figure:
 
 
 def eps_placement_figure() -> Figure:
-    """RMSProp's first step against the gradient's size: equal for large gradients, far shorter with ε_opt in the root."""
+    """RMSProp's first step against the gradient's size: equal for large gradients, far shorter with ε_opt in the
+    root."""
     outside = first_step(rmsprop(RMS_LR, alpha=RMS_ALPHA), GRADIENT_SIZES) / -RMS_LR
     inside = first_step(rmsprop_eps_in_sqrt(RMS_LR, alpha=RMS_ALPHA), GRADIENT_SIZES) / -RMS_LR
     fig, (left, right) = _wide()
@@ -74,8 +83,9 @@ def adamw_decay_figure() -> Figure:
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
     zero = np.zeros_like
     for (name, optimizer), colour, style in zip(WEIGHT_DECAYS.items(), ("blue", "green", "orange"), ("-", "--", "-")):
-        ax.semilogy(run(optimizer, zero, np.ones(1), ADAMW_STEPS).x[:, 0], color=PALETTE[colour], linestyle=style,
-                    label=name)
+        ax.semilogy(
+            run(optimizer, zero, np.ones(1), ADAMW_STEPS).x[:, 0], color=PALETTE[colour], linestyle=style, label=name
+        )
     finish(ax, "AdamW, zero gradient, η = 1e-3", "step k", "weight w_k")
     return fig
 

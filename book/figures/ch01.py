@@ -127,7 +127,9 @@ def error_figure(function: str = "exp", x0: float = 1.0, ax: Axes | None = None)
             ax.plot([], [], " ", label=f"{method}: {name}(x₀) = 0, leading term gone")
         else:
             h_star = optimal_step(method, f(x0), higher, x=x0, slope=df(x0))
-            ax.axvline(h_star, color=colour, linestyle=":", linewidth=1.5, label=f"{method}: predicted best h = {h_star:.1e}")
+            ax.axvline(
+                h_star, color=colour, linestyle=":", linewidth=1.5, label=f"{method}: predicted best h = {h_star:.1e}"
+            )
     ax.axvline(np.sqrt(EPS), color=PALETTE["grey"], linewidth=0.8, alpha=0.6, label="h = √ε")
     ax.set_ylim(ERROR_FLOOR, 1e3)
     ax.legend(loc="best", fontsize=8.5, title=f"f = {function}, x₀ = {x0:g}", title_fontsize=9)
@@ -143,11 +145,21 @@ def descent_figure(w0: float = 0.0, lr: float = 0.1, ax: Axes | None = None) -> 
     w1 = w0 - lr * slope
     ax.plot(ws, line_loss(ws), color=PALETTE["ink"], label="loss ℓ(w)")
     near = np.linspace(w0 - 0.8, w0 + 0.8, 10)
-    ax.plot(near, line_loss(w0) + slope * (near - w0), color=PALETTE["orange"], linestyle="--", label=f"slope ℓ'(w₀) = {slope:.2f}")
+    ax.plot(
+        near,
+        line_loss(w0) + slope * (near - w0),
+        color=PALETTE["orange"],
+        linestyle="--",
+        label=f"slope ℓ'(w₀) = {slope:.2f}",
+    )
     arrow = {"arrowstyle": "->", "color": PALETTE["red"], "lw": 2}
     ax.annotate("", xy=(w1, line_loss(w1)), xytext=(w0, line_loss(w0)), arrowprops=arrow)
-    ax.plot([w0], [line_loss(w0)], "o", color=PALETTE["blue"], markersize=8, label=f"w₀ = {w0:g}, ℓ = {line_loss(w0):.2f}")
-    ax.plot([w1], [line_loss(w1)], "s", color=PALETTE["red"], markersize=8, label=f"w₁ = {w1:.2f}, ℓ = {line_loss(w1):.2f}")
+    ax.plot(
+        [w0], [line_loss(w0)], "o", color=PALETTE["blue"], markersize=8, label=f"w₀ = {w0:g}, ℓ = {line_loss(w0):.2f}"
+    )
+    ax.plot(
+        [w1], [line_loss(w1)], "s", color=PALETTE["red"], markersize=8, label=f"w₁ = {w1:.2f}, ℓ = {line_loss(w1):.2f}"
+    )
     ax.set_xlim(w_low, w_high)
     ax.set_ylim(loss_low, loss_high)
     ax.legend(loc="upper center")

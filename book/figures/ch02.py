@@ -11,10 +11,25 @@ from matplotlib.figure import Figure
 
 from book.calculus import derivative
 from book.functions import (
-    LINE_X, LINE_Y, Himmelblau, LeastSquares, Rosenbrock, bowl, polar, polar_jacobian, rotated_quadratic,
+    LINE_X,
+    LINE_Y,
+    Himmelblau,
+    LeastSquares,
+    Rosenbrock,
+    bowl,
+    polar,
+    polar_jacobian,
+    rotated_quadratic,
 )
 from book.geometry import (
-    angle_of, classify, critical_points, direction, image_area, level_tangent, rectangle_boundary, taylor_errors,
+    angle_of,
+    classify,
+    critical_points,
+    direction,
+    image_area,
+    level_tangent,
+    rectangle_boundary,
+    taylor_errors,
 )
 from book.optim import run, sgd
 from book.plotting import PALETTE, arrow, axes, contour_map, direction_field, finish, plane_grid, sized
@@ -106,8 +121,14 @@ def primer_figure(fig: Figure | None = None) -> Figure:
     arrow(left, origin, a, PALETTE["blue"], f"a = [{a[0]:g}, {a[1]:g}], ‖a‖ = {np.linalg.norm(a):.2f}")
     arrow(left, origin, b, PALETTE["red"], f"b = [{b[0]:g}, {b[1]:g}], ‖b‖ = {np.linalg.norm(b):.2f}")
     left.plot(*np.stack([b, shadow]).T, color=PALETTE["grey"], linestyle=":", lw=1.5)
-    left.plot(*np.stack([origin, shadow]).T, color=PALETTE["green"], lw=5, alpha=0.6, solid_capstyle="butt",
-              label=f"projection of b on a: (a·b)/‖a‖ = {a @ b / np.linalg.norm(a):.2f}")
+    left.plot(
+        *np.stack([origin, shadow]).T,
+        color=PALETTE["green"],
+        lw=5,
+        alpha=0.6,
+        solid_capstyle="butt",
+        label=f"projection of b on a: (a·b)/‖a‖ = {a @ b / np.linalg.norm(a):.2f}",
+    )
     left.set_xlim(-0.5, 3.5)
     left.set_ylim(-0.5, 3.0)
     left.set_aspect("equal")
@@ -140,8 +161,22 @@ def surface_slices_figure(point: tuple[float, float] = (1.0, 1.0), fig: Figure |
     ts = np.linspace(-5.0, 5.0, 200)
     along_x = np.stack([ts, np.full_like(ts, y0)], axis=-1)
     along_y = np.stack([np.full_like(ts, x0), ts], axis=-1)
-    ax.plot(ts, np.full_like(ts, y0), HIMMELBLAU(along_x), color=PALETTE["red"], lw=2.5, label=f"slice y = {y0:g}: slope ∂f/∂x")
-    ax.plot(np.full_like(ts, x0), ts, HIMMELBLAU(along_y), color=PALETTE["blue"], lw=2.5, label=f"slice x = {x0:g}: slope ∂f/∂y")
+    ax.plot(
+        ts,
+        np.full_like(ts, y0),
+        HIMMELBLAU(along_x),
+        color=PALETTE["red"],
+        lw=2.5,
+        label=f"slice y = {y0:g}: slope ∂f/∂x",
+    )
+    ax.plot(
+        np.full_like(ts, x0),
+        ts,
+        HIMMELBLAU(along_y),
+        color=PALETTE["blue"],
+        lw=2.5,
+        label=f"slice x = {x0:g}: slope ∂f/∂y",
+    )
     ax.plot([x0], [y0], [HIMMELBLAU(np.array(point))], "o", color=PALETTE["ink"], markersize=6)
     ax.view_init(elev=32, azim=-55)
     ax.set_zlim(0, 900)
@@ -167,8 +202,14 @@ def slice_figure(y0: float = 1.0, x0: float = 1.0, fig: Figure | None = None) ->
     slope = derivative(along, x0)
     right.plot(xs, along(xs), color=PALETTE["red"], label=f"f(x, {y0:g})")
     near = np.linspace(x0 - 1.2, x0 + 1.2, 2)
-    right.plot(near, along(np.array(x0)) + slope * (near - x0), color=PALETTE["blue"], lw=2.5, linestyle="--",
-               label=f"tangent, slope ∂f/∂x = {slope:.1f}")
+    right.plot(
+        near,
+        along(np.array(x0)) + slope * (near - x0),
+        color=PALETTE["blue"],
+        lw=2.5,
+        linestyle="--",
+        label=f"tangent, slope ∂f/∂x = {slope:.1f}",
+    )
     right.plot([x0], [along(np.array(x0))], "o", color=PALETTE["ink"], markersize=7)
     right.set_xlim(-5, 5)
     right.set_ylim(-100, 700)
@@ -205,7 +246,9 @@ def level_set_figure(x: float = 1.5, y: float = 0.5, ax: Axes | None = None) -> 
     tangent = level_tangent(HIMMELBLAU, point)
     g = HIMMELBLAU.grad(point)
     unit = g / np.linalg.norm(g)
-    ax.plot(*(point + np.outer([-1.6, 1.6], tangent)).T, color=PALETTE["orange"], lw=2.5, label="tangent of the level curve")
+    ax.plot(
+        *(point + np.outer([-1.6, 1.6], tangent)).T, color=PALETTE["orange"], lw=2.5, label="tangent of the level curve"
+    )
     arrow(ax, point, 1.6 * unit, PALETTE["red"], "∇f direction")
     ax.plot(*point, "o", color=PALETTE["ink"], markersize=7)
     angle = np.degrees(np.arccos(np.clip(abs(unit @ tangent), 0.0, 1.0)))
@@ -214,7 +257,8 @@ def level_set_figure(x: float = 1.5, y: float = 0.5, ax: Axes | None = None) -> 
 
 
 def directional_figure(angle: float = 0.0, fig: Figure | None = None) -> Figure:
-    """Left: a unit direction u and the gradient of Himmelblau's function at (1, 1); right: D_u f against the angle of u."""
+    """Left: a unit direction u and the gradient of Himmelblau's function at (1, 1); right: D_u f against the angle
+    of u."""
     fig = sized(fig)
     left, right = fig.subplots(1, 2)
     point = DIRECTION_POINT
@@ -252,11 +296,18 @@ def taylor_figure(distance: float = 0.3, angle: float = 60.0, fig: Figure | None
     value, slope, curvature = ROSENBROCK(x0), ROSENBROCK.grad(x0) @ u, u @ ROSENBROCK.hessian(x0) @ u
     left.plot(ts, ROSENBROCK(x0 + ts[:, None] * u), color=PALETTE["ink"], label="f(x₀ + t u)")
     left.plot(ts, value + slope * ts, color=PALETTE["orange"], linestyle="--", label="first order")
-    left.plot(ts, value + slope * ts + 0.5 * curvature * ts**2, color=PALETTE["blue"], linestyle="-.", label="second order")
+    left.plot(
+        ts, value + slope * ts + 0.5 * curvature * ts**2, color=PALETTE["blue"], linestyle="-.", label="second order"
+    )
     left.axvline(distance, color=PALETTE["grey"], lw=1)
     exact = ROSENBROCK(x0 + distance * u)
-    left.plot([distance] * 3, [exact, value + slope * distance, value + slope * distance + 0.5 * curvature * distance**2],
-              "o", color=PALETTE["red"], markersize=6)
+    left.plot(
+        [distance] * 3,
+        [exact, value + slope * distance, value + slope * distance + 0.5 * curvature * distance**2],
+        "o",
+        color=PALETTE["red"],
+        markersize=6,
+    )
     left.set_xlim(-1, 1)
     left.set_ylim(-100, 300)
     left.legend(loc="upper left", fontsize=8.5)
@@ -266,8 +317,14 @@ def taylor_figure(distance: float = 0.3, angle: float = 60.0, fig: Figure | None
     right.loglog(TAYLOR_DISTANCES, second, color=PALETTE["blue"], label="error, second order")
     for errors, power in ((first, 2), (second, 3)):  # reference lines C·‖δ‖ᵖ a little below each curve
         guide = 0.2 * errors[0] * (TAYLOR_DISTANCES / TAYLOR_DISTANCES[0]) ** power
-        right.loglog(TAYLOR_DISTANCES, guide, color=PALETTE["grey"], linestyle=":", lw=1.3,
-                     label="slopes 2 and 3" if power == 2 else None)
+        right.loglog(
+            TAYLOR_DISTANCES,
+            guide,
+            color=PALETTE["grey"],
+            linestyle=":",
+            lw=1.3,
+            label="slopes 2 and 3" if power == 2 else None,
+        )
     e1, e2 = taylor_errors(ROSENBROCK, x0, u, np.array([distance]))
     right.plot([distance, distance], [e1[0], e2[0]], "o", color=PALETTE["red"], markersize=6)
     right.axvline(distance, color=PALETTE["grey"], lw=1)
@@ -287,14 +344,23 @@ def critical_points_figure(ax: Axes | None = None) -> Axes:
     kinds = [classify(HIMMELBLAU.hessian(p)) for p in points]
     for kind, (marker, colour) in styles.items():
         chosen = points[[k == kind for k in kinds]]
-        ax.plot(chosen[:, 0], chosen[:, 1], marker, color=colour, markersize=10, markeredgecolor="white",
-                linestyle="none", label=f"{kind} ({len(chosen)})")
+        ax.plot(
+            chosen[:, 0],
+            chosen[:, 1],
+            marker,
+            color=colour,
+            markersize=10,
+            markeredgecolor="white",
+            linestyle="none",
+            label=f"{kind} ({len(chosen)})",
+        )
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8.5)
     return finish(ax, "Critical points of Himmelblau, by Hessian", "x", "y", legend=False)
 
 
 def curvature_figure(fig: Figure | None = None) -> Figure:
-    """Left: Rosenbrock's narrow valley at its minimum with the Hessian's eigenvectors; right: curvature uᵀHu by angle."""
+    """Left: Rosenbrock's narrow valley at its minimum with the Hessian's eigenvectors; right: curvature uᵀHu by
+    angle."""
     fig = sized(fig)
     left, right = fig.subplots(1, 2)
     minimum = ROSENBROCK.minimizer
@@ -302,10 +368,21 @@ def curvature_figure(fig: Figure | None = None) -> Figure:
     eigenvalues, eigenvectors = np.linalg.eigh(H)
     xs = np.linspace(0.0, 2.0, 301)
     X, Y = np.meshgrid(xs, xs)
-    left.contour(X, Y, ROSENBROCK(np.stack([X, Y], axis=-1)), levels=[0.01, 0.05, 0.2, 0.5, 1, 2, 5], cmap="viridis",
-                 linewidths=1, alpha=0.6)
-    for name, value, vector, colour in zip(("λ_min", "λ_max"), eigenvalues, eigenvectors.T, (PALETTE["blue"], PALETTE["red"])):
-        arrow(left, minimum, 0.6 * vector * np.sign(vector[0] or 1.0), colour, f"eigenvector, {name} = {value:.4g}", lw=3)
+    left.contour(
+        X,
+        Y,
+        ROSENBROCK(np.stack([X, Y], axis=-1)),
+        levels=[0.01, 0.05, 0.2, 0.5, 1, 2, 5],
+        cmap="viridis",
+        linewidths=1,
+        alpha=0.6,
+    )
+    for name, value, vector, colour in zip(
+        ("λ_min", "λ_max"), eigenvalues, eigenvectors.T, (PALETTE["blue"], PALETTE["red"])
+    ):
+        arrow(
+            left, minimum, 0.6 * vector * np.sign(vector[0] or 1.0), colour, f"eigenvector, {name} = {value:.4g}", lw=3
+        )
     left.set_xlim(0, 2)
     left.set_ylim(0, 2)
     left.set_aspect("equal")
@@ -330,13 +407,23 @@ def quadratic_figure(lambda1: float = 1.0, lambda2: float = 8.0, ax: Axes | None
     f = rotated_quadratic(lambda1, lambda2)
     X, Y, points = plane_grid(-3.0, 3.0)
     ax.contour(X, Y, f(points), levels=[0.05, 0.2, 0.5, 1, 2, 4, 8], cmap="viridis", linewidths=1.1)
-    axes_of_ellipse = zip(("λ₁", "λ₂"), (lambda1, lambda2), (direction(30.0), direction(120.0)), (PALETTE["blue"], PALETTE["red"]))
+    axes_of_ellipse = zip(
+        ("λ₁", "λ₂"), (lambda1, lambda2), (direction(30.0), direction(120.0)), (PALETTE["blue"], PALETTE["red"])
+    )
     for name, value, vector, colour in axes_of_ellipse:
         reach = 1.0 / np.sqrt(value)  # the level f = ½ crosses this axis at distance 1/√λ
         ax.plot(*np.outer([-reach, reach], vector).T, color=colour, lw=2.5, label=f"{name} = {value:g}: ±1/√{name}")
     lr = 2.0 / (f.L + f.mu)
     path = run(sgd(lr), f.grad, QUADRATIC_START, 10).x
-    ax.plot(path[:, 0], path[:, 1], "o-", color=PALETTE["ink"], lw=1.2, markersize=4, label=f"10 GD steps,\nlr = 2/(L+μ) = {lr:.3g}")
+    ax.plot(
+        path[:, 0],
+        path[:, 1],
+        "o-",
+        color=PALETTE["ink"],
+        lw=1.2,
+        markersize=4,
+        label=f"10 GD steps,\nlr = 2/(L+μ) = {lr:.3g}",
+    )
     ax.set_xlim(-3, 3)
     ax.set_ylim(-3, 3)
     ax.set_aspect("equal")
@@ -368,8 +455,14 @@ def jacobian_figure(r: float = 1.5, theta: float = 45.0, cell: float = POLAR_CEL
     corner, J = polar(point), polar_jacobian(point)
     columns = J * size  # J·[dr, 0] and J·[0, dθ]
     parallelogram = corner + np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]]) @ columns.T
-    right.plot(parallelogram[:, 0], parallelogram[:, 1], color=PALETTE["ink"], lw=1.2, linestyle="--",
-               label="linear approximation J·cell")
+    right.plot(
+        parallelogram[:, 0],
+        parallelogram[:, 1],
+        color=PALETTE["ink"],
+        lw=1.2,
+        linestyle="--",
+        label="linear approximation J·cell",
+    )
     arrow(right, corner, columns[:, 0], PALETTE["blue"], "J·[dr, 0] = dr · ∂(x, y)/∂r")
     arrow(right, corner, columns[:, 1], PALETTE["red"], "J·[0, dθ] = dθ · ∂(x, y)/∂θ")
     right.plot(*corner, "o", color=PALETTE["ink"], markersize=6, zorder=5)
@@ -378,8 +471,13 @@ def jacobian_figure(r: float = 1.5, theta: float = 45.0, cell: float = POLAR_CEL
     right.set_aspect("equal")
     right.legend(loc="lower left", fontsize=7.5, framealpha=0.95)
     ratio = image_area(polar, point, size) / cell**2
-    finish(right, f"Area × det J = {np.linalg.det(J):.2f} (linear approx.),\ntrue × {ratio:.2f} = r + dr/2", "x", "y",
-           legend=False)
+    finish(
+        right,
+        f"Area × det J = {np.linalg.det(J):.2f} (linear approx.),\ntrue × {ratio:.2f} = r + dr/2",
+        "x",
+        "y",
+        legend=False,
+    )
     return fig
 
 
@@ -395,8 +493,13 @@ def least_squares_figure(fig: Figure | None = None) -> Figure:
     left.plot(LINE_X, LINE_Y, "o", color=PALETTE["ink"], markersize=7, label="Chapter 1's data")
     left.plot(xs, through_origin * xs, color=PALETTE["orange"], label=f"y = w·x, w = xᵀy/xᵀx = {through_origin:.3f}")
     left.vlines(LINE_X, LINE_Y, through_origin * LINE_X, color=PALETTE["orange"], lw=1.5, linestyle=":")
-    left.plot(xs, best[0] + best[1] * xs, color=PALETTE["blue"], linestyle="--",
-              label=f"y = b + w·x: b = {best[0]:.3f}, w = {best[1]:.3f}")
+    left.plot(
+        xs,
+        best[0] + best[1] * xs,
+        color=PALETTE["blue"],
+        linestyle="--",
+        label=f"y = b + w·x: b = {best[0]:.3f}, w = {best[1]:.3f}",
+    )
     left.set_xlim(0, 3.5)
     left.set_ylim(0, 8)
     left.legend(loc="upper left", fontsize=7.5)
@@ -405,9 +508,21 @@ def least_squares_figure(fig: Figure | None = None) -> Figure:
     contour_map(right, loss, -2.0, 4.0, [0.1, 0.3, 1, 2, 4, 8, 16, 32])
     right.axvline(0.0, color=PALETTE["orange"], lw=2, label="b = 0: Chapter 1's model")
     for k, start in enumerate(np.array([[0.0, 0.0], [0.0, 3.5]])):
-        arrow(right, start, -DESCENT_STEP * 2 * model.grad(start), PALETTE["red"],
-              None if k else f"−{DESCENT_STEP:g}·∇ℓ: a descent step")
-    right.plot(0.0, through_origin, "o", color=PALETTE["orange"], markersize=7, label=f"best on b = 0: w = {through_origin:.3f}")
+        arrow(
+            right,
+            start,
+            -DESCENT_STEP * 2 * model.grad(start),
+            PALETTE["red"],
+            None if k else f"−{DESCENT_STEP:g}·∇ℓ: a descent step",
+        )
+    right.plot(
+        0.0,
+        through_origin,
+        "o",
+        color=PALETTE["orange"],
+        markersize=7,
+        label=f"best on b = 0: w = {through_origin:.3f}",
+    )
     right.plot(*best, "*", color=PALETTE["blue"], markersize=13, label="∇ℓ = 0: XᵀXw = Xᵀy")
     right.legend(loc="lower left", fontsize=7.5, framealpha=0.95)
     finish(right, "ℓ(b, w) = ‖Xw − y‖²/n", "intercept b", "slope w", legend=False)

@@ -10,7 +10,14 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from book.convergence import basin_grid, line_search_descent, measured_rates, quadratic_rate, smoothness_constant, steps_to
+from book.convergence import (
+    basin_grid,
+    line_search_descent,
+    measured_rates,
+    quadratic_rate,
+    smoothness_constant,
+    steps_to,
+)
 from book.data import linear_data, two_blobs
 from book.functions import Himmelblau, LeastSquares, LogisticRegression, Quadratic, Rosenbrock, Saddle
 from book.optim import backtracking_line_search, run, sgd
@@ -70,8 +77,9 @@ _COLOURS = [PALETTE[c] for c in ("blue", "orange", "green", "red", "purple", "sk
 
 
 @functools.lru_cache(maxsize=32)
-def _grid(f, low: tuple[float, float], high: tuple[float, float],
-          count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _grid(
+    f, low: tuple[float, float], high: tuple[float, float], count: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``f`` on a count × count grid of the rectangle from ``low`` to ``high`` (computed once per objective)."""
     X, Y = np.meshgrid(np.linspace(low[0], high[0], count), np.linspace(low[1], high[1], count))
     return X, Y, f(np.stack([X, Y], axis=-1))
@@ -135,12 +143,19 @@ def bowl_figure(lr: float = 0.1, angle: float = 45.0, fig: Figure | None = None)
     _semilog(right, trajectory.f + 1e-300, PALETTE["red"], "f(x_k)", marker="o", markersize=4)
     right.set_ylim(1e-20, 1e3)
     right.legend(loc="lower left", fontsize=8.5)
-    finish(right, f"f shrinks by (1 − 2η)² = {(1 - 2 * lr) ** 2:.3g} per step", "step k", "f(x_k) (log scale)", legend=False)
+    finish(
+        right,
+        f"f shrinks by (1 − 2η)² = {(1 - 2 * lr) ** 2:.3g} per step",
+        "step k",
+        "f(x_k) (log scale)",
+        legend=False,
+    )
     return fig
 
 
 def regimes_figure(fig: Figure | None = None) -> Figure:
-    """Four learning rates on a quadratic with curvatures 1 and 10: the paths (left) and the value above the minimum per step (right)."""
+    """Four learning rates on a quadratic with curvatures 1 and 10: the paths (left) and the value above the minimum
+    per step (right)."""
     fig = sized(fig, (8.0, 3.8))
     left, right = fig.subplots(1, 2)
     _contours(left, VALLEY, (-3.0, -2.2), (1.0, 2.2), [0.1, 0.5, 1, 2, 4, 8, 16])
@@ -156,11 +171,18 @@ def regimes_figure(fig: Figure | None = None) -> Figure:
 
 
 def rate_figure(ax: Axes | None = None) -> Axes:
-    """The measured factor per step by which GD shrinks the error on a quadratic, against η: a V with its bottom at 2/(L+μ), crossing 1 at 2/L."""
+    """The measured factor per step by which GD shrinks the error on a quadratic, against η: a V with its bottom at
+    2/(L+μ), crossing 1 at 2/L."""
     ax = axes(ax)
     lrs = RATE_LRS
-    ax.plot(lrs, measured_rates(SPREAD, lrs, SPREAD_START, RATE_STEPS, RATE_TAIL), "o", color=PALETTE["blue"],
-            markersize=3.5, label=f"measured over steps {RATE_STEPS - RATE_TAIL}–{RATE_STEPS}")
+    ax.plot(
+        lrs,
+        measured_rates(SPREAD, lrs, SPREAD_START, RATE_STEPS, RATE_TAIL),
+        "o",
+        color=PALETTE["blue"],
+        markersize=3.5,
+        label=f"measured over steps {RATE_STEPS - RATE_TAIL}–{RATE_STEPS}",
+    )
     theory = np.max(np.abs(1 - np.outer(lrs, SPREAD.eigenvalues)), axis=1)
     ax.plot(lrs, theory, color=PALETTE["ink"], lw=1.2, label="max |1 − ηλᵢ|")
     L, mu = SPREAD.L, SPREAD.mu
@@ -173,7 +195,9 @@ def rate_figure(ax: Axes | None = None) -> Axes:
 
 
 def conditioning_figure(kappa: float = 10.0, rule: str = "2/(L+μ)", fig: Figure | None = None) -> Figure:
-    """GD on a quadratic with curvatures 1 and κ: the path (left; η = 2/(L+μ) zig-zags across the valley, η = 1/L walks along its floor) and the distance to the minimum under the rule's own bound, ((κ−1)/(κ+1))ᵏ or (1 − 1/κ)ᵏ (right)."""
+    """GD on a quadratic with curvatures 1 and κ: the path (left; η = 2/(L+μ) zig-zags across the valley, η = 1/L
+    walks along its floor) and the distance to the minimum under the rule's own bound, ((κ−1)/(κ+1))ᵏ or (1 −
+    1/κ)ᵏ (right)."""
     fig = sized(fig)
     left, right = fig.subplots(1, 2)
     f = _conditioned(kappa)
@@ -188,8 +212,14 @@ def conditioning_figure(kappa: float = 10.0, rule: str = "2/(L+μ)", fig: Figure
     rate = quadratic_rate(f.eigenvalues, lr)
     ks = np.arange(801)
     formula = "((κ−1)/(κ+1))ᵏ" if rule == STEP_RULES[0] else "(1 − 1/κ)ᵏ"
-    right.semilogy(ks, np.maximum(rate**ks, 1e-300), color=PALETTE["ink"], lw=1, linestyle="--",
-                   label=f"bound {formula} = {rate:.3g}ᵏ")
+    right.semilogy(
+        ks,
+        np.maximum(rate**ks, 1e-300),
+        color=PALETTE["ink"],
+        lw=1,
+        linestyle="--",
+        label=f"bound {formula} = {rate:.3g}ᵏ",
+    )
     right.axhline(TOLERANCE, color=PALETTE["grey"], lw=1, linestyle=":", label="tolerance 10⁻⁶")
     right.axvline(steps_to(rate, TOLERANCE), color=PALETTE["green"], lw=1.3, label="bound reaches 10⁻⁶")
     right.set_xlim(0, 800)
@@ -207,29 +237,54 @@ def descent_lemma_figure(ax: Axes | None = None) -> Axes:
     L, squared = smoothness_constant(CLASSES), float(g @ g)
     lrs = np.linspace(0.0, 2.4 / L, 200)
     ax.plot(lrs, CLASSES(w - lrs[:, None] * g), color=PALETTE["blue"], label="f(w − η∇f)")
-    ax.plot(lrs, CLASSES(w) - lrs * (1 - L * lrs / 2) * squared, color=PALETTE["red"], linestyle="--",
-            label="f(w) − η(1 − Lη/2)‖∇f‖²")
+    ax.plot(
+        lrs,
+        CLASSES(w) - lrs * (1 - L * lrs / 2) * squared,
+        color=PALETTE["red"],
+        linestyle="--",
+        label="f(w) − η(1 − Lη/2)‖∇f‖²",
+    )
     ax.axvline(1 / L, color=PALETTE["green"], lw=1.2, label="η = 1/L: largest guaranteed drop")
     ax.axvline(2 / L, color=PALETTE["grey"], lw=1.2, linestyle=":", label="η = 2/L: guarantee ends")
     ax.legend(loc="upper left", fontsize=8.5)
-    return finish(ax, "The descent lemma on logistic regression", "learning rate η", "loss after one step", legend=False)
+    return finish(
+        ax, "The descent lemma on logistic regression", "learning rate η", "loss after one step", legend=False
+    )
 
 
 def armijo_figure(fig: Figure | None = None) -> Figure:
-    """Left: Rosenbrock along −∇f from (−1.2, 1), the Armijo line and the halved trial steps; right: f per step with fixed η and with backtracking."""
+    """Left: Rosenbrock along −∇f from (−1.2, 1), the Armijo line and the halved trial steps; right: f per step with
+    fixed η and with backtracking."""
     fig = sized(fig)
     left, right = fig.subplots(1, 2)
     x, g = ROSENBROCK_START, ROSENBROCK.grad(ROSENBROCK_START)
     accepted = backtracking_line_search(ROSENBROCK, ROSENBROCK.grad, x, -g)
     alphas = np.logspace(-4, 0, 300)
     left.loglog(alphas, ROSENBROCK(x - alphas[:, None] * g), color=PALETTE["blue"], label="f(x − α∇f)")
-    left.loglog(alphas, ROSENBROCK(x) - 1e-4 * alphas * (g @ g), color=PALETTE["red"], linestyle="--",
-                label="Armijo line, c = 10⁻⁴")
+    left.loglog(
+        alphas,
+        ROSENBROCK(x) - 1e-4 * alphas * (g @ g),
+        color=PALETTE["red"],
+        linestyle="--",
+        label="Armijo line, c = 10⁻⁴",
+    )
     trials = 0.5 ** np.arange(0, round(np.log2(1 / accepted)) + 1)
-    left.loglog(trials[:-1], ROSENBROCK(x - trials[:-1, None] * g), "x", color=PALETTE["red"], markersize=7,
-                label="rejected trials")
-    left.loglog([accepted], [ROSENBROCK(x - accepted * g)], "o", color=PALETTE["green"], markersize=9,
-                label=f"accepted α = {accepted:.4g}")
+    left.loglog(
+        trials[:-1],
+        ROSENBROCK(x - trials[:-1, None] * g),
+        "x",
+        color=PALETTE["red"],
+        markersize=7,
+        label="rejected trials",
+    )
+    left.loglog(
+        [accepted],
+        [ROSENBROCK(x - accepted * g)],
+        "o",
+        color=PALETTE["green"],
+        markersize=9,
+        label=f"accepted α = {accepted:.4g}",
+    )
     left.set_ylim(1, 1e12)
     left.legend(loc="upper left", fontsize=8)
     finish(left, "One backtracking search", "step α (log)", "f (log)", legend=False)
@@ -244,7 +299,8 @@ def armijo_figure(fig: Figure | None = None) -> Figure:
 
 
 def rosenbrock_figure(fig: Figure | None = None) -> Figure:
-    """GD with η = 0.001 in Rosenbrock's curved valley: the path (left) and the value per step (right), fast down the wall, slow along the floor."""
+    """GD with η = 0.001 in Rosenbrock's curved valley: the path (left) and the value per step (right), fast down the
+    wall, slow along the floor."""
     fig = sized(fig)
     left, right = fig.subplots(1, 2)
     trajectory = run(sgd(ROSENBROCK_LR), ROSENBROCK.grad, ROSENBROCK_START, 20000, f=ROSENBROCK)
@@ -263,17 +319,33 @@ def rosenbrock_figure(fig: Figure | None = None) -> Figure:
 
 
 def basins_figure(x0: float = 1.0, y0: float = 1.0, ax: Axes | None = None) -> Axes:
-    """Himmelblau's function with each start coloured by the minimum GD reaches from it, and the GD path from (x0, y0)."""
+    """Himmelblau's function with each start coloured by the minimum GD reaches from it, and the GD path from (x0,
+    y0)."""
     ax = axes(ax)
     low, high, count = BASIN_GRID
     labels = basin_grid(HIMMELBLAU, low, high, count, HIMMELBLAU_LR, HIMMELBLAU_STEPS)
     colours = [PALETTE[c] for c in ("sky", "yellow", "purple", "orange")]
-    ax.imshow(labels, origin="lower", extent=(low, high, low, high), cmap=ListedColormap(colours), vmin=0, vmax=3,
-              alpha=0.45, interpolation="nearest")
+    ax.imshow(
+        labels,
+        origin="lower",
+        extent=(low, high, low, high),
+        cmap=ListedColormap(colours),
+        vmin=0,
+        vmax=3,
+        alpha=0.45,
+        interpolation="nearest",
+    )
     _contours(ax, HIMMELBLAU, (low, low), (high, high), HIMMELBLAU_LEVELS)
     for colour, m in zip(colours, HIMMELBLAU.minimizers):
-        ax.plot(*m, "*", color=colour, markersize=14, markeredgecolor=PALETTE["ink"], linestyle="none",
-                label=f"({m[0]:.2f}, {m[1]:.2f})")
+        ax.plot(
+            *m,
+            "*",
+            color=colour,
+            markersize=14,
+            markeredgecolor=PALETTE["ink"],
+            linestyle="none",
+            label=f"({m[0]:.2f}, {m[1]:.2f})",
+        )
     trajectory = run(sgd(HIMMELBLAU_LR), HIMMELBLAU.grad, np.array([x0, y0]), HIMMELBLAU_STEPS)
     _path(ax, trajectory.x, PALETTE["ink"], f"GD from ({x0:g}, {y0:g})", markersize=2)
     ax.set_aspect("equal")
@@ -282,7 +354,8 @@ def basins_figure(x0: float = 1.0, y0: float = 1.0, ax: Axes | None = None) -> A
 
 
 def saddle_figure(fig: Figure | None = None) -> Figure:
-    """GD near the saddle of x² + (y² − 1)²/4: from the axis y = 0 it stops at the saddle, from 10⁻⁶ off it escapes; right, ‖∇f‖ per step."""
+    """GD near the saddle of x² + (y² − 1)²/4: from the axis y = 0 it stops at the saddle, from 10⁻⁶ off it escapes;
+    right, ‖∇f‖ per step."""
     fig = sized(fig)
     left, right = fig.subplots(1, 2)
     _contours(left, SADDLE, (-1.6, -1.6), (1.6, 1.6), [0.05, 0.15, 0.25, 0.4, 0.7, 1.0, 1.5, 2.0])
@@ -301,7 +374,8 @@ def saddle_figure(fig: Figure | None = None) -> Figure:
 
 
 def least_squares_figure(ax: Axes | None = None) -> Axes:
-    """Distance from the GD iterate to numpy.linalg.lstsq's solution per step, with η = 1/L, falling geometrically below 10⁻⁸."""
+    """Distance from the GD iterate to numpy.linalg.lstsq's solution per step, with η = 1/L, falling geometrically
+    below 10⁻⁸."""
     ax = axes(ax)
     L = smoothness_constant(REGRESSION)
     trajectory = run(sgd(1 / L), REGRESSION.grad, np.zeros(REGRESSION.dim), 200)
@@ -320,7 +394,8 @@ def _logistic_run():
 
 
 def logistic_figure(step: float = 10, fig: Figure | None = None) -> Figure:
-    """Logistic regression by GD with η = 1/L: the data and the decision boundary after a number of steps (left), the loss per step (right)."""
+    """Logistic regression by GD with η = 1/L: the data and the decision boundary after a number of steps (left), the
+    loss per step (right)."""
     fig = sized(fig)
     left, right = fig.subplots(1, 2)
     k = int(step)
@@ -340,7 +415,9 @@ def logistic_figure(step: float = 10, fig: Figure | None = None) -> Figure:
     finish(left, f"After {k} steps", "feature u", "feature v", legend=False)
     steps = np.arange(len(trajectory.f))
     right.plot(steps, trajectory.f, color=PALETTE["red"], label="loss f(w_k)")
-    right.plot([k], [trajectory.f[k]], "o", color=PALETTE["ink"], markersize=8, label=f"step {k}: {trajectory.f[k]:.3f}")
+    right.plot(
+        [k], [trajectory.f[k]], "o", color=PALETTE["ink"], markersize=8, label=f"step {k}: {trajectory.f[k]:.3f}"
+    )
     right.set_ylim(0.0, 0.75)
     right.legend(loc="upper right", fontsize=8.5)
     finish(right, "Mean cross-entropy", "step k", "loss", legend=False)

@@ -12,8 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
-from book import noise
-from book import schedules
+from book import noise, schedules
 from book.data import linear_data
 from book.functions import LeastSquares
 from book.optim import run, sgd
@@ -25,7 +24,8 @@ N = 1000
 TRUE_WEIGHTS = (2.0, -1.0)
 NOISE = 1.0
 PROBLEM = LeastSquares(*linear_data(N, TRUE_WEIGHTS, noise=NOISE, seed=0))
-"""Sections 1–4's data: y = 2 − x + noise for 1 000 points, fitted by θ = (b, w), intercept and slope, with the mean squared error."""
+"""Sections 1–4's data: y = 2 − x + noise for 1 000 points, fitted by θ = (b, w), intercept and slope, with the mean
+squared error."""
 
 START = np.array([-1.0, 2.0])
 """Where every SGD path of Sections 3 and 4 starts."""
@@ -81,16 +81,34 @@ def _contours(ax: Axes, radius: float) -> None:
     ax.set_aspect("equal")
 
 
-def unbiased_figure(draws: np.ndarray, full_gradient: np.ndarray, errors: np.ndarray, standard_error: np.ndarray,
-                    fig: Figure | None = None) -> Figure:
-    """Left: mini-batch gradients scattered around the full gradient, their mean on it; right: the running mean's error against the number of draws, along σ_B/√k."""
+def unbiased_figure(
+    draws: np.ndarray,
+    full_gradient: np.ndarray,
+    errors: np.ndarray,
+    standard_error: np.ndarray,
+    fig: Figure | None = None,
+) -> Figure:
+    """Left: mini-batch gradients scattered around the full gradient, their mean on it; right: the running mean's
+    error against the number of draws, along σ_B/√k."""
     fig = sized(fig)
     left, right = fig.subplots(1, 2)
     shown = draws[:CLOUD_DRAWS]
-    left.scatter(shown[:, 0], shown[:, 1], s=6, color=PALETTE["sky"], alpha=0.6, label=f"{len(shown)} mini-batch gradients")
-    left.plot(*full_gradient, marker="*", markersize=15, color=PALETTE["red"], linestyle="none", label="full gradient ∇f")
+    left.scatter(
+        shown[:, 0], shown[:, 1], s=6, color=PALETTE["sky"], alpha=0.6, label=f"{len(shown)} mini-batch gradients"
+    )
+    left.plot(
+        *full_gradient, marker="*", markersize=15, color=PALETTE["red"], linestyle="none", label="full gradient ∇f"
+    )
     mean = draws.mean(axis=0)
-    left.plot(*mean, marker="x", markersize=10, mew=2.5, color=PALETTE["ink"], linestyle="none", label=f"mean of {len(draws):,} draws")
+    left.plot(
+        *mean,
+        marker="x",
+        markersize=10,
+        mew=2.5,
+        color=PALETTE["ink"],
+        linestyle="none",
+        label=f"mean of {len(draws):,} draws",
+    )
     left.set_aspect("equal", adjustable="datalim")
     finish(left, "Mini-batch gradients (B = 10)", "∂f/∂b (intercept)", "∂f/∂w (slope)")
     left.legend(fontsize=8, loc="upper right")
@@ -102,7 +120,9 @@ def unbiased_figure(draws: np.ndarray, full_gradient: np.ndarray, errors: np.nda
 
 
 def cloud_figure(batch_size: float, sampling: str, ax: Axes | None = None) -> Axes:
-    """400 mini-batch gradients at w = (0, 0) scattered around the full gradient (a star) inside a dashed circle of the predicted root-mean-square radius; the cloud shrinks as the batch size grows, and without replacement it collapses onto the star at B = n = 1000."""
+    """400 mini-batch gradients at w = (0, 0) scattered around the full gradient (a star) inside a dashed circle of
+    the predicted root-mean-square radius; the cloud shrinks as the batch size grows, and without replacement it
+    collapses onto the star at B = n = 1000."""
     ax = axes(ax)
     batch_size, replace = int(batch_size), sampling == SAMPLINGS[0]
     draws = noise.minibatch_draws(PROBLEM, CLOUD_POINT, batch_size, CLOUD_DRAWS, seed=batch_size, replace=replace)
@@ -121,7 +141,8 @@ def cloud_figure(batch_size: float, sampling: str, ax: Axes | None = None) -> Ax
 
 
 def variance_figure(batch_sizes: Sequence[int], measured: dict, predicted: dict, ax: Axes | None = None) -> Axes:
-    """Log-log plot of the measured and predicted variance of the mini-batch gradient against B, with and without replacement."""
+    """Log-log plot of the measured and predicted variance of the mini-batch gradient against B, with and without
+    replacement."""
     ax = axes(ax)
     colours = {SAMPLINGS[0]: PALETTE["blue"], SAMPLINGS[1]: PALETTE["orange"]}
     sizes = np.asarray(batch_sizes)
@@ -132,9 +153,16 @@ def variance_figure(batch_sizes: Sequence[int], measured: dict, predicted: dict,
     return ax
 
 
-def noise_ball_figure(ratios: np.ndarray, measured: np.ndarray, exact: np.ndarray, additive: np.ndarray,
-                      first_order: float, ax: Axes | None = None) -> Axes:
-    """Log-log plot of SGD's settled E‖θ − θ*‖² against η/B: measured dots on the exact second moment's crosses, the additive-noise model below them at large η, and the line (η/2B)·tr(H⁻¹Σ*)."""
+def noise_ball_figure(
+    ratios: np.ndarray,
+    measured: np.ndarray,
+    exact: np.ndarray,
+    additive: np.ndarray,
+    first_order: float,
+    ax: Axes | None = None,
+) -> Axes:
+    """Log-log plot of SGD's settled E‖θ − θ*‖² against η/B: measured dots on the exact second moment's crosses, the
+    additive-noise model below them at large η, and the line (η/2B)·tr(H⁻¹Σ*)."""
     ax = axes(ax)
     line = np.geomspace(min(ratios) / 1.3, max(ratios) * 1.3, 50)
     ax.loglog(line, first_order * line, color=PALETTE["grey"], lw=1.5, label="(η/2B)·tr(H⁻¹Σ*)")
@@ -157,7 +185,11 @@ def decay_figure(steps: np.ndarray, curves: dict, ax: Axes | None = None) -> Axe
 
 
 def sgd_path_figure(lr: float, batch_size: float, schedule: str, ax: Axes | None = None) -> Axes:
-    """SGD's 400-step path from (−1, 2) over the level curves of the regression loss: with a constant learning rate it ends wandering around the minimiser (a star) inside a noise ball, drawn as a dashed circle of the exact root-mean-square radius, that grows with the learning rate and shrinks with the batch size; above the mean-square limit (η = 0.6 with B = 1) the frame says there is no noise ball and the path leaves the picture; with the decaying schedule it settles onto the minimiser."""
+    """SGD's 400-step path from (−1, 2) over the level curves of the regression loss: with a constant learning rate
+    it ends wandering around the minimiser (a star) inside a noise ball, drawn as a dashed circle of the exact
+    root-mean-square radius, that grows with the learning rate and shrinks with the batch size; above the
+    mean-square limit (η = 0.6 with B = 1) the frame says there is no noise ball and the path leaves the picture;
+    with the decaying schedule it settles onto the minimiser."""
     ax = axes(ax)
     batch_size = int(batch_size)
     rate = schedules.inverse_time_decay(lr, DECAY_TAU) if schedule == "decaying" else lr
@@ -172,9 +204,18 @@ def sgd_path_figure(lr: float, batch_size: float, schedule: str, ax: Axes | None
         ax.add_patch(Circle(PROBLEM.minimizer, radius, fill=False, color=PALETTE["red"], lw=2.2, ls="--", zorder=6))
         ax.plot([], [], color=PALETTE["red"], lw=1.8, ls="--", label=f"exact RMS radius {radius:.2f}")
     elif schedule == "constant":
-        ax.text(0.5, 0.96, f"unstable: η > {limit:.2f}, the mean-square limit for B = {batch_size};\n"
-                "E‖θ − θ*‖² grows without bound, there is no noise ball", transform=ax.transAxes, ha="center",
-                va="top", fontsize=8.5, color=PALETTE["red"], bbox={"facecolor": "white", "alpha": 0.85, "lw": 0})
+        ax.text(
+            0.5,
+            0.96,
+            f"unstable: η > {limit:.2f}, the mean-square limit for B = {batch_size};\n"
+            "E‖θ − θ*‖² grows without bound, there is no noise ball",
+            transform=ax.transAxes,
+            ha="center",
+            va="top",
+            fontsize=8.5,
+            color=PALETTE["red"],
+            bbox={"facecolor": "white", "alpha": 0.85, "lw": 0},
+        )
         title += " (unstable)"
     finish(ax, f"{title}, B = {batch_size}", "b (intercept)", "w (slope)")
     ax.legend(loc="lower left", fontsize=8)

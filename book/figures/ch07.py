@@ -75,12 +75,15 @@ def _scaled_gd_path(kappa: float) -> np.ndarray:
 
 
 def scaled_figure(kappa: float, optimizer: str, fig: Figure | None = None) -> Figure:
-    """Left: the chosen optimizer's path on the ellipses of ½(x² + κy²) from (−2, 1); right: its distance to the minimum per step on a log scale, against gradient descent's at its best learning rate (grey); the adaptive methods' paths barely change with κ while gradient descent slows down as κ grows."""
+    """Left: the chosen optimizer's path on the ellipses of ½(x² + κy²) from (−2, 1); right: its distance to the
+    minimum per step on a log scale, against gradient descent's at its best learning rate (grey); the adaptive
+    methods' paths barely change with κ while gradient descent slows down as κ grows."""
     fig = sized(fig)
     left, right = fig.subplots(1, 2)
     f = scaled_quadratic(kappa)
-    left.contour(*_scaled_grid(kappa), levels=np.geomspace(0.01, 4 * kappa, 12), cmap="viridis",
-                 linewidths=0.7, alpha=0.7)
+    left.contour(
+        *_scaled_grid(kappa), levels=np.geomspace(0.01, 4 * kappa, 12), cmap="viridis", linewidths=0.7, alpha=0.7
+    )
     path = run(SCALED_OPTIMIZERS[optimizer](kappa), f.grad, SCALED_START, SCALED_STEPS).x
     left.plot(path[:, 0], path[:, 1], ".-", color=PALETTE["red"], lw=1, ms=3, label=optimizer)
     left.plot(0, 0, marker="*", ms=12, color=PALETTE["ink"], ls="none", label="minimum")
@@ -100,13 +103,20 @@ def scaled_figure(kappa: float, optimizer: str, fig: Figure | None = None) -> Fi
 
 
 def sparse_figure(errors: Mapping[str, np.ndarray], frequencies: np.ndarray, fig: Figure | None = None) -> Figure:
-    """Bars of each weight's remaining error after the run, for gradient descent and AdaGrad, against how often the weight's feature occurs."""
+    """Bars of each weight's remaining error after the run, for gradient descent and AdaGrad, against how often the
+    weight's feature occurs."""
     fig = sized(fig, (6.4, 3.6))
     ax = fig.subplots()
     positions = np.arange(len(frequencies))
     width = 0.8 / len(errors)
     for i, (name, error) in enumerate(errors.items()):
-        ax.bar(positions + (i - (len(errors) - 1) / 2) * width, np.maximum(error, 1e-16), width, color=COLOURS[i + 1], label=name)
+        ax.bar(
+            positions + (i - (len(errors) - 1) / 2) * width,
+            np.maximum(error, 1e-16),
+            width,
+            color=COLOURS[i + 1],
+            label=name,
+        )
     ax.set_yscale("log")
     ax.set_xticks(positions, [f"present in {p:.0%}" for p in frequencies])
     finish(ax, "Error of each weight after 200 steps", "feature", "|w − w*|")
@@ -114,7 +124,8 @@ def sparse_figure(errors: Mapping[str, np.ndarray], frequencies: np.ndarray, fig
 
 
 def step_size_figure(steps: Mapping[str, np.ndarray], drop: int, ax: Axes | None = None) -> Axes:
-    """The length of each step of AdaGrad and RMSProp when the gradient falls from 1 to 0.01 at a marked step: AdaGrad's steps stay tiny, RMSProp's recover."""
+    """The length of each step of AdaGrad and RMSProp when the gradient falls from 1 to 0.01 at a marked step:
+    AdaGrad's steps stay tiny, RMSProp's recover."""
     ax = axes(ax)
     for i, (name, lengths) in enumerate(steps.items()):
         ax.semilogy(np.arange(len(lengths)), lengths, color=COLOURS[i + 1], lw=1.8, label=name)
@@ -123,7 +134,8 @@ def step_size_figure(steps: Mapping[str, np.ndarray], drop: int, ax: Axes | None
 
 
 def correction_figure(beta1: float, beta2: float, half: int, ax: Axes | None = None) -> Axes:
-    """Adam's correction factors 1 − β₁ᵏ and 1 − β₂ᵏ against the step count k on a log axis: the first is near 1 after a few dozen steps, the second reaches one half only at the marked step."""
+    """Adam's correction factors 1 − β₁ᵏ and 1 − β₂ᵏ against the step count k on a log axis: the first is near 1
+    after a few dozen steps, the second reaches one half only at the marked step."""
     ax = axes(ax)
     k = np.arange(1, 10_001)
     ax.semilogx(k, 1 - beta1**k, color=PALETTE["blue"], lw=2, label=f"1 − β₁ᵏ, β₁ = {beta1:g}")
@@ -141,7 +153,8 @@ def _rosenbrock_grid() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def adam_rosenbrock_figure(lr: float, beta1: float, beta2: float, fig: Figure | None = None) -> Figure:
-    """Left: Adam's path on the level curves of Rosenbrock's curved valley from (−1.5, 2) for 1 000 steps with the chosen learning rate and betas, the minimum (1, 1) marked; right: the value f(x_k) per step on a log scale."""
+    """Left: Adam's path on the level curves of Rosenbrock's curved valley from (−1.5, 2) for 1 000 steps with the
+    chosen learning rate and betas, the minimum (1, 1) marked; right: the value f(x_k) per step on a log scale."""
     fig = sized(fig)
     left, right = fig.subplots(1, 2)
     xs, ys, values = _rosenbrock_grid()
@@ -154,25 +167,34 @@ def adam_rosenbrock_figure(lr: float, beta1: float, beta2: float, fig: Figure | 
     left.set_ylim(-1, 3)
     finish(left, f"lr = {lr:g}, β₁ = {beta1:g}, β₂ = {beta2:g}", "x", "y")
     left.legend(fontsize=8, loc="lower right")
-    right.semilogy(np.arange(len(values)), np.maximum(values, 1e-16), color=PALETTE["red"], lw=1.2,
-                   label="Adam")
+    right.semilogy(np.arange(len(values)), np.maximum(values, 1e-16), color=PALETTE["red"], lw=1.2, label="Adam")
     right.set_ylim(1e-12, 1e4)
     finish(right, "Rosenbrock value per step", "step k", "f(x_k)")
     return fig
 
 
 def decay_figure(curves: Mapping[str, np.ndarray], ax: Axes | None = None) -> Axes:
-    """A weight whose loss gradient is zero, over 1 000 steps, for three λ (one colour each): Adam with L2 pulls it down by about lr per step whatever λ is (the curves overlap); AdamW shrinks it by the factor 1 − lr·λ per step, so λ sets how far."""
+    """A weight whose loss gradient is zero, over 1 000 steps, for three λ (one colour each): Adam with L2 pulls it
+    down by about lr per step whatever λ is (the curves overlap); AdamW shrinks it by the factor 1 − lr·λ per
+    step, so λ sets how far."""
     ax = axes(ax)
     for i, (name, weights) in enumerate(curves.items()):
         decoupled = name.startswith("AdamW")
-        ax.plot(np.arange(len(weights)), weights, color=COLOURS[1 + i // 2], lw=2 if decoupled else 3,
-                ls="-" if decoupled else "--", alpha=1 if decoupled else 0.6, label=name)
+        ax.plot(
+            np.arange(len(weights)),
+            weights,
+            color=COLOURS[1 + i // 2],
+            lw=2 if decoupled else 3,
+            ls="-" if decoupled else "--",
+            alpha=1 if decoupled else 0.6,
+            label=name,
+        )
     return finish(ax, "Zero loss gradient: what weight decay alone does", "step k", "weight x_k")
 
 
 def eps_figure(gradients: np.ndarray, outside: np.ndarray, inside: np.ndarray, ax: Axes | None = None) -> Axes:
-    """RMSProp's first scaled step g/(√v + ε_opt) and g/√(v + ε_opt) against the size of the gradient, log-log: equal while √v ≫ √ε_opt, far apart below."""
+    """RMSProp's first scaled step g/(√v + ε_opt) and g/√(v + ε_opt) against the size of the gradient, log-log: equal
+    while √v ≫ √ε_opt, far apart below."""
     ax = axes(ax)
     ax.loglog(gradients, outside, color=PALETTE["blue"], lw=2, label="PyTorch: g/(√v + ε_opt)")
     ax.loglog(gradients, inside, color=PALETTE["orange"], lw=2, ls="--", label="optax eps_in_sqrt: g/√(v + ε_opt)")
@@ -180,7 +202,8 @@ def eps_figure(gradients: np.ndarray, outside: np.ndarray, inside: np.ndarray, a
 
 
 def comparison_figure(values: Mapping[str, Mapping[str, np.ndarray]], fig: Figure | None = None) -> Figure:
-    """One panel per problem: for each optimizer, the fraction of the 1 000 starts whose final value is below each threshold (higher and further left is better)."""
+    """One panel per problem: for each optimizer, the fraction of the 1 000 starts whose final value is below each
+    threshold (higher and further left is better)."""
     fig = sized(fig, (8.0, 3.8))
     panels = fig.subplots(1, len(values))
     for ax, (problem, finals) in zip(panels, values.items()):

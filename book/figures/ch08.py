@@ -45,12 +45,14 @@ LR_MIN, LR_MAX = 1e-4, 10.0
 """The range test sweeps the rate from 1e-4 to 10 over ``sweep_steps`` steps."""
 
 SCALING_SETTINGS = [(0.01, 1), (0.02, 2), (0.04, 4), (0.08, 8), (0.01, 4)]
-"""Section 3's (η, B) pairs on Chapter 5's least squares: four along η/B = 0.01, then the first η with four times the batch."""
+"""Section 3's (η, B) pairs on Chapter 5's least squares: four along η/B = 0.01, then the first η with four times the
+batch."""
 SCALING_RUNS, SCALING_STEPS = 200, 3000
 
 
 def schedule_for(peak_lr: float, warmup_steps: int) -> Callable:
-    """The explorable's schedule: linear warmup over ``warmup_steps`` then cosine to 0 at step 300 (plain cosine at 0)."""
+    """The explorable's schedule: linear warmup over ``warmup_steps`` then cosine to 0 at step 300 (plain cosine at
+    0)."""
     return training.warmup_then_cosine(peak_lr, int(warmup_steps), STEPS)
 
 
@@ -59,16 +61,24 @@ def schedules_figure(ax: Axes | None = None) -> Axes:
     ax = axes(ax)
     steps = np.arange(TOTAL + 1)
     for label, schedule in SCHEDULES.items():
-        ax.plot(steps, schedule(steps), lw=1.8, label=label, color=PALETTE["ink"] if label.startswith("constant") else None)
+        ax.plot(
+            steps, schedule(steps), lw=1.8, label=label, color=PALETTE["ink"] if label.startswith("constant") else None
+        )
     finish(ax, "Six learning-rate schedules", "step t", "learning rate η_t")
     ax.legend(fontsize=8.5, loc="upper right")
     return ax
 
 
 def conventions_figure(curves: dict, warmup_steps: int, ax: Axes | None = None) -> Axes:
-    """Warmup + cosine as computed by each convention in ``curves`` (label → rates per step), the warmup's end marked."""
+    """Warmup + cosine as computed by each convention in ``curves`` (label → rates per step), the warmup's end
+    marked."""
     ax = axes(ax)
-    styles = [dict(lw=4, alpha=0.35), dict(lw=1.6, ls="--"), dict(lw=0, marker="o", ms=3, markevery=40), dict(lw=1.6, ls=":")]
+    styles = [
+        dict(lw=4, alpha=0.35),
+        dict(lw=1.6, ls="--"),
+        dict(lw=0, marker="o", ms=3, markevery=40),
+        dict(lw=1.6, ls=":"),
+    ]
     for (label, rates), style in zip(curves.items(), styles):
         ax.plot(np.arange(len(rates)), rates, label=label, **style)
     ax.axvline(warmup_steps, color=PALETTE["grey"], lw=1, ls="--")
@@ -94,7 +104,10 @@ def warmup_losses(peak_lr: float, warmup_steps: int) -> np.ndarray:
 
 
 def warmup_figure(peak_lr: float, warmup_steps: int, fig: Figure | None = None) -> Figure:
-    """Left: the learning rate per step, linear warmup then cosine to 0 at step 300. Right: the training loss of Adam on the sine fit under that schedule (blue) and under the same peak rate without warmup (grey), on a log scale: at large peak rates the run without warmup jumps far above the starting loss in its first steps, and a longer warmup removes the jump."""
+    """Left: the learning rate per step, linear warmup then cosine to 0 at step 300. Right: the training loss of Adam
+    on the sine fit under that schedule (blue) and under the same peak rate without warmup (grey), on a log scale:
+    at large peak rates the run without warmup jumps far above the starting loss in its first steps, and a longer
+    warmup removes the jump."""
     fig = sized(fig, WIDER)
     left, right = fig.subplots(1, 2)
     steps = np.arange(STEPS + 1)
@@ -123,8 +136,9 @@ def spike_figure(spikes: np.ndarray, start_loss: float, ax: Axes | None = None) 
     return ax
 
 
-def lr_finder_figure(lrs: np.ndarray, losses: np.ndarray, blow_up: float, suggestion: float, start_loss: float,
-                     ax: Axes | None = None) -> Axes:
+def lr_finder_figure(
+    lrs: np.ndarray, losses: np.ndarray, blow_up: float, suggestion: float, start_loss: float, ax: Axes | None = None
+) -> Axes:
     """The range test's loss against the learning rate (log-log), the blow-up and the suggested rate marked."""
     ax = axes(ax)
     ax.loglog(lrs, losses, color=PALETTE["blue"], lw=1.8, label="loss after the step at rate η")
@@ -137,11 +151,21 @@ def lr_finder_figure(lrs: np.ndarray, losses: np.ndarray, blow_up: float, sugges
 
 
 def sweep_figure(sweep_steps: int, optimizer: str, ax: Axes | None = None) -> Axes:
-    """The range test's loss against the learning rate on log-log axes, for Adam or plain gradient descent, the rate growing from 1e-4 to 10 over the chosen number of steps; the red dashed line marks where the loss blows up and the green line the suggested rate ten times lower. Adam blows up near 0.1, gradient descent at a rate several times higher, and a faster sweep moves the blow-up to larger rates."""
+    """The range test's loss against the learning rate on log-log axes, for Adam or plain gradient descent, the rate
+    growing from 1e-4 to 10 over the chosen number of steps; the red dashed line marks where the loss blows up and
+    the green line the suggested rate ten times lower. Adam blows up near 0.1, gradient descent at a rate several
+    times higher, and a faster sweep moves the blow-up to larger rates."""
     ax = axes(ax)
     make = adam if optimizer == "Adam" else sgd
-    lrs, losses = training.lr_range_test(make, training.sine_gradient, training.sine_loss, training.sine_start(),
-                                         lr_min=LR_MIN, lr_max=LR_MAX, steps=int(sweep_steps))
+    lrs, losses = training.lr_range_test(
+        make,
+        training.sine_gradient,
+        training.sine_loss,
+        training.sine_start(),
+        lr_min=LR_MIN,
+        lr_max=LR_MAX,
+        steps=int(sweep_steps),
+    )
     blow_up = training.blow_up_lr(lrs, losses)
     lr_finder_figure(lrs, losses, blow_up, blow_up / 10, training.sine_loss(training.sine_start()), ax=ax)
     ax.set_xlim(LR_MIN, LR_MAX)

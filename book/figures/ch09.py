@@ -17,22 +17,38 @@ def _label(char: str) -> str:
     return {" ": "␣", "\n": "↵"}.get(char, char)
 
 
-def idea_figure(chars: str, weights: np.ndarray, next_chars: str, next_probs: np.ndarray, fig: Figure | None = None) -> Figure:
+def idea_figure(
+    chars: str, weights: np.ndarray, next_chars: str, next_probs: np.ndarray, fig: Figure | None = None
+) -> Figure:
     """The idea: the last character of a text looks back at every earlier one with some weight, and the model turns
     what it gathers into probabilities for the next character."""
     fig = fig or Figure(figsize=WIDER, layout="constrained")
     left, right = fig.subplots(1, 2, width_ratios=[2.2, 1])
     n = len(chars)
     for i, c in enumerate(chars):
-        left.text(i, 0, _label(c), ha="center", va="center", family="monospace", fontsize=13,
-                  bbox={"boxstyle": "round", "fc": "white", "ec": PALETTE["ink"]})
+        left.text(
+            i,
+            0,
+            _label(c),
+            ha="center",
+            va="center",
+            family="monospace",
+            fontsize=13,
+            bbox={"boxstyle": "round", "fc": "white", "ec": PALETTE["ink"]},
+        )
     last = n - 1
     for j, w in enumerate(weights):
         height = 0.4 + 0.9 * (last - j) / max(last, 1)
         xs = np.linspace(j, last, 50)
         ys = 0.3 + height * np.sin(np.pi * (xs - j) / max(last - j, 1e-9))
-        left.plot(xs, ys, color=PALETTE["blue"], lw=0.5 + 8 * w, alpha=0.3 + 0.7 * w / weights.max(),
-                  label="attention weight (line width)" if j == 0 else None)
+        left.plot(
+            xs,
+            ys,
+            color=PALETTE["blue"],
+            lw=0.5 + 8 * w,
+            alpha=0.3 + 0.7 * w / weights.max(),
+            label="attention weight (line width)" if j == 0 else None,
+        )
     left.set_xlim(-0.7, n - 0.3)
     left.set_ylim(-0.6, 1.8)
     left.set_yticks([])
@@ -53,11 +69,17 @@ def baselines_figure(validation: dict[str, float], test: dict[str, float], ax: A
     ax.bar(x - 0.2, [validation[n] for n in names], 0.4, color=PALETTE["blue"], label="validation")
     ax.bar(x + 0.2, [test[n] for n in names], 0.4, color=PALETTE["orange"], label="test")
     ax.set_xticks(x, names)
-    return finish(ax, "Counting baselines on Tiny Shakespeare", "model (context: 0, 0, 1, 2 characters)", "cross-entropy (nats per character)")
+    return finish(
+        ax,
+        "Counting baselines on Tiny Shakespeare",
+        "model (context: 0, 0, 1, 2 characters)",
+        "cross-entropy (nats per character)",
+    )
 
 
 def mlp_figure(run, trigram: float, ax: Axes | None = None) -> Axes:
-    """Training-batch and validation loss of the MLP language model against the step, with the trigram's validation loss."""
+    """Training-batch and validation loss of the MLP language model against the step, with the trigram's validation
+    loss."""
     ax = axes(ax)
     steps = np.arange(1, len(run.batch_loss) + 1)
     ax.plot(steps, run.batch_loss, color=PALETTE["blue"], lw=0.6, alpha=0.7, label="training batch")
@@ -68,7 +90,9 @@ def mlp_figure(run, trigram: float, ax: Axes | None = None) -> Axes:
     return finish(ax, "The MLP language model while training", "step t", "loss ℓ (nats per character)")
 
 
-def saturation_figure(dims: np.ndarray, spread: np.ndarray, unscaled: np.ndarray, scaled: np.ndarray, fig: Figure | None = None) -> Figure:
+def saturation_figure(
+    dims: np.ndarray, spread: np.ndarray, unscaled: np.ndarray, scaled: np.ndarray, fig: Figure | None = None
+) -> Figure:
     """Left: the spread of the scores q·k grows like √d. Right: the median norm of the softmax Jacobian against d,
     with scores q·k (it vanishes) and q·k/√d (it stays put)."""
     fig = fig or Figure(figsize=WIDER, layout="constrained")
@@ -86,7 +110,9 @@ def saturation_figure(dims: np.ndarray, spread: np.ndarray, unscaled: np.ndarray
     return fig
 
 
-def layer_norm_figure(singular_values: np.ndarray, depths, with_residual, without_residual, fig: Figure | None = None) -> Figure:
+def layer_norm_figure(
+    singular_values: np.ndarray, depths, with_residual, without_residual, fig: Figure | None = None
+) -> Figure:
     """Left: singular values of LayerNorm's Jacobian, two of them zero. Right: the first block's gradient norm against
     depth at initialisation, with and without residual connections."""
     fig = fig or Figure(figsize=WIDER, layout="constrained")
@@ -103,7 +129,9 @@ def layer_norm_figure(singular_values: np.ndarray, depths, with_residual, withou
     return fig
 
 
-def counting_figure(widths: np.ndarray, exact: np.ndarray, approximate: np.ndarray, flops_ratio: np.ndarray, fig: Figure | None = None) -> Figure:
+def counting_figure(
+    widths: np.ndarray, exact: np.ndarray, approximate: np.ndarray, flops_ratio: np.ndarray, fig: Figure | None = None
+) -> Figure:
     """Left: exact and approximate parameter counts against the width. Right: training flops per token divided by 6N."""
     fig = fig or Figure(figsize=WIDER, layout="constrained")
     left, right = fig.subplots(1, 2)
@@ -134,7 +162,14 @@ def race_figure(runs: dict, fig: Figure | None = None) -> Figure:
     for kind, run in runs.items():
         steps = sorted(run.validation)
         left.plot(steps, [run.validation[t] for t in steps], "o-", ms=3, color=colours[kind], label=kind)
-        right.plot([run.seconds[t] for t in steps], [run.validation[t] for t in steps], "o-", ms=3, color=colours[kind], label=kind)
+        right.plot(
+            [run.seconds[t] for t in steps],
+            [run.validation[t] for t in steps],
+            "o-",
+            ms=3,
+            color=colours[kind],
+            label=kind,
+        )
     finish(left, "At equal steps", "step t", "validation loss (nats per character)")
     finish(right, "At equal time (this machine)", "seconds of training", "")
     return fig
@@ -147,10 +182,17 @@ def position_figure(by_position: dict, trigram: float, ax: Axes | None = None) -
     for kind, losses in by_position.items():
         ax.plot(np.arange(len(losses)), losses, "o-", ms=3, color=colours[kind], label=kind)
     ax.axhline(trigram, color=PALETTE["green"], ls="--", label="trigram (all positions)")
-    return finish(ax, "Loss by position in the window", "position i in the window (i + 1 characters seen)", "validation loss (nats)")
+    return finish(
+        ax,
+        "Loss by position in the window",
+        "position i in the window (i + 1 characters seen)",
+        "validation loss (nats)",
+    )
 
 
-def attention_figure(maps: np.ndarray, chars: str, layer: int = 0, head: int = 0, query: int = 31, fig: Figure | None = None) -> Figure:
+def attention_figure(
+    maps: np.ndarray, chars: str, layer: int = 0, head: int = 0, query: int = 31, fig: Figure | None = None
+) -> Figure:
     """Attention map of one head of the trained transformer (left) and the weights of one query position over the
     characters before it (right)."""
     fig = fig or Figure(figsize=(9.0, 4.0), layout="constrained")
@@ -173,6 +215,11 @@ def weights_figure(p: np.ndarray, d: int, scaling: str, ax: Axes | None = None) 
     """Bars of the softmax weights of one query over 8 keys, with the norm of the softmax Jacobian in the title."""
     ax = axes(ax)
     norm = np.linalg.norm(np.diag(p) - np.outer(p, p))
-    ax.bar(np.arange(1, p.size + 1), p, color=PALETTE["blue"] if "√" in scaling else PALETTE["red"], label=f"scores {scaling}")
+    ax.bar(
+        np.arange(1, p.size + 1),
+        p,
+        color=PALETTE["blue"] if "√" in scaling else PALETTE["red"],
+        label=f"scores {scaling}",
+    )
     ax.set_ylim(0, 1)
     return finish(ax, f"d = {d}: ‖diag(p) − ppᵀ‖ = {norm:.1e}", "key j", "weight p_j")

@@ -25,8 +25,12 @@ DEVICES = 8
 DEVICE_GB = 80
 """The memory calculator: billions of parameters, optimizer, precision; ZeRO over 8 devices of 80 GB each."""
 
-PART_COLOURS = {"weights": PALETTE["blue"], "gradients": PALETTE["orange"], "master": PALETTE["green"],
-                "optimizer": PALETTE["purple"]}
+PART_COLOURS = {
+    "weights": PALETTE["blue"],
+    "gradients": PALETTE["orange"],
+    "master": PALETTE["green"],
+    "optimizer": PALETTE["purple"],
+}
 
 
 def recipe_figure(rates: np.ndarray, losses: dict[str, np.ndarray], fig: Figure | None = None) -> Figure:
@@ -49,7 +53,11 @@ def outlier_losses(max_norm: float | None, outlier_scale: float) -> np.ndarray:
 
 
 def clipping_figure(outlier_scale: float, max_norm: float, ax: Axes | None = None) -> Axes:
-    """Training loss on a log scale of the recipe on the sine fit over 400 steps, with one outlier batch at step 200 whose targets are scaled by the chosen factor: grey without clipping, blue with clipping at the chosen global norm. Without clipping the loss jumps by one to three orders of magnitude at step 200 and takes many steps to recover; with clipping the jump is much smaller. Thresholds below the largest ordinary gradient norm, about 0.9, also shorten some of the early steps, so those runs differ from the unclipped one before step 200 too."""
+    """Training loss on a log scale of the recipe on the sine fit over 400 steps, with one outlier batch at step 200
+    whose targets are scaled by the chosen factor: grey without clipping, blue with clipping at the chosen global
+    norm. Without clipping the loss jumps by one to three orders of magnitude at step 200 and takes many steps to
+    recover; with clipping the jump is much smaller. Thresholds below the largest ordinary gradient norm, about
+    0.9, also shorten some of the early steps, so those runs differ from the unclipped one before step 200 too."""
     ax = axes(ax)
     raw, clip = outlier_losses(None, outlier_scale), outlier_losses(max_norm, outlier_scale)
     steps = np.arange(len(raw))
@@ -67,16 +75,23 @@ def accumulation_figure(costs: dict[int, dict[str, int]], fig: Figure | None = N
     fig = sized(fig, WIDER)
     left, right = fig.subplots(1, 2)
     ks = np.array(sorted(costs))
-    left.loglog(ks, [costs[k]["stored_activations"] for k in ks], marker="o", color=PALETTE["blue"], label="stored activations")
+    left.loglog(
+        ks, [costs[k]["stored_activations"] for k in ks], marker="o", color=PALETTE["blue"], label="stored activations"
+    )
     finish(left, "Memory falls like 1/k", "micro-batches k", "activation floats stored at once")
-    right.loglog(ks, [costs[k]["passes"] for k in ks], marker="o", color=PALETTE["orange"], label="forward-backward passes")
+    right.loglog(
+        ks, [costs[k]["passes"] for k in ks], marker="o", color=PALETTE["orange"], label="forward-backward passes"
+    )
     right.loglog(ks, [costs[k]["examples"] for k in ks], ls="--", color=PALETTE["grey"], label="examples processed")
     finish(right, "Sequential work grows like k", "micro-batches k", "count per optimizer step")
     return fig
 
 
 def memory_figure(billions: float, optimizer: str, precision: str, ax: Axes | None = None) -> Axes:
-    """Stacked bars of the training state's memory per device, in GB, for ZeRO stages 0 to 3 over 8 devices: weights, gradients, fp32 master weights and optimizer state, for the chosen parameter count, optimizer and precision; a dashed line marks an 80 GB device. Stage 0 holds everything on every device; each stage divides one more part by 8."""
+    """Stacked bars of the training state's memory per device, in GB, for ZeRO stages 0 to 3 over 8 devices: weights,
+    gradients, fp32 master weights and optimizer state, for the chosen parameter count, optimizer and precision; a
+    dashed line marks an 80 GB device. Stage 0 holds everything on every device; each stage divides one more part
+    by 8."""
     ax = axes(ax)
     memory = scale.training_memory(billions * 1e9, OPTIMIZERS[optimizer], PRECISION_LABELS[precision])
     stages = np.arange(4)
@@ -91,8 +106,12 @@ def memory_figure(billions: float, optimizer: str, precision: str, ax: Axes | No
     ax.set_xticks(stages, ["0: replicated", "1: optimizer", "2: + gradients", "3: + weights"])
     ax.set_ylim(0, 1.15 * max(bottom.max(), DEVICE_GB))
     total = memory["total"] / 1e9
-    finish(ax, f"{billions:g} B parameters, {optimizer}, {precision}: {total:.3g} GB in all",
-           f"ZeRO stage over {DEVICES} devices (what is sharded)", "GB per device")
+    finish(
+        ax,
+        f"{billions:g} B parameters, {optimizer}, {precision}: {total:.3g} GB in all",
+        f"ZeRO stage over {DEVICES} devices (what is sharded)",
+        "GB per device",
+    )
     ax.legend(fontsize=8.5, loc="upper right")
     return ax
 
@@ -156,8 +175,13 @@ def fp16_figure(gradients: np.ndarray, loss_scale: float, ax: Axes | None = None
     logs = np.log10(np.abs(gradients[gradients != 0]))
     bins = np.linspace(-14, 6, 81)
     counts, _, _ = ax.hist(logs, bins=bins, color=PALETTE["blue"], alpha=0.7, label="gradients")
-    ax.hist(logs + np.log10(loss_scale), bins=bins, color=PALETTE["orange"], alpha=0.7,
-            label=f"gradients × {loss_scale:g} (loss scaling)")
+    ax.hist(
+        logs + np.log10(loss_scale),
+        bins=bins,
+        color=PALETTE["orange"],
+        alpha=0.7,
+        label=f"gradients × {loss_scale:g} (loss scaling)",
+    )
     ax.axvspan(-14, np.log10(2.0**-25), color=PALETTE["grey"], alpha=0.25, label="rounds to 0 in fp16")
     ax.axvline(np.log10(65504), color=PALETTE["red"], ls="--", lw=1.2, label="fp16's largest, 65 504")
     ax.set_ylim(0, 1.8 * counts.max())  # room for the legend above the bars
@@ -170,8 +194,14 @@ def checkpointing_figure(layers: int, ax: Axes | None = None) -> Axes:
     """Layer activations held at once against the checkpoint spacing k, for ``layers`` layers; the √L mark."""
     ax = axes(ax)
     ks = np.arange(1, layers + 1)
-    ax.plot(ks, [scale.checkpointed_activations(layers, k) for k in ks], marker="o", ms=3.5, color=PALETTE["blue"],
-            label="⌈L/k⌉ kept inputs + k recomputed layers")
+    ax.plot(
+        ks,
+        [scale.checkpointed_activations(layers, k) for k in ks],
+        marker="o",
+        ms=3.5,
+        color=PALETTE["blue"],
+        label="⌈L/k⌉ kept inputs + k recomputed layers",
+    )
     ax.axhline(layers, color=PALETTE["grey"], ls="--", lw=1.2, label=f"no checkpointing: all {layers} layers")
     ax.set_ylim(0, 1.15 * (layers + 1))
     ax.axvline(np.sqrt(layers), color=PALETTE["red"], ls=":", lw=1.2, label=f"k = √L ≈ {np.sqrt(layers):.1f}")
@@ -190,8 +220,17 @@ def parallelism_figure(stages: int = 4, micro_batches: int = 8, fig: Figure | No
     left.add_patch(Rectangle((0, 0), 1.2, 2, facecolor="none", edgecolor=PALETTE["grey"], lw=1.5))
     left.text(0.6, 1.0, "X", ha="center", va="center", fontsize=14)
     for half, colour in enumerate(colours):
-        left.add_patch(Rectangle((1.6 + 0.6 * half, 0.4), 0.6, 1.6, facecolor=colour, alpha=0.6, edgecolor=colour,
-                                 label=f"device {half + 1}: half the columns of W"))
+        left.add_patch(
+            Rectangle(
+                (1.6 + 0.6 * half, 0.4),
+                0.6,
+                1.6,
+                facecolor=colour,
+                alpha=0.6,
+                edgecolor=colour,
+                label=f"device {half + 1}: half the columns of W",
+            )
+        )
         left.text(1.9 + 0.6 * half, 1.2, f"W{half + 1}", ha="center", va="center", fontsize=12)
         left.add_patch(Rectangle((3.4 + 0.6 * half, 0), 0.6, 2, facecolor=colour, alpha=0.6, edgecolor=colour))
         left.text(3.7 + 0.6 * half, 1.0, f"XW{half + 1}", ha="center", va="center", fontsize=10)
@@ -218,20 +257,28 @@ def parallelism_figure(stages: int = 4, micro_batches: int = 8, fig: Figure | No
     right.plot([], [], color=colours[1], lw=6, label="backward")
     right.plot([], [], color=PALETTE["grey"], alpha=0.4, lw=6, label="idle (the bubble)")
     bubble = scale.pipeline_bubble(stages, micro_batches)
-    finish(right, f"Pipeline parallelism: {stages} stages, {micro_batches} micro-batches, {bubble:.0%} idle",
-           "time slot", "")
+    finish(
+        right,
+        f"Pipeline parallelism: {stages} stages, {micro_batches} micro-batches, {bubble:.0%} idle",
+        "time slot",
+        "",
+    )
     right.legend(fontsize=8, loc="lower right", ncols=3)
     return fig
 
 
-def saturation_figure(scales: np.ndarray, plain: list[dict[str, float]], normed: list[dict[str, float]],
-                      fig: Figure | None = None) -> Figure:
+def saturation_figure(
+    scales: np.ndarray, plain: list[dict[str, float]], normed: list[dict[str, float]], fig: Figure | None = None
+) -> Figure:
     """Left: the entropy of one query's attention weights against the size of q and k, without and with QK-norm.
-    Right: the norm of the softmax Jacobian, the factor every gradient through the attention weights is multiplied by."""
+    Right: the norm of the softmax Jacobian, the factor every gradient through the attention weights is multiplied
+    by."""
     fig = sized(fig, WIDER)
     left, right = fig.subplots(1, 2)
-    for panel, key, title, ylabel in ((left, "entropy", "Attention collapses onto one key", "entropy of the weights (nats)"),
-                                      (right, "jacobian_norm", "…and its gradient vanishes", "‖diag(p) − ppᵀ‖ (log scale)")):
+    for panel, key, title, ylabel in (
+        (left, "entropy", "Attention collapses onto one key", "entropy of the weights (nats)"),
+        (right, "jacobian_norm", "…and its gradient vanishes", "‖diag(p) − ppᵀ‖ (log scale)"),
+    ):
         panel.plot(scales, [r[key] for r in plain], marker="o", color=PALETTE["red"], label="plain attention")
         panel.plot(scales, [r[key] for r in normed], marker="s", color=PALETTE["blue"], label="with QK-norm")
         panel.set_xscale("log")
@@ -249,8 +296,12 @@ def rate_width_figure(sweep: dict[int, dict[float, float]], ax: Axes | None = No
         values = np.array(list(losses.values()))
         ax.semilogx(rates, values, "o-", color=colour, lw=1.6, label=f"n_embd = {width}")
         ax.semilogx(rates[np.argmin(values)], values.min(), "*", color=colour, ms=15, mec="black", mew=0.6)
-    finish(ax, "The best peak rate at three widths (star: lowest)", "peak learning rate η (log scale)",
-           "validation loss (nats per character)")
+    finish(
+        ax,
+        "The best peak rate at three widths (star: lowest)",
+        "peak learning rate η (log scale)",
+        "validation loss (nats per character)",
+    )
     return ax
 
 
@@ -260,18 +311,31 @@ def tradeoff_figure(b_noise: float, batch: int, ax: Axes | None = None) -> Axes:
     ax = axes(ax)
     sizes = b_noise * np.logspace(-2, 2, 200)
     cost = noise.batch_size_tradeoff(sizes, b_noise)
-    ax.loglog(cost["examples"], cost["steps"], color=PALETTE["blue"], lw=1.8, label="batch sizes B from B_noise/100 to 100·B_noise")
-    for size, colour, label in ((b_noise, PALETTE["red"], f"B = B_noise ≈ {b_noise:.3g}: twice the minimum of both"),
-                                (batch, PALETTE["green"], f"B = {batch}, the batch of the runs")):
+    ax.loglog(
+        cost["examples"],
+        cost["steps"],
+        color=PALETTE["blue"],
+        lw=1.8,
+        label="batch sizes B from B_noise/100 to 100·B_noise",
+    )
+    for size, colour, label in (
+        (b_noise, PALETTE["red"], f"B = B_noise ≈ {b_noise:.3g}: twice the minimum of both"),
+        (batch, PALETTE["green"], f"B = {batch}, the batch of the runs"),
+    ):
         point = noise.batch_size_tradeoff(size, b_noise)
         ax.loglog(point["examples"], point["steps"], "o", color=colour, ms=8, label=label)
-    finish(ax, "Steps against examples to reach the same loss", "examples processed E / E_min (log scale)",
-           "optimizer steps S / S_min (log scale)")
+    finish(
+        ax,
+        "Steps against examples to reach the same loss",
+        "examples processed E / E_min (log scale)",
+        "optimizer steps S / S_min (log scale)",
+    )
     return ax
 
 
-def schedules_figure(rates: dict[str, np.ndarray], losses: dict[str, np.ndarray], window: int = 10,
-                     fig: Figure | None = None) -> Figure:
+def schedules_figure(
+    rates: dict[str, np.ndarray], losses: dict[str, np.ndarray], window: int = 10, fig: Figure | None = None
+) -> Figure:
     """Left: learning rate per step of each schedule. Right: each run's batch loss, averaged over ``window`` steps."""
     fig = sized(fig, WIDER)
     left, right = fig.subplots(1, 2)
@@ -285,7 +349,9 @@ def schedules_figure(rates: dict[str, np.ndarray], losses: dict[str, np.ndarray]
     return fig
 
 
-def warmup_figure(losses: dict[str, np.ndarray], rectification: dict[str, np.ndarray], fig: Figure | None = None) -> Figure:
+def warmup_figure(
+    losses: dict[str, np.ndarray], rectification: dict[str, np.ndarray], fig: Figure | None = None
+) -> Figure:
     """Left: the batch loss of runs at a high peak rate (log scale). Right: RAdam's rectification r_t for some β₂."""
     fig = sized(fig, WIDER)
     left, right = fig.subplots(1, 2)

@@ -29,9 +29,16 @@ def _smoothed(values: np.ndarray, width: int = 25) -> np.ndarray:
     return (sums[ends] - sums[starts]) / (ends - starts)
 
 
-def training_figure(batch_loss: np.ndarray, grad_norm: np.ndarray, validation: dict, best_step: int,
-                    learning_rates: np.ndarray, references: dict[str, float], max_norm: float,
-                    fig: Figure | None = None) -> Figure:
+def training_figure(
+    batch_loss: np.ndarray,
+    grad_norm: np.ndarray,
+    validation: dict,
+    best_step: int,
+    learning_rates: np.ndarray,
+    references: dict[str, float],
+    max_norm: float,
+    fig: Figure | None = None,
+) -> Figure:
     """Left: the batch loss at every step (and its running mean) and the validation loss at each checkpoint, with the
     best checkpoint and reference validation losses; middle: the gradient norm before clipping and the threshold;
     right: the learning rate of every step."""
@@ -109,11 +116,14 @@ PROMPT_LABELS = tuple(prompt_label(prompt) for prompt in experiments.SLIDER_PROM
 
 
 def temperature_figure(temperature: float = 1.0, prompt: str = "My lord, I th", ax: Axes | None = None) -> Axes:
-    """Bars of the trained GPT's probabilities for the character after a prompt when sampling at temperature τ, for its twelve most likely characters and all the others together, over outlines of its own probabilities (τ = 1) and a dotted line at the uniform 1/65, with the entropy in the title: small τ puts nearly all the probability on the most likely character, large τ flattens the bars towards uniform."""
+    """Bars of the trained GPT's probabilities for the character after a prompt when sampling at temperature τ, for
+    its twelve most likely characters and all the others together, over outlines of its own probabilities (τ = 1)
+    and a dotted line at the uniform 1/65, with the entropy in the title: small τ puts nearly all the probability
+    on the most likely character, large τ flattens the bars towards uniform."""
     ax = axes(ax)
     prompt = prompt.replace("␣", " ")
     p, own = experiments.next_probabilities(prompt, temperature), experiments.next_probabilities(prompt, 1.0)
-    order = np.argsort(-experiments.next_scores(prompt), kind="stable")[:experiments.TOP]
+    order = np.argsort(-experiments.next_scores(prompt), kind="stable")[: experiments.TOP]
     rest = np.ones(p.size, dtype=bool)
     rest[order] = False
     vocab = vocabulary()
@@ -121,19 +131,34 @@ def temperature_figure(temperature: float = 1.0, prompt: str = "My lord, I th", 
     x = np.arange(len(labels))
     colours = [PALETTE["blue"]] * len(order) + [PALETTE["grey"]]
     ax.bar(x, [*p[order], p[rest].sum()], 0.7, color=colours, label=f"sampled at τ = {temperature:g}")
-    ax.bar(x, [*own[order], own[rest].sum()], 0.7, fill=False, edgecolor=PALETTE["ink"], lw=1.2,
-           label="the model's own (τ = 1)")
+    ax.bar(
+        x,
+        [*own[order], own[rest].sum()],
+        0.7,
+        fill=False,
+        edgecolor=PALETTE["ink"],
+        lw=1.2,
+        label="the model's own (τ = 1)",
+    )
     ax.axhline(1 / p.size, color=PALETTE["red"], ls=":", lw=1.4, label=f"uniform 1/{p.size}")
     ax.set_xticks(x, labels, family="monospace", parse_math=False)
     ax.set_ylim(0, 1.05)
     ax.legend(loc="upper right", fontsize=9)
-    finish(ax, f"τ = {temperature:g}: entropy {experiments.entropy(p):.2f} nats (uniform: {np.log(p.size):.2f})",
-           f"next character after “{prompt}”", "probability", legend=False)
+    finish(
+        ax,
+        f"τ = {temperature:g}: entropy {experiments.entropy(p):.2f} nats (uniform: {np.log(p.size):.2f})",
+        f"next character after “{prompt}”",
+        "probability",
+        legend=False,
+    )
     return ax
 
 
 def checkpoint_figure(step: int = 0, fig: Figure | None = None) -> Figure:
-    """Left: the validation loss at every checkpoint of the notebook's run, the chosen checkpoint marked, with the trigram's loss as a dashed line; right: the text the model writes at that checkpoint after the prompt ROMEO: at τ = 0.8, with the same random numbers at every checkpoint: random characters at step 0, then spaces and common letters, then words, names in capitals and the layout of a play."""
+    """Left: the validation loss at every checkpoint of the notebook's run, the chosen checkpoint marked, with the
+    trigram's loss as a dashed line; right: the text the model writes at that checkpoint after the prompt ROMEO:
+    at τ = 0.8, with the same random numbers at every checkpoint: random characters at step 0, then spaces and
+    common letters, then words, names in capitals and the layout of a play."""
     fig = sized(fig, WIDE)
     left, right = fig.subplots(1, 2, width_ratios=[1, 1.7])
     run, step = experiments.trained(), int(step)
@@ -146,8 +171,17 @@ def checkpoint_figure(step: int = 0, fig: Figure | None = None) -> Figure:
     finish(left, f"Step {step}: validation loss {run.validation[step]:.2f}", "step t", "nats per character")
     lines = (experiments.PROMPT + experiments.checkpoint_sample(step)).split("\n")
     wrapped = [piece for line in lines for piece in (textwrap.wrap(line, 60) or [""])][:14]
-    right.text(0, 1, "\n".join(wrapped), va="top", ha="left", family="monospace", fontsize=10, parse_math=False,
-               transform=right.transAxes)
+    right.text(
+        0,
+        1,
+        "\n".join(wrapped),
+        va="top",
+        ha="left",
+        family="monospace",
+        fontsize=10,
+        parse_math=False,
+        transform=right.transAxes,
+    )
     right.set_axis_off()
     right.set_title(f"What the model writes at step {step} (τ = {experiments.CHECKPOINT_TEMPERATURE:g})")
     return fig

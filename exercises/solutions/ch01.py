@@ -45,6 +45,7 @@ def complex_step(f, x, h=1e-20):
 
 def five_point_order():
     """4: halving h divides the five-point error by about 16 = 2⁴ (measured below), so the error shrinks like h⁴."""
+
     def five_point(f, x, h):
         return (-f(x + 2 * h) + 8 * f(x + h) - 8 * f(x - h) + f(x - 2 * h)) / (12 * h)
 

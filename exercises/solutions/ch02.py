@@ -55,6 +55,7 @@ def logistic_gradient(w, X, y):
 
 def level_set_angle():
     """An angle θ with zero slope along (cos θ, sin θ) at (1, 1): perpendicular to the gradient, (−g₁, g₀)/‖g‖."""
+
     def himmelblau(v):
         return (v[0] ** 2 + v[1] - 11) ** 2 + (v[0] + v[1] ** 2 - 7) ** 2
 

@@ -41,7 +41,9 @@ def least_squares_gd(X, y, lr, steps):
 
 
 def fastest_lr():
-    """The rate with the fewest steps on ½xᵀdiag(1, 10)x, found by counting steps over a grid (near 2/(L + μ) = 2/11)."""
+    """The rate with the fewest steps on ½xᵀdiag(1, 10)x, found by counting steps over a grid (near 2/(L + μ) =
+    2/11)."""
+
     def steps(lr):
         x, k = np.array([-2.5, 1.5]), 0
         while np.linalg.norm(np.array([1.0, 10.0]) * x) > 1e-8 and k < 1_000:

@@ -48,7 +48,7 @@ def sample_text(next_scores, prompt, block_size, temperature, uniforms):
         z = next_scores(np.array(ids[-block_size:])) / temperature
         p = np.exp(z - z.max())
         ids.append(int(np.searchsorted(np.cumsum(p / p.sum()), u)))
-    return np.array(ids[len(prompt):])
+    return np.array(ids[len(prompt) :])
 
 
 def fast_recipe():
