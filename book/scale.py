@@ -212,8 +212,8 @@ def llama_shapes(d_model: int = 4096, layers: int = 32, hidden: int = 11008, voc
 def optimizer_state_bytes(shapes: dict[str, tuple], optimizer: str, block: int = 2048) -> float:
     """Bytes of optimizer state for parameters of these ``shapes``: Adam keeps m and v in fp32 (8 bytes per parameter);
     8-bit Adam keeps them in one byte each plus an fp32 scale per ``block`` entries; Lion and Muon keep one fp32
-    momentum;
-    Adafactor (without momentum) keeps, for a matrix, one fp32 number per row and per column, and v for a vector."""
+    momentum; Adafactor (without momentum) keeps, for a matrix, one fp32 number per row and per column, and v for a
+    vector."""
     kind = require_choice("optimizer", optimizer, STATE_OPTIMIZERS)
     sizes = [int(np.prod(shape)) for shape in shapes.values()]
     if kind == "adam":

@@ -202,11 +202,7 @@ def test_the_temperature_explorable_by_hand(run):
     unsure = _entropy(hand["And the ", 1.0])
     assert round(unsure) == 3 and round(math.exp(unsure), -1) == 20  # "about 3 nats", "about 20 characters"
     assert max(_entropy(hand[prompt, 1.0]) for prompt in experiments.SLIDER_PROMPTS) == unsure  # the least sure
-    tie = hand["My lord, I th", 0.1]
-    e, a = (tie[i] for i in vocabulary().encode("ea"))
-    assert sorted(tie)[-2:] == sorted([e, a]) and e + a > 0.99 and min(e, a) > 0.4  # "a coin toss"
-    assert _entropy(tie) == pytest.approx(math.log(2), abs=0.01)  # "an entropy of about ln 2"
-    for prompt in experiments.SLIDER_PROMPTS:  # elsewhere τ = 0.1 is nearly the greedy choice
+    for prompt in experiments.SLIDER_PROMPTS:  # τ = 0.1 is nearly the greedy choice (where the model has no near tie)
         if prompt != "My lord, I th":
             assert max(hand[prompt, 0.1]) > 0.8
     hot = sorted(hand["the kin", 5.0])

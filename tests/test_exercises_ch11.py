@@ -234,8 +234,7 @@ def test_the_training_step_gradient_by_central_differences():
 
 def _challenge_run(peak_lr, warmup, seed, steps=check.CHALLENGE_STEPS):
     """The challenge's run written out again: a plain loop with AdamW written inline (not book.optim), and the
-    validation
-    loss averaged over every pair of the validation block (not from a table of counts)."""
+    validation loss averaged over every pair of the validation block (not from a table of counts)."""
     from book.experiments import ch09
     from book.schedules import warmup_cosine
 

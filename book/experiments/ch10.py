@@ -3,10 +3,10 @@ weight-decay mask, warmup–stable–decay against warmup + cosine, and a high p
 
 Every run is the chapter's recipe (AdamW, β₂ = 0.95, clipping at global norm 1, a schedule) through
 :func:`book.optim.run` on random windows of Tiny Shakespeare's training block, with the BLAS on one thread, and is
-scored on fixed validation
-windows. The runs are in float64 (not float32, which trains twice as fast): a training run amplifies round-off, and in
-float32 the validation loss after 150 steps moves in its second decimal with the CPU's vector instructions. The
-models are small and the runs short (150 steps, a few seconds each), so each finding holds for these settings.
+scored on fixed validation windows. The runs are in float64 (not float32, which trains twice as fast): a training run
+amplifies round-off, and in float32 the validation loss after 150 steps moves in its second decimal with the CPU's
+vector instructions. The models are small and the runs short (150 steps, a few seconds each), so each finding holds for
+these settings.
 """
 
 from __future__ import annotations

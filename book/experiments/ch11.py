@@ -158,8 +158,7 @@ def train(
 ) -> Run:
     """Train ``config`` with ``recipe`` on random windows of the training block: book.optim's ``run`` with the
     recipe's optimizer, the model in float32 on one BLAS thread; the validation loss every ``recipe.every`` steps,
-    handed
-    to ``on_checkpoint(t, loss)`` if given, and a float32 copy of the parameters there."""
+    handed to ``on_checkpoint(t, loss)`` if given, and a float32 copy of the parameters there."""
     ids, rng = ch09.train_ids(), np.random.default_rng(seed)
     held = validation_windows(config, recipe.eval_windows)
     validation, kept, checkpoints, timer = {}, {}, {}, {"train": 0.0}
