@@ -57,6 +57,7 @@ _CODE = re.compile(r"``[^`]+``|`[^`]+`")
 _LINK = re.compile(r"\]\(([^)\s]+)\)|<(https?://[^>]+)>")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])")
 _ROLE_TARGET = re.compile(r"<([^<>]+)>\s*$")
+_NUMBERED = re.compile(r"\d+\. ")  # "1. The algorithm": Markdown's list marker, kept in a translation as "1\. 算法"
 _TEXT_ROLES = {"term", "ref", "doc", "numref", "download", "abbr"}  # roles whose shown text may be translated
 
 
@@ -88,11 +89,14 @@ def protected(text: str) -> dict[str, list[str]]:
 def problems(msgid: str, msgstr: str) -> list[str]:
     """What a translation ``msgstr`` changed of what ``msgid`` protects, one sentence each; [] if nothing."""
     source, target = protected(msgid), protected(msgstr)
-    return [
+    found = [
         f"{kind}: {source[kind]} in English, {target[kind]} in the translation"
         for kind in source
         if source[kind] != target[kind]
     ]
+    if _NUMBERED.match(msgid) and _NUMBERED.match(msgstr):
+        found.append(f"a numbered heading's translation starts 'N\\. ', or Markdown reads it as a list: {msgstr[:20]!r}")
+    return found
 
 
 def needs_translation(msgid: str) -> bool:

@@ -91,6 +91,14 @@ def test_chinese_edition_has_every_page_of_the_english_one_in_chinese(site):
     assert "梯度" in (site / ZH / "intro.html").read_text()
 
 
+def test_chinese_numbered_headings_are_translated(site):
+    """A numbered heading ("1. The algorithm") is translated in the page and in its contents (its translation escapes
+    the list marker, "1\\. 算法", or Sphinx would keep the English)."""
+    page = (site / ZH / "chapters/04_gradient_descent.html").read_text()
+    assert re.search(r"<h2>1\. 算法", page), re.findall(r"<h2>[^<]*", page)[:3]
+    assert "1. The algorithm" not in page
+
+
 def test_chinese_exercise_pages_show_the_checkers_lines_in_chinese(site):
     """A follow-up cell's printed line is translated in the Chinese edition; the English edition keeps it."""
     english = (site / "exercises/01_derivatives.html").read_text()
