@@ -95,7 +95,7 @@ def problems(msgid: str, msgstr: str) -> list[str]:
         if source[kind] != target[kind]
     ]
     if _NUMBERED.match(msgid) and _NUMBERED.match(msgstr):
-        found.append(f"a numbered heading's translation starts 'N\\. ', or Markdown reads it as a list: {msgstr[:20]!r}")
+        found.append(f"a numbered heading's translation must start 'N\\. ', not 'N. ' (a list): {msgstr[:20]!r}")
     return found
 
 
