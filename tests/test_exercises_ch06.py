@@ -9,8 +9,8 @@ from book.exercises import ch06 as check
 from exercises.solutions import ch06 as solution
 
 
-def _matrix(alpha, beta, curvature):
-    return np.array([[1 - alpha * curvature + beta, -beta], [1.0, 0.0]])
+def _matrix(lr, beta, curvature):
+    return np.array([[1 - lr * curvature + beta, -beta], [1.0, 0.0]])
 
 
 def _radius(matrix):
@@ -36,7 +36,7 @@ WRONG_ANSWERS = {
         (lambda grad, x, xp, a, b: x + a * grad(x) + b * (x - xp), None),  # uphill
         (lambda grad, x, xp, a, b: x - a * grad(x), None),  # no momentum: gradient descent
         (lambda grad, x, xp, a, b: x - a * grad(xp) + b * (x - xp), None),  # gradient at the old point
-        (lambda grad, x, xp, a, b: x - b * grad(x) + a * (x - xp), None),  # α and β swapped
+        (lambda grad, x, xp, a, b: x - b * grad(x) + a * (x - xp), None),  # η and β swapped
     ],
     "optimal_heavy_ball": [
         (lambda L, mu: (_best(L, mu)[0], math.sqrt(_best(L, mu)[1])), "*square*"),
@@ -91,7 +91,7 @@ def test_an_almost_right_answer_is_still_wrong():
 
 
 def test_the_exploration_accepts_claims_just_below_the_edge_and_rejects_a_tenth_below():
-    """Heavy ball on curvature λ is stable iff 0 < αλ < 2(1 + β): with λ_max = 10, β = 0.9 the edge is α = 0.38."""
+    """Heavy ball on curvature λ is stable iff 0 < ηλ < 2(1 + β): with λ_max = 10, β = 0.9 the edge is η = 0.38."""
     edge = 2 * (1 + check.EXPLORE_BETA) / max(check.EXPLORE_CURVATURES)
     assert check.largest_stable_step(lambda: edge).passed
     assert check.largest_stable_step(lambda: 0.95 * edge).passed
@@ -105,9 +105,9 @@ def test_the_boundary_cases_are_exact():
 
 
 def test_numbers_the_exercise_notebook_states():
-    alpha, beta = solution.optimal_heavy_ball(100.0, 1.0)
-    assert (alpha, beta) == pytest.approx((0.033058, 0.669421), abs=5e-7)
-    assert solution.heavy_ball_rate(alpha, beta, 1.0) == pytest.approx(
+    lr, beta = solution.optimal_heavy_ball(100.0, 1.0)
+    assert (lr, beta) == pytest.approx((0.033058, 0.669421), abs=5e-7)
+    assert solution.heavy_ball_rate(lr, beta, 1.0) == pytest.approx(
         9 / 11, abs=1e-7
     )  # a double root: ~1e-8 accurate
     assert solution.heavy_ball_rate(0.02, 0.5, 1.0) == pytest.approx(0.9582, abs=5e-5)

@@ -36,54 +36,54 @@ def _draw_step(rng: np.random.Generator) -> Case:
     d = int(rng.integers(1, 5))
     grad = _Diagonal(10 ** rng.uniform(-1, 2, d))
     x, x_previous = rng.normal(0, 2, d), rng.normal(0, 2, d)
-    alpha, beta = 10 ** rng.uniform(-3, -0.5), rng.uniform(0, 0.99)
+    lr, beta = 10 ** rng.uniform(-3, -0.5), rng.uniform(0, 0.99)
     return Case(
-        (grad, x, x_previous, alpha, beta),
+        (grad, x, x_previous, lr, beta),
         f"∇f(x) = diag({_show(grad.curvatures)}) x, x = {_show(x)}, x_previous = {_show(x_previous)}, "
-        f"α = {alpha:.4g}, β = {beta:.4g}",
+        f"η = {lr:.4g}, β = {beta:.4g}",
     )
 
 
-def _heavy_ball_step(grad: Callable, x: np.ndarray, x_previous: np.ndarray, alpha: float, beta: float) -> np.ndarray:
-    return x - alpha * grad(x) + beta * (x - x_previous)
+def _heavy_ball_step(grad: Callable, x: np.ndarray, x_previous: np.ndarray, lr: float, beta: float) -> np.ndarray:
+    return x - lr * grad(x) + beta * (x - x_previous)
 
 
 def heavy_ball_step(learner: Callable) -> Result:
-    """Exercise 6.1: one heavy-ball step, x − α∇f(x) + β(x − x_previous)."""
+    """Exercise 6.1: one heavy-ball step, x − η∇f(x) + β(x − x_previous)."""
     return check_function(
         learner,
         _heavy_ball_step,
         (
             Case(
                 (_bowl_grad, frozen([1.0, 1.0]), frozen([1.0, 1.0]), 0.1, 0.9),
-                "∇f(x) = 2x, x = x_previous = [1, 1], α = 0.1, β = 0.9",
+                "∇f(x) = 2x, x = x_previous = [1, 1], η = 0.1, β = 0.9",
             ),
             Case(
                 (_valley_grad, frozen([-3.0, 0.3]), frozen([-3.2, 0.1]), 0.02, 0.5),
-                "∇f = diag(1, 100) x, x = [-3, 0.3], x_previous = [-3.2, 0.1], α = 0.02, β = 0.5",
+                "∇f = diag(1, 100) x, x = [-3, 0.3], x_previous = [-3.2, 0.1], η = 0.02, β = 0.5",
             ),
             Case(
                 (_bowl_grad, frozen([0.5, -2.0]), frozen([1.0, -1.0]), 0.05, 0.8),
-                "∇f(x) = 2x, x = [0.5, -2], x_previous = [1, -1], α = 0.05, β = 0.8",
+                "∇f(x) = 2x, x = [0.5, -2], x_previous = [1, -1], η = 0.05, β = 0.8",
             ),
             *generated(_draw_step, seed=6),
         ),
         mistakes=[
             Mistake(
-                lambda grad, x, xp, alpha, beta: x - alpha * grad(x) + beta * (xp - x),
+                lambda grad, x, xp, lr, beta: x - lr * grad(x) + beta * (xp - x),
                 "the momentum term points backwards: it repeats the last step, β(x − x_previous), not β(x_previous − "
                 "x).",
             ),
             Mistake(
-                lambda grad, x, xp, alpha, beta: x - grad(x) + beta * (x - xp),
-                "the step size is missing: scale the gradient by α.",
+                lambda grad, x, xp, lr, beta: x - grad(x) + beta * (x - xp),
+                "the step size is missing: scale the gradient by η.",
             ),
             Mistake(
-                lambda grad, x, xp, alpha, beta: x - alpha * grad(x) + beta * x,
+                lambda grad, x, xp, lr, beta: x - lr * grad(x) + beta * x,
                 "momentum adds β times the previous *step*, x − x_previous, not β times the point.",
             ),
         ],
-        hint="return x − alpha·grad(x) + beta·(x − x_previous), an array shaped like x.",
+        hint="return x − lr·grad(x) + beta·(x − x_previous), an array shaped like x.",
         compare=close_to(rtol=1e-12, atol=1e-12),
         name="heavy_ball_step",
     )
@@ -110,7 +110,7 @@ def _curvature_cases() -> tuple[Case, ...]:
 
 
 def optimal_heavy_ball(learner: Callable) -> Result:
-    """Exercise 6.2: Polyak's best (α, β) for curvatures in [μ, L]."""
+    """Exercise 6.2: Polyak's best (η, β) for curvatures in [μ, L]."""
     return check_function(
         learner,
         _optimal,
@@ -129,21 +129,21 @@ def optimal_heavy_ball(learner: Callable) -> Result:
                 "1/L is Nesterov's step; heavy ball's is (2/(√L + √μ))².",
             ),
         ],
-        hint="with κ = L/μ: alpha = (2/(√L + √μ))², beta = ((√κ − 1)/(√κ + 1))²; return them as (alpha, beta).",
+        hint="with κ = L/μ: lr = (2/(√L + √μ))², beta = ((√κ − 1)/(√κ + 1))²; return them as (lr, beta).",
         compare=close_to(rtol=1e-12, atol=1e-14),
         name="optimal_heavy_ball",
     )
 
 
-def _rate(alpha: float, beta: float, curvature: float) -> float:
-    matrix = np.array([[1 - alpha * curvature + beta, -beta], [1.0, 0.0]])
+def _rate(lr: float, beta: float, curvature: float) -> float:
+    matrix = np.array([[1 - lr * curvature + beta, -beta], [1.0, 0.0]])
     return float(np.max(np.abs(np.linalg.eigvals(matrix))))
 
 
 def _draw_rate(rng: np.random.Generator) -> Case:
     curvature, beta = 10 ** rng.uniform(-1, 2), rng.uniform(0, 0.99)
-    alpha = rng.uniform(0, 2.4 * (1 + beta)) / curvature  # about one case in six diverges
-    return Case((alpha, beta, curvature), f"α = {alpha:.6g}, β = {beta:.6g}, λ = {curvature:.6g}")
+    lr = rng.uniform(0, 2.4 * (1 + beta)) / curvature  # about one case in six diverges
+    return Case((lr, beta, curvature), f"η = {lr:.6g}, β = {beta:.6g}, λ = {curvature:.6g}")
 
 
 def heavy_ball_rate(learner: Callable) -> Result:
@@ -152,29 +152,29 @@ def heavy_ball_rate(learner: Callable) -> Result:
         learner,
         _rate,
         (
-            Case((0.02, 0.5, 1.0), "α = 0.02, β = 0.5, λ = 1 (real roots)"),
-            Case((0.02, 0.5, 100.0), "α = 0.02, β = 0.5, λ = 100 (complex roots)"),
-            Case((0.1, 0.0, 5.0), "α = 0.1, β = 0, λ = 5 (gradient descent)"),
-            Case((0.03, 0.2, 100.0), "α = 0.03, β = 0.2, λ = 100 (a negative root dominates)"),
+            Case((0.02, 0.5, 1.0), "η = 0.02, β = 0.5, λ = 1 (real roots)"),
+            Case((0.02, 0.5, 100.0), "η = 0.02, β = 0.5, λ = 100 (complex roots)"),
+            Case((0.1, 0.0, 5.0), "η = 0.1, β = 0, λ = 5 (gradient descent)"),
+            Case((0.03, 0.2, 100.0), "η = 0.03, β = 0.2, λ = 100 (a negative root dominates)"),
             *generated(_draw_rate, seed=62),
         ),
         mistakes=[
             Mistake(
-                lambda alpha, beta, curvature: np.sqrt(beta),
+                lambda lr, beta, curvature: np.sqrt(beta),
                 "√β is the rate only when the roots are complex; take the largest |root| in general.",
             ),
             Mistake(
-                lambda alpha, beta, curvature: float(
-                    np.max(np.linalg.eigvals(np.array([[1 - alpha * curvature + beta, -beta], [1.0, 0.0]])).real)
+                lambda lr, beta, curvature: float(
+                    np.max(np.linalg.eigvals(np.array([[1 - lr * curvature + beta, -beta], [1.0, 0.0]])).real)
                 ),
                 "take the largest *modulus* |z| of the eigenvalues, not the largest real part.",
             ),
             Mistake(
-                lambda alpha, beta, curvature: abs(1 - alpha * curvature),
-                "|1 − αλ| is gradient descent's factor; momentum changes it: use the 2×2 matrix.",
+                lambda lr, beta, curvature: abs(1 - lr * curvature),
+                "|1 − ηλ| is gradient descent's factor; momentum changes it: use the 2×2 matrix.",
             ),
         ],
-        hint="build [[1 − αλ + β, −β], [1, 0]] and return np.max(np.abs(np.linalg.eigvals(M))).",
+        hint="build [[1 − ηλ + β, −β], [1, 0]] and return np.max(np.abs(np.linalg.eigvals(M))).",
         compare=close_to(rtol=1e-9, atol=1e-12),
         name="heavy_ball_rate",
     )
@@ -273,11 +273,11 @@ EXPLORE_CURVATURES, EXPLORE_BETA, EXPLORE_STEPS, BLOWN_UP = frozen([1.0, 10.0]),
 """Heavy ball with β = 0.9 on f(x) = ½(x₁² + 10 x₂²) from x = x_previous = (1, 1); blown up: a distance above 10⁶."""
 
 
-def heavy_ball_distance(alpha: float, steps: int = EXPLORE_STEPS) -> float:
-    """The distance to the minimum after ``steps`` heavy-ball steps at ``alpha`` (or the first one above 10⁶)."""
+def heavy_ball_distance(lr: float, steps: int = EXPLORE_STEPS) -> float:
+    """The distance to the minimum after ``steps`` heavy-ball steps at ``lr`` (or the first one above 10⁶)."""
     x = x_previous = np.ones(2)
     for _ in range(steps):
-        x, x_previous = x - alpha * EXPLORE_CURVATURES * x + EXPLORE_BETA * (x - x_previous), x
+        x, x_previous = x - lr * EXPLORE_CURVATURES * x + EXPLORE_BETA * (x - x_previous), x
         distance = float(np.linalg.norm(x))
         if not distance <= BLOWN_UP:
             return distance if np.isfinite(distance) else 2 * BLOWN_UP
@@ -285,7 +285,7 @@ def heavy_ball_distance(alpha: float, steps: int = EXPLORE_STEPS) -> float:
 
 
 def largest_stable_step(learner: Callable) -> Result:
-    """Exploration 6.6: the learner's claim, the largest α at which heavy ball does not blow up, run at α and 1.1 α."""
+    """Exploration 6.6: the learner's claim, the largest η at which heavy ball does not blow up, run at η and 1.1 η."""
     return check_function(
         learner,
         lambda: 0.38,
@@ -293,17 +293,17 @@ def largest_stable_step(learner: Callable) -> Result:
         mistakes=[
             Mistake(
                 lambda: 0.2,
-                "at 1.1 × your α heavy ball still stays below a distance of 10⁶: your α is not the "
+                "at 1.1 × your η heavy ball still stays below a distance of 10⁶: your η is not the "
                 "largest one; try larger ones until the runs blow up.",
             ),
             Mistake(
-                lambda: 0.5, "at your α heavy ball blows up (its distance passes 10⁶): the largest stable α is smaller."
+                lambda: 0.5, "at your η heavy ball blows up (its distance passes 10⁶): the largest stable η is smaller."
             ),
         ],
-        hint="bisect: keep the largest α that stays below 10⁶ and the smallest that blows up, and halve the gap.",
+        hint="bisect: keep the largest η that stays below 10⁶ and the smallest that blows up, and halve the gap.",
         compare=same_side(BLOWN_UP),
         name="largest_stable_step",
-        parts={"the distance at your α": 0, "the distance at 1.1 × your α": 1},
+        parts={"the distance at your η": 0, "the distance at 1.1 × your η": 1},
         parts_noun="distances",
-        adapt=probed(heavy_ball_distance, lambda alpha: alpha, lambda alpha: 1.1 * alpha),
+        adapt=probed(heavy_ball_distance, lambda lr: lr, lambda lr: 1.1 * lr),
     )

@@ -3,20 +3,20 @@
 import numpy as np
 
 
-def heavy_ball_step(grad, x, x_previous, alpha, beta):
+def heavy_ball_step(grad, x, x_previous, lr, beta):
     """A gradient step plus beta times the previous step."""
-    return x - alpha * grad(x) + beta * (x - x_previous)
+    return x - lr * grad(x) + beta * (x - x_previous)
 
 
 def optimal_heavy_ball(L, mu):
-    """Polyak's best parameters: alpha = (2/(√L + √μ))², beta = ((√κ − 1)/(√κ + 1))²."""
+    """Polyak's best parameters: lr = (2/(√L + √μ))², beta = ((√κ − 1)/(√κ + 1))²."""
     root = np.sqrt(L / mu)
     return (2 / (np.sqrt(L) + np.sqrt(mu))) ** 2, ((root - 1) / (root + 1)) ** 2
 
 
-def heavy_ball_rate(alpha, beta, curvature):
-    """The largest |eigenvalue| of [[1 − αλ + β, −β], [1, 0]]."""
-    matrix = np.array([[1 - alpha * curvature + beta, -beta], [1.0, 0.0]])
+def heavy_ball_rate(lr, beta, curvature):
+    """The largest |eigenvalue| of [[1 − ηλ + β, −β], [1, 0]]."""
+    matrix = np.array([[1 - lr * curvature + beta, -beta], [1.0, 0.0]])
     return np.max(np.abs(np.linalg.eigvals(matrix)))
 
 
@@ -36,12 +36,12 @@ def steps_from_rate(rate, tol):
 
 
 def largest_stable_step():
-    """Bisect on α: keep the largest α whose 1000 heavy-ball steps stay below 10⁶, the smallest that blow up."""
+    """Bisect on η: keep the largest η whose 1000 heavy-ball steps stay below 10⁶, the smallest that blow up."""
 
-    def blows_up(alpha):
+    def blows_up(lr):
         x = x_previous = np.ones(2)
         for _ in range(1000):
-            x, x_previous = heavy_ball_step(lambda v: np.array([1.0, 10.0]) * v, x, x_previous, alpha, 0.9), x
+            x, x_previous = heavy_ball_step(lambda v: np.array([1.0, 10.0]) * v, x, x_previous, lr, 0.9), x
             if not np.linalg.norm(x) <= 1e6:
                 return True
         return False
