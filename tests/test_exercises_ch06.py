@@ -107,9 +107,7 @@ def test_the_boundary_cases_are_exact():
 def test_numbers_the_exercise_notebook_states():
     lr, beta = solution.optimal_heavy_ball(100.0, 1.0)
     assert (lr, beta) == pytest.approx((0.033058, 0.669421), abs=5e-7)
-    assert solution.heavy_ball_rate(lr, beta, 1.0) == pytest.approx(
-        9 / 11, abs=1e-7
-    )  # a double root: ~1e-8 accurate
+    assert solution.heavy_ball_rate(lr, beta, 1.0) == pytest.approx(9 / 11, abs=1e-7)  # a double root: ~1e-8 accurate
     assert solution.heavy_ball_rate(0.02, 0.5, 1.0) == pytest.approx(0.9582, abs=5e-5)
     assert [solution.steps_from_rate(r, 1e-6) for r in (99 / 101, 9 / 11, 0.9)] == [691, 69, 132]
     assert np.allclose(solution.heavy_ball_step(lambda x: 2 * x, np.ones(2), np.ones(2), 0.1, 0.9), [0.8, 0.8])
